@@ -1,0 +1,13 @@
+/* The command table: every subcommand crc has, in the order `crc --help` lists them. */
+#include "cli.h"
+#include "commands.h"
+
+static const struct opt no_opts[] = {{0, 0, NULL, NULL, NULL}};
+
+const struct command cli_commands[] = {
+	{"help", cmd_help, "[COMMAND]", "show help for crc or for one command", no_opts, 0},
+	{"version", cmd_version, "[--json]", "print crc's version, source revision and library versions",
+	 no_opts, CMD_JSON},
+};
+
+const unsigned cli_ncommands = sizeof cli_commands / sizeof cli_commands[0];

@@ -1,0 +1,34 @@
+/* Building JSON reports. struct crc_json is opaque (cJSON stays inside json.c); strings are made valid
+ * UTF-8 on the way in, so a report is valid JSON whatever bytes paths or tool output hold. */
+#ifndef CRC_JSON_H
+#define CRC_JSON_H
+
+#include <stdint.h>
+
+struct crc_json;
+
+/* New empty object or array, owned by the caller: free with crc_json_free(), or hand it to
+ * crc_json_set()/crc_json_push(). NULL when out of memory. */
+struct crc_json *crc_json_object(void);
+struct crc_json *crc_json_array(void);
+
+/* Set a member of an object; a later set of the same key replaces it. Each returns 0 or CRC_ENOMEM. */
+int crc_json_set_str(struct crc_json *obj, const char *key, const char *val); /* NULL → null */
+int crc_json_set_int(struct crc_json *obj, const char *key, int64_t val);
+int crc_json_set_bool(struct crc_json *obj, const char *key, int val);
+int crc_json_set_null(struct crc_json *obj, const char *key);
+/* Takes ownership of child, also on failure (where it is freed). */
+int crc_json_set(struct crc_json *obj, const char *key, struct crc_json *child);
+
+/* Appends to an array: a string, or a child whose ownership it takes (freed on failure). */
+int crc_json_push_str(struct crc_json *arr, const char *val);
+int crc_json_push(struct crc_json *arr, struct crc_json *child);
+
+/* Renders j as text, indented with two spaces per level when pretty; keys keep insertion order. Returns
+ * a NUL-terminated string owned by the caller (free()), or NULL when out of memory. */
+char *crc_json_render(const struct crc_json *j, int pretty);
+
+/* Frees j and everything in it. Accepts NULL. */
+void crc_json_free(struct crc_json *j);
+
+#endif
