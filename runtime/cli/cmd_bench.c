@@ -76,9 +76,7 @@ int cmd_bench(int argc, char **argv)
 		return EXIT_IO;
 	noa_probe_cpu(&cpu, &src);
 	const char *features[NOA_MAX_FEATURES];
-	size_t nfeatures = 0;
-	for (int i = 0; i < cpu.nfeatures && i < NOA_MAX_FEATURES; i++)
-		features[nfeatures++] = cpu.features[i];
+	size_t nfeatures = noa_cpu_feature_names(&cpu, features, NOA_MAX_FEATURES);
 
 	const char *forced = noa_env_get(&noa_cli_env, "NOA_KERNEL");
 	const struct noa_kernels *k;

@@ -226,6 +226,14 @@ void noa_probe_cpu(struct noa_cpu *cpu, const struct noa_probe_source *src)
 		free(cache);
 }
 
+size_t noa_cpu_feature_names(const struct noa_cpu *cpu, const char **names, size_t max)
+{
+	size_t n = 0;
+	for (int i = 0; i < cpu->nfeatures && i < NOA_MAX_FEATURES && n < max; i++)
+		names[n++] = cpu->features[i];
+	return n;
+}
+
 int noa_cpu_has(const struct noa_cpu *cpu, const char *feature)
 {
 	for (int i = 0; i < cpu->nfeatures && i < NOA_MAX_FEATURES; i++)

@@ -11,6 +11,7 @@
 #include "noa/error.h"
 #include "noa/features.h"
 #include "noa/hardware.h"
+#include "host_cpu.h"
 #include "noa/kernels.h"
 #include "noa/model.h"
 
@@ -19,25 +20,6 @@ static const size_t lengths[] = {0,  1,  2,  3,  4,  5,  7,  8,   9,   15,   16,
 #define NLENGTHS (sizeof lengths / sizeof lengths[0])
 /* Room for the longest length plus an offset that misaligns the data. */
 #define MAXLEN 4100
-
-/* The host CPU's features, as the probe reports them. */
-struct host {
-	struct noa_cpu cpu;
-	const char *names[NOA_MAX_FEATURES];
-	size_t n;
-};
-
-static void host_features(struct host *h)
-{
-	struct noa_probe_source src;
-	memset(&src, 0, sizeof src);
-	cr_assert_eq(noa_sysroot_init(&src.root, NULL), 0);
-	src.host = 1;
-	noa_probe_cpu(&h->cpu, &src);
-	h->n = 0;
-	for (int i = 0; i < h->cpu.nfeatures && i < NOA_MAX_FEATURES; i++)
-		h->names[h->n++] = h->cpu.features[i];
-}
 
 /* Fills the variants compiled in and supported by the host into ks; returns their count. */
 static int supported_variants(const struct noa_kernels **ks)

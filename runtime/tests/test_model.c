@@ -12,26 +12,9 @@
 #include "noa/error.h"
 #include "noa/hardware.h"
 #include "noa/json.h"
+#include "host_cpu.h"
 #include "noa/kernels.h"
 #include "noa/model.h"
-
-struct host {
-	struct noa_cpu cpu;
-	const char *names[NOA_MAX_FEATURES];
-	size_t n;
-};
-
-static void host_features(struct host *h)
-{
-	struct noa_probe_source src;
-	memset(&src, 0, sizeof src);
-	cr_assert_eq(noa_sysroot_init(&src.root, NULL), 0);
-	src.host = 1;
-	noa_probe_cpu(&h->cpu, &src);
-	h->n = 0;
-	for (int i = 0; i < h->cpu.nfeatures && i < NOA_MAX_FEATURES; i++)
-		h->names[h->n++] = h->cpu.features[i];
-}
 
 static struct noa_model *create(const struct noa_kernels *k)
 {

@@ -5,6 +5,7 @@
 #ifndef NOA_HARDWARE_H
 #define NOA_HARDWARE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "noa/sysroot.h"
@@ -86,6 +87,10 @@ void noa_probe_accelerators(struct noa_accelerators *acc, const struct noa_probe
 
 /* Runs every part. */
 void noa_probe(struct noa_hardware *hw, const struct noa_probe_source *src);
+
+/* Points names[0..] at the CPU's feature names (borrowed from cpu), at most max of them, in the form
+ * noa_kernels_select() takes. Returns the count. */
+size_t noa_cpu_feature_names(const struct noa_cpu *cpu, const char **names, size_t max);
 
 /* Whether the CPU has the named feature (lower-case name). */
 int noa_cpu_has(const struct noa_cpu *cpu, const char *feature);
