@@ -31,7 +31,11 @@ const wasi = new WASI({
 let code;
 try {
   const module = await WebAssembly.compile(await readFile(program));
-  const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+  // getImportObject() exists from Node 20; Debian 12's Node 18 has only wasiImport.
+  const imports = typeof wasi.getImportObject === 'function'
+    ? wasi.getImportObject()
+    : { wasi_snapshot_preview1: wasi.wasiImport };
+  const instance = await WebAssembly.instantiate(module, imports);
   code = wasi.start(instance);
 } catch (e) {
   process.stderr.write(`wasi-run: ${program}: ${e.message}\n`);
