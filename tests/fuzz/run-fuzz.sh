@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# A bounded libFuzzer run: compiles fuzz_<name>.c with clang -fsanitize=fuzzer,address,undefined together
+# with the crc sources it needs, then fuzzes for CRC_FUZZ_SECONDS (default 10) starting from a copy of the
+# checked-in seed corpus. Any crash, leak, sanitizer report or hang (over 5 s on one input) fails.
+# Usage: run-fuzz.sh CLANG NAME SOURCE_DIR SOURCES...   (SOURCES relative to SOURCE_DIR)
+set -eu
+clang=$1 name=$2 src=$3; shift 3
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+files=("$src/tests/fuzz/fuzz_$name.c")
+for f in "$@"; do files+=("$src/$f"); done
+"$clang" -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
+  -fno-sanitize-recover=all -I"$src/crc/include" "${files[@]}" $(pkg-config --cflags --libs yaml-0.1) \
+  -o "$tmp/fuzz" 2>"$tmp/cc.log" || { cat "$tmp/cc.log"; echo "run-fuzz: compiling the fuzz target failed"; exit 1; }
+cp -r "$src/tests/fuzz/corpus/$name" "$tmp/corpus"
+"$tmp/fuzz" -max_total_time="${CRC_FUZZ_SECONDS:-10}" -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 \
+  "$tmp/corpus" >"$tmp/log" 2>&1 || { tail -n 60 "$tmp/log"; echo "run-fuzz: $name failed"; exit 1; }
+grep -E '^stat::number_of_executed_units|^Done' "$tmp/log" || true
