@@ -3,6 +3,7 @@
 #include "crc/json.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,13 @@ int crc_json_set_int(struct crc_json *obj, const char *key, int64_t val)
 		return set_item(obj, key, cJSON_CreateRaw(buf));
 	}
 	return set_item(obj, key, cJSON_CreateNumber((double)val));
+}
+
+int crc_json_set_number(struct crc_json *obj, const char *key, double val)
+{
+	if (!isfinite(val))
+		return set_item(obj, key, cJSON_CreateNull());
+	return set_item(obj, key, cJSON_CreateNumber(val));
 }
 
 int crc_json_set_bool(struct crc_json *obj, const char *key, int val)

@@ -25,7 +25,8 @@ struct frame {
 
 struct builder {
 	struct crc_yaml_doc *doc;
-	const char *path;
+	/* The path in errors, and its copy in the arena that nodes point to. */
+	const char *path, *file;
 	struct crc_error *err;
 	struct frame stack[CRC_YAML_MAX_DEPTH];
 	int depth;
@@ -45,6 +46,7 @@ static struct crc_yaml_node *new_node(struct builder *b, enum crc_yaml_kind kind
 	struct crc_yaml_node *n = crc_arena_alloc(&b->doc->arena, sizeof *n);
 	if (n) {
 		n->kind = kind;
+		n->file = b->file;
 		n->line = (int)m.line + 1;
 		n->col = (int)m.column + 1;
 	}
@@ -223,6 +225,11 @@ int crc_yaml_parse(struct crc_yaml_doc **out, const char *path, const char *text
 	memset(&b, 0, sizeof b);
 	b.doc = doc;
 	b.path = path;
+	b.file = crc_arena_strndup(&doc->arena, path, strlen(path));
+	if (!b.file) {
+		crc_yaml_free(doc);
+		return crc_err(err, CRC_ENOMEM, "out of memory");
+	}
 	b.err = err;
 	if (!yaml_parser_initialize(&parser)) {
 		free(doc);

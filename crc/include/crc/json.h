@@ -15,6 +15,8 @@ struct crc_json *crc_json_array(void);
 /* Set a member of an object; a later set of the same key replaces it. Each returns 0 or CRC_ENOMEM. */
 int crc_json_set_str(struct crc_json *obj, const char *key, const char *val); /* NULL → null */
 int crc_json_set_int(struct crc_json *obj, const char *key, int64_t val);
+/* A finite number (NaN and infinities become null). */
+int crc_json_set_number(struct crc_json *obj, const char *key, double val);
 int crc_json_set_bool(struct crc_json *obj, const char *key, int val);
 int crc_json_set_null(struct crc_json *obj, const char *key);
 /* Takes ownership of child, also on failure (where it is freed). */

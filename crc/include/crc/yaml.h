@@ -20,7 +20,9 @@ enum crc_yaml_kind { CRC_YAML_SCALAR, CRC_YAML_MAP, CRC_YAML_SEQ };
 
 struct crc_yaml_node {
 	enum crc_yaml_kind kind;
-	/* 1-based position of the node's first character. */
+	/* The file the node was read from, and the 1-based position of its first character; trees merged
+	 * from several files (profiles that extend others) keep each node's own origin. */
+	const char *file;
 	int line, col;
 	/* Scalars: the text (NUL-terminated; len excludes the NUL) and whether it was written plain, without
 	 * quotes or block style (only plain scalars may be numbers, booleans or null). */

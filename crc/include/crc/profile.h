@@ -1,0 +1,99 @@
+/* Target profiles (profiles/<name>.yaml; schema in docs/profiles.md): read through the YAML reader,
+ * `extends` chains resolved and merged (maps key by key, lists and scalars replaced), --set overrides
+ * applied, then validated into a resolved profile. Gate names come from runtime/features.yaml and target
+ * triples from templates/toolchains/<triple>.yaml, both under the project root. */
+#ifndef CRC_PROFILE_H
+#define CRC_PROFILE_H
+
+#include <stddef.h>
+
+#include "crc/arena.h"
+#include "crc/error.h"
+
+/* An `extends` chain is at most this long; profiles list at most this many targets. */
+#define CRC_PROFILE_MAX_CHAIN 8
+#define CRC_PROFILE_MAX_TARGETS 16
+/* At most this many --set overrides. */
+#define CRC_PROFILE_MAX_SETS 32
+
+struct crc_json;
+struct crc_yaml_doc;
+
+struct crc_strlist {
+	size_t n;
+	const char **items;
+};
+
+/* CMake definitions, KEY → value, in the order given. */
+struct crc_kvlist {
+	size_t n;
+	const char **keys, **values;
+};
+
+/* Extra flags and CMake definitions, for all targets or for one. */
+struct crc_profile_extra {
+	struct crc_strlist cflags, ldflags;
+	struct crc_kvlist cmake;
+};
+
+struct crc_profile_target {
+	const char *triple;
+	/* What per_target adds for this triple (empty lists when nothing). */
+	struct crc_profile_extra extra;
+};
+
+/* The runtime policy the drop ships (runtime/README.md, noa plan), with the runtime's defaults. */
+struct crc_profile_policy {
+	int prefer_gpu;
+	double min_gpu_memory_gb;
+	int prefer_lightweight_python_on_low_memory;
+	double lightweight_memory_threshold_gb;
+	int allow_accelerator_experiments;
+};
+
+struct crc_profile {
+	/* Owns the documents, the merged tree and every string below. */
+	struct crc_arena arena;
+	const char *name, *description;
+	/* The profiles read, this one first, then what it extends, transitively. */
+	size_t nchain;
+	const char *chain[CRC_PROFILE_MAX_CHAIN];
+	size_t ntargets;
+	struct crc_profile_target targets[CRC_PROFILE_MAX_TARGETS];
+	struct {
+		/* "0", "1", "2", "3", "s" or "z". */
+		const char *opt_level;
+		/* "off", "thin" or "fat". */
+		const char *lto;
+		int codegen_units;
+		int strip;
+		int debug_info;
+	} optimization;
+	/* Feature gates, as runtime/features.yaml names them. */
+	struct crc_strlist features;
+	struct crc_profile_policy policy;
+	/* "tar.zst" or "tar.gz". */
+	const char *archive;
+	struct crc_profile_extra extra;
+	/* The documents the strings above point into (profiles, features.yaml, --set values). */
+	size_t ndocs;
+	struct crc_yaml_doc *docs[CRC_PROFILE_MAX_CHAIN + 1 + CRC_PROFILE_MAX_SETS];
+};
+
+/* Loads profile `name` from <root>/profiles/, resolving extends and applying the nsets overrides
+ * "key.path=value" (value in YAML syntax) in order. On success *out is owned by the caller
+ * (crc_profile_free). Errors name file:line:column, or the --set argument. */
+int crc_profile_load(struct crc_profile **out, const char *root, const char *name, const char *const *sets,
+		     size_t nsets, struct crc_error *err);
+
+void crc_profile_free(struct crc_profile *p);
+
+/* The profile names under <root>/profiles (files <name>.yaml), sorted; *names is one malloc'd block
+ * (free() it). Returns 0, or CRC_ENOTFOUND / CRC_EIO with err set. */
+int crc_profile_list(char ***names, size_t *n, const char *root, struct crc_error *err);
+
+/* The resolved profile as a JSON object (schema crc.profile/v1), owned by the caller. NULL when out of
+ * memory. */
+struct crc_json *crc_profile_json(const struct crc_profile *p);
+
+#endif

@@ -1,0 +1,786 @@
+/* Profile loading: read each file of the extends chain with the YAML reader, merge the trees (the child
+ * wins; maps merge key by key; sequences and scalars are replaced), graft the --set overrides on, then
+ * validate the one merged tree against the schema. Merged nodes keep the file and position they came
+ * from, so every message points at the right file, or at the --set argument. */
+#include "crc/profile.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "crc/json.h"
+#include "crc/suggest.h"
+#include "crc/yaml.h"
+
+/* The profile's arena holds its documents' copies and the merged tree. */
+#define PROFILE_ARENA_MAX ((size_t)64 << 20)
+#define MAX_GATES 64
+#define NAME_MAX_LEN 64
+
+struct loader {
+	struct crc_profile *p;
+	const char *root;
+	struct crc_error *err;
+	/* Gate names from runtime/features.yaml. */
+	const char *gates[MAX_GATES];
+	size_t ngates;
+};
+
+__attribute__((format(printf, 3, 4))) static int bad(struct loader *l, const struct crc_yaml_node *n,
+						     const char *fmt, ...)
+{
+	char msg[CRC_ERROR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= sizeof msg)
+		memcpy(msg + sizeof msg - 4, "...", 4);
+	return crc_err_at(l->err, CRC_EINVALID, n->file, n->line, n->col, "%s", msg);
+}
+
+/* Whether s is a safe name for a file: [a-z0-9][a-z0-9._-]*, at most NAME_MAX_LEN bytes, no "..". */
+static int safe_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > NAME_MAX_LEN || strstr(s, ".."))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		int ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			 (i > 0 && (c == '-' || c == '_' || c == '.'));
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+static int path_of(struct loader *l, char *out, size_t size, const char *dir, const char *name,
+		   const char *ext)
+{
+	int w = strcmp(l->root, ".") == 0 ? snprintf(out, size, "%s/%s%s", dir, name, ext)
+					  : snprintf(out, size, "%s/%s/%s%s", l->root, dir, name, ext);
+	if (w < 0 || (size_t)w >= size)
+		return crc_err(l->err, CRC_EINVALID, "path too long: %s/%s/%s%s", l->root, dir, name, ext);
+	return 0;
+}
+
+/* Reads a document; the profile owns it from then on. */
+static int read_doc(struct loader *l, const char *path, struct crc_yaml_doc **doc)
+{
+	if (l->p->ndocs >= sizeof l->p->docs / sizeof l->p->docs[0])
+		return crc_err(l->err, CRC_EINVALID, "too many files");
+	int rc = crc_yaml_load(doc, path, l->err);
+	if (rc == 0)
+		l->p->docs[l->p->ndocs++] = *doc;
+	return rc;
+}
+
+static struct crc_yaml_node *new_map(struct loader *l, const struct crc_yaml_node *like, size_t cap)
+{
+	struct crc_yaml_node *m = crc_arena_alloc(&l->p->arena, sizeof *m);
+	if (!m)
+		return NULL;
+	*m = *like;
+	m->kind = CRC_YAML_MAP;
+	m->n = 0;
+	m->keys = crc_arena_alloc(&l->p->arena, (cap ? cap : 1) * sizeof *m->keys);
+	m->values = crc_arena_alloc(&l->p->arena, (cap ? cap : 1) * sizeof *m->values);
+	return m->keys && m->values ? m : NULL;
+}
+
+/* The child's value over the base's: maps merge key by key, anything else is replaced. */
+static struct crc_yaml_node *merge(struct loader *l, struct crc_yaml_node *base, struct crc_yaml_node *child)
+{
+	if (!base)
+		return child;
+	if (base->kind != CRC_YAML_MAP || child->kind != CRC_YAML_MAP)
+		return child;
+	struct crc_yaml_node *m = new_map(l, child, base->n + child->n);
+	if (!m)
+		return NULL;
+	for (size_t i = 0; i < base->n; i++) {
+		const struct crc_yaml_node *c = crc_yaml_get(child, base->keys[i]->value);
+		m->keys[m->n] = base->keys[i];
+		m->values[m->n] =
+			c ? merge(l, base->values[i], (struct crc_yaml_node *)(uintptr_t)c) : base->values[i];
+		if (!m->values[m->n++])
+			return NULL;
+	}
+	for (size_t i = 0; i < child->n; i++)
+		if (!crc_yaml_get(base, child->keys[i]->value)) {
+			m->keys[m->n] = child->keys[i];
+			m->values[m->n++] = child->values[i];
+		}
+	return m;
+}
+
+/* Reads profile `name` and what it extends, returning the merged tree in *tree. */
+static int load_chain(struct loader *l, const char *name, const struct crc_yaml_node *from,
+		      struct crc_yaml_node **tree)
+{
+	char path[4096];
+	struct crc_yaml_doc *doc;
+	struct crc_profile *p = l->p;
+	for (size_t i = 0; i < p->nchain; i++)
+		if (strcmp(p->chain[i], name) == 0) {
+			char chain[512] = "";
+			size_t len = 0;
+			for (size_t k = 0; k < p->nchain; k++) {
+				int w = snprintf(chain + len, sizeof chain - len, "%s -> ", p->chain[k]);
+				if (w < 0 || (size_t)w >= sizeof chain - len)
+					break;
+				len += (size_t)w;
+			}
+			return bad(l, from, "extends cycle: %s%s", chain, name);
+		}
+	if (p->nchain >= CRC_PROFILE_MAX_CHAIN)
+		return bad(l, from, "extends chain longer than %d profiles", CRC_PROFILE_MAX_CHAIN);
+	int rc = path_of(l, path, sizeof path, "profiles", name, ".yaml");
+	if (rc)
+		return rc;
+	rc = read_doc(l, path, &doc);
+	if (rc == CRC_ENOTFOUND && from)
+		return bad(l, from, "extends '%s': no such profile (%s)", name, path);
+	if (rc == CRC_ENOTFOUND)
+		return crc_err(l->err, CRC_ENOTFOUND, "no profile '%s' (%s); 'crc profiles' lists them", name,
+			       path);
+	if (rc)
+		return rc;
+	if (doc->root->kind != CRC_YAML_MAP)
+		return bad(l, doc->root, "a profile must be a mapping, not a %s",
+			   crc_yaml_kind_name(doc->root->kind));
+	p->chain[p->nchain++] = crc_arena_strndup(&p->arena, name, strlen(name));
+	const struct crc_yaml_node *ext = crc_yaml_get(doc->root, "extends");
+	if (!ext) {
+		*tree = doc->root;
+		return 0;
+	}
+	if (ext->kind != CRC_YAML_SCALAR || !safe_name(ext->value))
+		return bad(l, ext, "extends must name a profile (lower-case letters, digits, '-', '_', '.')");
+	struct crc_yaml_node *base;
+	rc = load_chain(l, ext->value, ext, &base);
+	if (rc)
+		return rc;
+	*tree = merge(l, base, doc->root);
+	return *tree ? 0 : crc_err(l->err, CRC_ENOMEM, "out of memory merging %s", path);
+}
+
+/* Gives every node of a --set value the argument as its origin, without a position. */
+static void mark_set(struct crc_yaml_node *n, const char *origin)
+{
+	n->file = origin;
+	n->line = n->col = 0;
+	for (size_t i = 0; n->kind != CRC_YAML_SCALAR && i < n->n; i++) {
+		if (n->keys)
+			mark_set(n->keys[i], origin);
+		mark_set(n->values[i], origin);
+	}
+}
+
+/* Applies "key.path=value": the value is YAML, grafted on the tree at the dotted path. */
+static int apply_set(struct loader *l, struct crc_yaml_node *tree, const char *set)
+{
+	const char *eq = strchr(set, '=');
+	char origin[512];
+	int w = snprintf(origin, sizeof origin, "--set %s", set);
+	if (w < 0 || (size_t)w >= sizeof origin)
+		return crc_err(l->err, CRC_EINVALID, "--set argument too long");
+	const char *o = crc_arena_strndup(&l->p->arena, origin, strlen(origin));
+	if (!o)
+		return crc_err(l->err, CRC_ENOMEM, "out of memory");
+	if (!eq || eq == set || !eq[1])
+		return crc_err_at(l->err, CRC_EINVALID, o, 0, 0, "expected key.path=value");
+	struct crc_yaml_doc *doc;
+	if (l->p->ndocs >= sizeof l->p->docs / sizeof l->p->docs[0])
+		return crc_err(l->err, CRC_EINVALID, "too many --set options");
+	int rc = crc_yaml_parse(&doc, o, eq + 1, strlen(eq + 1), l->err);
+	if (rc)
+		return rc;
+	l->p->docs[l->p->ndocs++] = doc;
+	mark_set(doc->root, o);
+	char key[256];
+	size_t klen = (size_t)(eq - set);
+	if (klen >= sizeof key)
+		return crc_err_at(l->err, CRC_EINVALID, o, 0, 0, "key path too long");
+	memcpy(key, set, klen);
+	key[klen] = '\0';
+	struct crc_yaml_node *cur = tree;
+	for (char *part = key, *dot; part; part = dot ? dot + 1 : NULL) {
+		dot = strchr(part, '.');
+		if (dot)
+			*dot = '\0';
+		if (!*part)
+			return crc_err_at(l->err, CRC_EINVALID, o, 0, 0, "empty part in key path '%.*s'",
+					  (int)klen, set);
+		if (cur->kind != CRC_YAML_MAP)
+			return crc_err_at(l->err, CRC_EINVALID, o, 0, 0, "'%s' is inside a %s, not a mapping",
+					  part, crc_yaml_kind_name(cur->kind));
+		size_t i = 0;
+		while (i < cur->n && strcmp(cur->keys[i]->value, part) != 0)
+			i++;
+		if (i == cur->n) {
+			/* A new key: grow the map by copying it (merged maps are arena-owned and small). */
+			struct crc_yaml_node *m = new_map(l, cur, cur->n + 1),
+					     *k = crc_arena_alloc(&l->p->arena, sizeof *k);
+			if (!m || !k)
+				return crc_err(l->err, CRC_ENOMEM, "out of memory");
+			memcpy(m->keys, cur->keys, cur->n * sizeof *m->keys);
+			memcpy(m->values, cur->values, cur->n * sizeof *m->values);
+			m->n = cur->n;
+			*k = *doc->root;
+			k->kind = CRC_YAML_SCALAR;
+			k->value = crc_arena_strndup(&l->p->arena, part, strlen(part));
+			k->len = strlen(part);
+			k->plain = 1;
+			m->keys[m->n] = k;
+			m->values[m->n++] = NULL;
+			*cur = *m;
+		}
+		if (!dot) {
+			cur->values[i] = doc->root;
+			return 0;
+		}
+		if (!cur->values[i]) {
+			struct crc_yaml_node *m = new_map(l, doc->root, 0);
+			if (!m)
+				return crc_err(l->err, CRC_ENOMEM, "out of memory");
+			cur->values[i] = m;
+		}
+		cur = cur->values[i];
+	}
+	return 0;
+}
+
+/* Reports a key that is not in the schema, with the closest valid one. */
+static int check_keys(struct loader *l, const struct crc_yaml_node *map, const char *where,
+		      const char *const *valid, size_t nvalid)
+{
+	for (size_t i = 0; i < map->n; i++) {
+		const char *k = map->keys[i]->value;
+		size_t j = 0;
+		while (j < nvalid && strcmp(valid[j], k) != 0)
+			j++;
+		if (j < nvalid)
+			continue;
+		const char *best = crc_suggest(k, valid, nvalid);
+		if (best)
+			return bad(l, map->keys[i], "unknown key '%s' in %s (did you mean '%s'?)", k, where,
+				   best);
+		return bad(l, map->keys[i], "unknown key '%s' in %s", k, where);
+	}
+	return 0;
+}
+
+static int want_kind(struct loader *l, const struct crc_yaml_node *n, enum crc_yaml_kind kind,
+		     const char *what)
+{
+	if (n->kind != kind)
+		return bad(l, n, "%s must be a %s, not a %s", what, crc_yaml_kind_name(kind),
+			   crc_yaml_kind_name(n->kind));
+	return 0;
+}
+
+/* A non-empty string without control characters. */
+static int get_string(struct loader *l, const struct crc_yaml_node *n, const char *what, const char **out)
+{
+	int rc = want_kind(l, n, CRC_YAML_SCALAR, what);
+	if (rc)
+		return rc;
+	if (n->len == 0)
+		return bad(l, n, "%s must not be empty", what);
+	for (size_t i = 0; i < n->len; i++)
+		if ((unsigned char)n->value[i] < 0x20 || n->value[i] == 0x7f)
+			return bad(l, n, "%s must not hold control characters", what);
+	*out = n->value;
+	return 0;
+}
+
+static int get_bool(struct loader *l, const struct crc_yaml_node *n, const char *what, int *out)
+{
+	if (n->kind == CRC_YAML_SCALAR && n->plain && strcmp(n->value, "true") == 0)
+		*out = 1;
+	else if (n->kind == CRC_YAML_SCALAR && n->plain && strcmp(n->value, "false") == 0)
+		*out = 0;
+	else
+		return bad(l, n, "%s must be true or false", what);
+	return 0;
+}
+
+static int get_choice(struct loader *l, const struct crc_yaml_node *n, const char *what,
+		      const char *const *choices, size_t nchoices, const char *list, const char **out)
+{
+	if (n->kind == CRC_YAML_SCALAR)
+		for (size_t i = 0; i < nchoices; i++)
+			if (strcmp(n->value, choices[i]) == 0) {
+				*out = choices[i];
+				return 0;
+			}
+	return bad(l, n, "%s must be one of %s", what, list);
+}
+
+static int get_int(struct loader *l, const struct crc_yaml_node *n, const char *what, long min, long max,
+		   int *out)
+{
+	long v = 0;
+	int ok = n->kind == CRC_YAML_SCALAR && n->plain && n->len > 0 && n->len <= 9;
+	for (size_t i = 0; ok && i < n->len; i++) {
+		ok = n->value[i] >= '0' && n->value[i] <= '9';
+		v = v * 10 + (n->value[i] - '0');
+	}
+	if (!ok || v < min || v > max)
+		return bad(l, n, "%s must be a whole number from %ld to %ld", what, min, max);
+	*out = (int)v;
+	return 0;
+}
+
+/* A plain number with digits and an optional fraction, in (0, 65536]. */
+static int get_gib(struct loader *l, const struct crc_yaml_node *n, const char *what, double *out)
+{
+	int ok = n->kind == CRC_YAML_SCALAR && n->plain && n->len > 0 && n->len <= 20;
+	int dots = 0, digits = 0;
+	for (size_t i = 0; ok && i < n->len; i++) {
+		if (n->value[i] == '.')
+			ok = ++dots == 1 && digits > 0;
+		else if (n->value[i] >= '0' && n->value[i] <= '9')
+			digits++;
+		else
+			ok = 0;
+	}
+	double v = ok ? strtod(n->value, NULL) : 0;
+	if (!ok || n->value[n->len - 1] == '.' || !isfinite(v) || v <= 0 || v > 65536)
+		return bad(l, n, "%s must be a number of GiB above 0 and at most 65536", what);
+	*out = v;
+	return 0;
+}
+
+static int get_strlist(struct loader *l, const struct crc_yaml_node *n, const char *what,
+		       struct crc_strlist *out)
+{
+	int rc = want_kind(l, n, CRC_YAML_SEQ, what);
+	if (rc)
+		return rc;
+	out->items = crc_arena_alloc(&l->p->arena, (n->n ? n->n : 1) * sizeof *out->items);
+	if (!out->items)
+		return crc_err(l->err, CRC_ENOMEM, "out of memory");
+	out->n = 0;
+	for (size_t i = 0; i < n->n; i++) {
+		rc = get_string(l, n->values[i], what, &out->items[out->n]);
+		if (rc)
+			return rc;
+		for (size_t k = 0; k < out->n; k++)
+			if (strcmp(out->items[k], out->items[out->n]) == 0)
+				return bad(l, n->values[i], "'%s' is listed twice in %s", out->items[k],
+					   what);
+		out->n++;
+	}
+	return 0;
+}
+
+/* extra / per_target.<triple>: cflags, ldflags and cmake definitions. Flags may repeat (order matters). */
+static int get_extra(struct loader *l, const struct crc_yaml_node *n, const char *where,
+		     struct crc_profile_extra *x)
+{
+	static const char *const keys[] = {"cflags", "ldflags", "cmake"};
+	int rc = want_kind(l, n, CRC_YAML_MAP, where);
+	if (rc || (rc = check_keys(l, n, where, keys, 3)))
+		return rc;
+	const char *const names[] = {"cflags", "ldflags"};
+	struct crc_strlist *lists[] = {&x->cflags, &x->ldflags};
+	for (int k = 0; k < 2; k++) {
+		const struct crc_yaml_node *v = crc_yaml_get(n, names[k]);
+		if (!v)
+			continue;
+		if ((rc = want_kind(l, v, CRC_YAML_SEQ, names[k])))
+			return rc;
+		lists[k]->items = crc_arena_alloc(&l->p->arena, (v->n ? v->n : 1) * sizeof *lists[k]->items);
+		if (!lists[k]->items)
+			return crc_err(l->err, CRC_ENOMEM, "out of memory");
+		for (size_t i = 0; i < v->n; i++)
+			if ((rc = get_string(l, v->values[i], names[k], &lists[k]->items[lists[k]->n++])))
+				return rc;
+	}
+	const struct crc_yaml_node *c = crc_yaml_get(n, "cmake");
+	if (!c)
+		return 0;
+	if ((rc = want_kind(l, c, CRC_YAML_MAP, "cmake")))
+		return rc;
+	x->cmake.keys = crc_arena_alloc(&l->p->arena, (c->n ? c->n : 1) * sizeof *x->cmake.keys);
+	x->cmake.values = crc_arena_alloc(&l->p->arena, (c->n ? c->n : 1) * sizeof *x->cmake.values);
+	if (!x->cmake.keys || !x->cmake.values)
+		return crc_err(l->err, CRC_ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->n; i++) {
+		const char *k = c->keys[i]->value;
+		int ok = (k[0] >= 'A' && k[0] <= 'Z') || (k[0] >= 'a' && k[0] <= 'z') || k[0] == '_';
+		for (const char *q = k; ok && *q; q++)
+			ok = (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') ||
+			     (*q >= '0' && *q <= '9') || *q == '_';
+		if (!ok)
+			return bad(l, c->keys[i], "CMake variable '%s' must be letters, digits and '_'", k);
+		if (strncmp(k, "NOA_FEATURE_", 12) == 0 || strcmp(k, "CMAKE_TOOLCHAIN_FILE") == 0)
+			return bad(l, c->keys[i],
+				   "'%s' is set by crc itself (use features or the toolchain files)", k);
+		x->cmake.keys[x->cmake.n] = k;
+		if ((rc = get_string(l, c->values[i], k, &x->cmake.values[x->cmake.n])))
+			return rc;
+		x->cmake.n++;
+	}
+	return 0;
+}
+
+/* Reads the gate names from <root>/runtime/features.yaml. */
+static int load_gates(struct loader *l)
+{
+	char path[4096];
+	struct crc_yaml_doc *doc;
+	int rc = path_of(l, path, sizeof path, "runtime", "features", ".yaml");
+	if (rc || (rc = read_doc(l, path, &doc)))
+		return rc;
+	const struct crc_yaml_node *list = crc_yaml_get(doc->root, "features");
+	if (!list || list->kind != CRC_YAML_SEQ)
+		return bad(l, doc->root, "expected 'features:' with a list of gates");
+	for (size_t i = 0; i < list->n && l->ngates < MAX_GATES; i++) {
+		const struct crc_yaml_node *name = crc_yaml_get(list->values[i], "name");
+		if (!name || name->kind != CRC_YAML_SCALAR)
+			return bad(l, list->values[i], "each feature needs a name");
+		l->gates[l->ngates++] = name->value;
+	}
+	return 0;
+}
+
+static int validate_targets(struct loader *l, const struct crc_yaml_node *n)
+{
+	struct crc_strlist list;
+	char path[4096];
+	struct stat st;
+	int rc = get_strlist(l, n, "targets", &list);
+	if (rc)
+		return rc;
+	if (list.n == 0)
+		return bad(l, n, "targets must list at least one target triple");
+	if (list.n > CRC_PROFILE_MAX_TARGETS)
+		return bad(l, n, "at most %d targets", CRC_PROFILE_MAX_TARGETS);
+	for (size_t i = 0; i < list.n; i++) {
+		if (!safe_name(list.items[i]) ||
+		    (rc = path_of(l, path, sizeof path, "templates/toolchains", list.items[i], ".yaml")) !=
+			    0 ||
+		    stat(path, &st) != 0)
+			return bad(l, n->values[i],
+				   "unknown target triple '%s' (no templates/toolchains/%s.yaml)",
+				   list.items[i], list.items[i]);
+		l->p->targets[l->p->ntargets++].triple = list.items[i];
+	}
+	return 0;
+}
+
+static int validate_policy(struct loader *l, const struct crc_yaml_node *n)
+{
+	static const char *const keys[] = {
+		"prefer_gpu", "min_gpu_memory_gb", "prefer_lightweight_python_on_low_memory",
+		"lightweight_memory_threshold_gb", "allow_accelerator_experiments"};
+	struct crc_profile_policy *p = &l->p->policy;
+	int rc = want_kind(l, n, CRC_YAML_MAP, "policy");
+	if (rc || (rc = check_keys(l, n, "policy", keys, 5)))
+		return rc;
+	for (size_t i = 0; i < n->n && !rc; i++) {
+		const char *k = n->keys[i]->value;
+		const struct crc_yaml_node *v = n->values[i];
+		if (strcmp(k, keys[0]) == 0)
+			rc = get_bool(l, v, k, &p->prefer_gpu);
+		else if (strcmp(k, keys[1]) == 0)
+			rc = get_gib(l, v, k, &p->min_gpu_memory_gb);
+		else if (strcmp(k, keys[2]) == 0)
+			rc = get_bool(l, v, k, &p->prefer_lightweight_python_on_low_memory);
+		else if (strcmp(k, keys[3]) == 0)
+			rc = get_gib(l, v, k, &p->lightweight_memory_threshold_gb);
+		else
+			rc = get_bool(l, v, k, &p->allow_accelerator_experiments);
+	}
+	return rc;
+}
+
+static int validate_optimization(struct loader *l, const struct crc_yaml_node *n)
+{
+	static const char *const keys[] = {"opt_level", "lto", "codegen_units", "strip", "debug_info"};
+	static const char *const levels[] = {"0", "1", "2", "3", "s", "z"}, *const ltos[] = {"off", "thin",
+											     "fat"};
+	int rc = want_kind(l, n, CRC_YAML_MAP, "optimization");
+	if (rc || (rc = check_keys(l, n, "optimization", keys, 5)))
+		return rc;
+	for (size_t i = 0; i < n->n && !rc; i++) {
+		const char *k = n->keys[i]->value;
+		const struct crc_yaml_node *v = n->values[i];
+		if (strcmp(k, "opt_level") == 0)
+			rc = get_choice(l, v, k, levels, 6, "0, 1, 2, 3, s, z",
+					&l->p->optimization.opt_level);
+		else if (strcmp(k, "lto") == 0)
+			rc = get_choice(l, v, k, ltos, 3, "off, thin, fat", &l->p->optimization.lto);
+		else if (strcmp(k, "codegen_units") == 0)
+			rc = get_int(l, v, k, 1, 256, &l->p->optimization.codegen_units);
+		else if (strcmp(k, "strip") == 0)
+			rc = get_bool(l, v, k, &l->p->optimization.strip);
+		else
+			rc = get_bool(l, v, k, &l->p->optimization.debug_info);
+	}
+	return rc;
+}
+
+static int validate_features(struct loader *l, const struct crc_yaml_node *n)
+{
+	int rc = get_strlist(l, n, "features", &l->p->features);
+	for (size_t i = 0; !rc && i < l->p->features.n; i++) {
+		const char *g = l->p->features.items[i];
+		size_t k = 0;
+		while (k < l->ngates && strcmp(l->gates[k], g) != 0)
+			k++;
+		if (k == l->ngates) {
+			const char *best = crc_suggest(g, l->gates, l->ngates);
+			rc = best ? bad(l, n->values[i], "unknown feature gate '%s' (did you mean '%s'?)", g,
+					best)
+				  : bad(l, n->values[i],
+					"unknown feature gate '%s' (runtime/features.yaml declares the "
+					"gates)",
+					g);
+		}
+	}
+	return rc;
+}
+
+static int validate_per_target(struct loader *l, const struct crc_yaml_node *n)
+{
+	int rc = want_kind(l, n, CRC_YAML_MAP, "per_target");
+	for (size_t i = 0; !rc && i < n->n; i++) {
+		size_t t = 0;
+		while (t < l->p->ntargets && strcmp(l->p->targets[t].triple, n->keys[i]->value) != 0)
+			t++;
+		if (t == l->p->ntargets)
+			return bad(l, n->keys[i], "per_target '%s' is not one of the profile's targets",
+				   n->keys[i]->value);
+		rc = get_extra(l, n->values[i], n->keys[i]->value, &l->p->targets[t].extra);
+	}
+	return rc;
+}
+
+static int validate(struct loader *l, const struct crc_yaml_node *tree, const char *name)
+{
+	static const char *const keys[] = {"name",     "description", "extends", "targets", "optimization",
+					   "features", "policy",      "archive", "extra",   "per_target"};
+	static const char *const archives[] = {"tar.zst", "tar.gz"};
+	struct crc_profile *p = l->p;
+	const struct crc_yaml_node *v;
+	int rc = check_keys(l, tree, "the profile", keys, 10);
+	if (rc)
+		return rc;
+	if (!(v = crc_yaml_get(tree, "name")))
+		return bad(l, tree, "the profile has no 'name'");
+	if ((rc = get_string(l, v, "name", &p->name)))
+		return rc;
+	if (strcmp(p->name, name) != 0)
+		return bad(l, v, "name '%s' differs from the file name '%s.yaml'", p->name, name);
+	if (!(v = crc_yaml_get(tree, "description")))
+		return bad(l, tree, "the profile has no 'description'");
+	if ((rc = get_string(l, v, "description", &p->description)))
+		return rc;
+	if (!(v = crc_yaml_get(tree, "targets")))
+		return bad(l, tree, "the profile has no 'targets'");
+	if ((rc = validate_targets(l, v)))
+		return rc;
+	if ((v = crc_yaml_get(tree, "optimization")) && (rc = validate_optimization(l, v)))
+		return rc;
+	if ((v = crc_yaml_get(tree, "features")) && (rc = validate_features(l, v)))
+		return rc;
+	if ((v = crc_yaml_get(tree, "policy")) && (rc = validate_policy(l, v)))
+		return rc;
+	if ((v = crc_yaml_get(tree, "archive")) &&
+	    (rc = get_choice(l, v, "archive", archives, 2, "tar.zst, tar.gz", &p->archive)))
+		return rc;
+	if ((v = crc_yaml_get(tree, "extra")) && (rc = get_extra(l, v, "extra", &p->extra)))
+		return rc;
+	if ((v = crc_yaml_get(tree, "per_target")) && (rc = validate_per_target(l, v)))
+		return rc;
+	return 0;
+}
+
+static void defaults(struct crc_profile *p)
+{
+	p->optimization.opt_level = "2";
+	p->optimization.lto = "off";
+	p->optimization.codegen_units = 16;
+	p->archive = "tar.zst";
+	/* The runtime's own policy defaults (runtime/README.md). */
+	p->policy.prefer_gpu = 1;
+	p->policy.min_gpu_memory_gb = 8.0;
+	p->policy.prefer_lightweight_python_on_low_memory = 1;
+	p->policy.lightweight_memory_threshold_gb = 6.0;
+	p->policy.allow_accelerator_experiments = 1;
+}
+
+int crc_profile_load(struct crc_profile **out, const char *root, const char *name, const char *const *sets,
+		     size_t nsets, struct crc_error *err)
+{
+	struct loader l;
+	struct crc_yaml_node *tree = NULL;
+	int rc;
+	*out = NULL;
+	if (!safe_name(name))
+		return crc_err(err, CRC_EINVALID,
+			       "invalid profile name '%s' (lower-case letters, digits, '-', '_' and '.')",
+			       name);
+	memset(&l, 0, sizeof l);
+	l.root = root;
+	l.err = err;
+	l.p = calloc(1, sizeof *l.p);
+	if (!l.p)
+		return crc_err(err, CRC_ENOMEM, "out of memory");
+	crc_arena_init(&l.p->arena, PROFILE_ARENA_MAX);
+	defaults(l.p);
+	rc = load_gates(&l);
+	if (!rc)
+		rc = load_chain(&l, name, NULL, &tree);
+	for (size_t i = 0; !rc && i < nsets; i++)
+		rc = apply_set(&l, tree, sets[i]);
+	if (!rc)
+		rc = validate(&l, tree, name);
+	if (rc) {
+		crc_profile_free(l.p);
+		return rc;
+	}
+	*out = l.p;
+	return 0;
+}
+
+void crc_profile_free(struct crc_profile *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->ndocs; i++)
+		crc_yaml_free(p->docs[i]);
+	crc_arena_free(&p->arena);
+	free(p);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int crc_profile_list(char ***names, size_t *n, const char *root, struct crc_error *err)
+{
+	enum { MAX_PROFILES = 256 };
+	char dirpath[4096], found[MAX_PROFILES][NAME_MAX_LEN + 1];
+	size_t count = 0, bytes = 0;
+	*names = NULL;
+	*n = 0;
+	int w = snprintf(dirpath, sizeof dirpath, "%s/profiles", root);
+	if (w < 0 || (size_t)w >= sizeof dirpath)
+		return crc_err(err, CRC_EINVALID, "path too long: %s/profiles", root);
+	DIR *d = opendir(dirpath);
+	if (!d)
+		return crc_err_os(err, "cannot list", dirpath, errno);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && count < MAX_PROFILES) {
+		size_t len = strlen(e->d_name);
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0 || len - 5 > NAME_MAX_LEN)
+			continue;
+		memcpy(found[count], e->d_name, len - 5);
+		found[count][len - 5] = '\0';
+		if (safe_name(found[count]))
+			bytes += len - 4, count++;
+	}
+	closedir(d);
+	/* One block: the pointer array, then the names. */
+	char **out = malloc(count * sizeof *out + bytes + 1);
+	if (!out)
+		return crc_err(err, CRC_ENOMEM, "out of memory");
+	char *q = (char *)(out + count);
+	for (size_t i = 0; i < count; i++) {
+		size_t len = strlen(found[i]) + 1;
+		memcpy(q, found[i], len);
+		out[i] = q;
+		q += len;
+	}
+	qsort(out, count, sizeof *out, by_name);
+	*names = out;
+	*n = count;
+	return 0;
+}
+
+static struct crc_json *strlist_json(const struct crc_strlist *l)
+{
+	struct crc_json *a = crc_json_array();
+	for (size_t i = 0; a && i < l->n; i++)
+		if (crc_json_push_str(a, l->items[i])) {
+			crc_json_free(a);
+			return NULL;
+		}
+	return a;
+}
+
+static struct crc_json *extra_json(const struct crc_profile_extra *x)
+{
+	struct crc_json *o = crc_json_object(), *c = crc_json_object();
+	if (!o || !c || crc_json_set(o, "cflags", strlist_json(&x->cflags)) ||
+	    crc_json_set(o, "ldflags", strlist_json(&x->ldflags)))
+		goto fail;
+	for (size_t i = 0; i < x->cmake.n; i++)
+		if (crc_json_set_str(c, x->cmake.keys[i], x->cmake.values[i]))
+			goto fail;
+	if (crc_json_set(o, "cmake", c)) {
+		c = NULL;
+		goto fail;
+	}
+	return o;
+fail:
+	crc_json_free(c);
+	crc_json_free(o);
+	return NULL;
+}
+
+struct crc_json *crc_profile_json(const struct crc_profile *p)
+{
+	struct crc_json *o = crc_json_object(), *chain = crc_json_array(), *targets = crc_json_array(),
+			*opt = crc_json_object(), *pol = crc_json_object(), *per = crc_json_object();
+	/* Containers are attached first (crc_json_set owns its child even when it fails), then filled. */
+	int rc = !o || crc_json_set_str(o, "schema", "crc.profile/v1") ||
+		 crc_json_set_str(o, "name", p->name) || crc_json_set_str(o, "description", p->description) ||
+		 crc_json_set(o, "extends", chain) || crc_json_set(o, "targets", targets) ||
+		 crc_json_set(o, "optimization", opt) ||
+		 crc_json_set(o, "features", strlist_json(&p->features)) || crc_json_set(o, "policy", pol) ||
+		 crc_json_set_str(o, "archive", p->archive) ||
+		 crc_json_set(o, "extra", extra_json(&p->extra)) || crc_json_set(o, "per_target", per);
+	for (size_t i = 1; !rc && i < p->nchain; i++)
+		rc = crc_json_push_str(chain, p->chain[i]);
+	for (size_t i = 0; !rc && i < p->ntargets; i++)
+		rc = crc_json_push_str(targets, p->targets[i].triple) ||
+		     crc_json_set(per, p->targets[i].triple, extra_json(&p->targets[i].extra));
+	rc = rc || crc_json_set_str(opt, "opt_level", p->optimization.opt_level) ||
+	     crc_json_set_str(opt, "lto", p->optimization.lto) ||
+	     crc_json_set_int(opt, "codegen_units", p->optimization.codegen_units) ||
+	     crc_json_set_bool(opt, "strip", p->optimization.strip) ||
+	     crc_json_set_bool(opt, "debug_info", p->optimization.debug_info);
+	rc = rc || crc_json_set_bool(pol, "prefer_gpu", p->policy.prefer_gpu) ||
+	     crc_json_set_number(pol, "min_gpu_memory_gb", p->policy.min_gpu_memory_gb) ||
+	     crc_json_set_bool(pol, "prefer_lightweight_python_on_low_memory",
+			       p->policy.prefer_lightweight_python_on_low_memory) ||
+	     crc_json_set_number(pol, "lightweight_memory_threshold_gb",
+				 p->policy.lightweight_memory_threshold_gb) ||
+	     crc_json_set_bool(pol, "allow_accelerator_experiments", p->policy.allow_accelerator_experiments);
+	if (rc) {
+		if (!o) {
+			crc_json_free(chain);
+			crc_json_free(targets);
+			crc_json_free(opt);
+			crc_json_free(pol);
+			crc_json_free(per);
+		}
+		crc_json_free(o);
+		return NULL;
+	}
+	return o;
+}
