@@ -3,9 +3,17 @@
 #include "commands.h"
 
 static const struct opt no_opts[] = {{0, 0, NULL, NULL, NULL}};
+static const struct opt profile_opts[] = {
+	{1, 0, "set", "KEY.PATH=VALUE", "override a value (YAML syntax; repeatable)"},
+	{0, 0, NULL, NULL, NULL},
+};
 
 const struct command cli_commands[] = {
 	{"help", cmd_help, "[COMMAND]", "show help for crc or for one command", no_opts, 0},
+	{"profiles", cmd_profiles, "[--json]", "list the profiles with their descriptions and targets",
+	 no_opts, CMD_JSON},
+	{"profile", cmd_profile, "show NAME [--set KEY.PATH=VALUE]... [--json]",
+	 "show one profile fully resolved (extends, defaults, overrides)", profile_opts, CMD_JSON},
 	{"version", cmd_version, "[--json]", "print crc's version, source revision and library versions",
 	 no_opts, CMD_JSON},
 };
