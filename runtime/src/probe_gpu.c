@@ -4,6 +4,8 @@
  * or when a library path is given explicitly (tests use a fake NVML with fixture trees). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cpuinfo.h"
 #include "noa/hardware.h"
@@ -12,6 +14,9 @@
 /* Longest sysfs or procfs file read here. */
 #define SMALL_FILE 4096
 #define MAX_CARDS 64
+
+/* Most symlinks followed while resolving one path (the kernel's own limit is 40; sysfs needs 2). */
+#define MAX_LINKS 16
 
 /* A PCI address (domain:bus:device.function); valid is 0 when unknown. */
 struct pci_addr {
@@ -75,16 +80,103 @@ static enum noa_gpu_vendor vendor_of(unsigned id)
 	}
 }
 
-/* Reads a small text file under the sysroot; returns 0 and the text, or -1 when it is missing or holds a
- * NUL byte (which no kernel text file has: it is garbage, and would cut the text short). */
+/* Resolves the symlinks of path (absolute, under root) one component at a time, the way the kernel would
+ * inside the root, into out: a path under root with no symlink left in it (components past a missing one
+ * are copied as they are). Returns 0, or -1 when the path would leave the root: a ".." above it, or, in a
+ * fixture tree (where the root is not "/"), an absolute link target, which would otherwise name a file of
+ * the host. Also -1 for a link loop or a path that does not fit. */
+static int resolve(const struct noa_sysroot *root, const char *path, char out[NOA_PATH_MAX])
+{
+	char todo[NOA_PATH_MAX], next[NOA_PATH_MAX], target[NOA_PATH_MAX], full[NOA_PATH_MAX * 2];
+	size_t done = 0, n = strlen(path);
+	int links = 0;
+	struct stat st;
+	if (n >= sizeof todo || path[0] != '/')
+		return -1;
+	memcpy(todo, path, n + 1);
+	out[0] = '\0';
+	for (const char *p = todo;;) {
+		p += strspn(p, "/");
+		size_t len = strcspn(p, "/");
+		if (len == 0)
+			break;
+		if (len == 1 && p[0] == '.') {
+			p += len;
+			continue;
+		}
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (done == 0)
+				return -1;
+			while (done > 0 && out[done - 1] != '/')
+				done--;
+			out[done > 0 ? --done : 0] = '\0';
+			p += len;
+			continue;
+		}
+		if (done + 1 + len >= NOA_PATH_MAX)
+			return -1;
+		out[done] = '/';
+		memcpy(out + done + 1, p, len);
+		size_t before = done;
+		done += 1 + len;
+		out[done] = '\0';
+		p += len;
+		if (noa_sysroot_path(root, out, full, sizeof full) || lstat(full, &st) != 0) {
+			/* missing: the rest cannot hold a link; keep it as written ("..", if any, fails the
+			 * read) */
+			int w = snprintf(out + done, NOA_PATH_MAX - done, "%s", p);
+			return w < 0 || (size_t)w >= NOA_PATH_MAX - done ? -1 : 0;
+		}
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		ssize_t t = readlink(full, target, sizeof target - 1);
+		if (++links > MAX_LINKS || t <= 0 || (size_t)t >= sizeof target - 1)
+			return -1;
+		target[t] = '\0';
+		done = before;
+		out[done] = '\0';
+		if (target[0] == '/') {
+			if (root->dir[0])
+				return -1;
+			done = 0;
+			out[0] = '\0';
+		}
+		int w = snprintf(next, sizeof next, "%s/%s", target, p);
+		if (w < 0 || (size_t)w >= sizeof next)
+			return -1;
+		memcpy(todo, next, (size_t)w + 1);
+		p = todo;
+	}
+	if (done == 0)
+		memcpy(out, "/", 2);
+	return 0;
+}
+
+/* Reads a small text file under the sysroot; returns 0 and the text, or -1 when it is missing, lies
+ * outside the root through a symlink, or holds a NUL byte (which no kernel text file has: it is garbage,
+ * and would cut the text short). */
 static int read_small(const struct noa_probe_source *src, const char *path, char *buf, size_t size)
 {
+	char real[NOA_PATH_MAX];
 	size_t len;
-	if (noa_sysroot_read(&src->root, path, buf, size, &len) != 0 || strlen(buf) != len) {
+	buf[0] = '\0';
+	if (resolve(&src->root, path, real))
+		return -1;
+	if (noa_sysroot_read(&src->root, real, buf, size, &len) != 0 || strlen(buf) != len) {
 		buf[0] = '\0';
 		return -1;
 	}
 	return 0;
+}
+
+/* Lists the directory at path like noa_sysroot_list(), or nothing when a symlink takes it out of the root. */
+static int list_dir(const struct noa_probe_source *src, const char *path, const char *prefix,
+		    char names[][NOA_NAME_MAX], int max)
+{
+	char real[NOA_PATH_MAX];
+	if (resolve(&src->root, path, real))
+		return 0;
+	return noa_sysroot_list(&src->root, real, prefix, names, max);
 }
 
 /* Reads a sysfs hex id such as "0x10de\n"; returns it, or -1. */
@@ -166,8 +258,9 @@ static int is_card(const char *name)
 
 static void drm_cards(struct noa_hardware *hw, struct pci_addr *addrs, const struct noa_probe_source *src)
 {
-	char names[MAX_CARDS][NOA_NAME_MAX], path[NOA_PATH_MAX], buf[SMALL_FILE], slot[64];
-	int n = noa_sysroot_list(&src->root, "/sys/class/drm", "card", names, MAX_CARDS);
+	char names[MAX_CARDS][NOA_NAME_MAX], path[NOA_PATH_MAX], real[NOA_PATH_MAX], buf[SMALL_FILE],
+		slot[64];
+	int n = list_dir(src, "/sys/class/drm", "card", names, MAX_CARDS);
 	for (int i = 0; i < n; i++) {
 		if (!is_card(names[i]))
 			continue;
@@ -184,6 +277,9 @@ static void drm_cards(struct noa_hardware *hw, struct pci_addr *addrs, const str
 		    read_small(src, path, buf, sizeof buf) == 0 &&
 		    uevent_value(buf, "PCI_SLOT_NAME", slot, sizeof slot) == 0)
 			addr = parse_addr(slot);
+		if (!addr.valid && make_path(path, "/sys/class/drm/", names[i], "/device") == 0 &&
+		    resolve(&src->root, path, real) == 0) /* the device link names the PCI address */
+			addr = parse_addr(strrchr(real, '/') + 1);
 		if (!addr.valid) /* unknown address: keep cards apart by their own number */
 			addr = (struct pci_addr){1, 0xffffffffu, 0xff, (unsigned)i, 7};
 		struct noa_gpu *g = gpu_at(hw, addrs, addr, vendor_of((unsigned)vendor));
@@ -232,7 +328,7 @@ static int nvidia_driver(const struct noa_probe_source *src, char *out, size_t s
 static void nvidia_proc(struct noa_hardware *hw, struct pci_addr *addrs, const struct noa_probe_source *src)
 {
 	char names[NOA_MAX_GPUS][NOA_NAME_MAX], path[NOA_PATH_MAX], buf[SMALL_FILE], model[128], bus[64];
-	int n = noa_sysroot_list(&src->root, "/proc/driver/nvidia/gpus", "", names, NOA_MAX_GPUS);
+	int n = list_dir(src, "/proc/driver/nvidia/gpus", "", names, NOA_MAX_GPUS);
 	for (int i = 0; i < n; i++) {
 		if (make_path(path, "/proc/driver/nvidia/gpus/", names[i], "/information") ||
 		    read_small(src, path, buf, sizeof buf))
@@ -249,6 +345,9 @@ static void nvidia_proc(struct noa_hardware *hw, struct pci_addr *addrs, const s
 			return;
 		if (noa_cpuinfo_value(buf, "Model", model, sizeof model) == 0 && model[0])
 			set_str(g->name, sizeof g->name, model);
+		if (!g->pci_id[0]) /* no DRM card: the bus location is the only identity there is */
+			snprintf(g->pci_id, sizeof g->pci_id, "%04x:%02x:%02x.%x", addr.domain, addr.bus,
+				 addr.dev, addr.fn);
 	}
 }
 

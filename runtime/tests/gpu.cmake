@@ -1,8 +1,9 @@
-# GPU and accelerator probes: fixture trees through `noa probe` (amd-gpu-server, accel-host), and on the
+# GPU and accelerator probes: fixture trees through `noa probe` (amd-gpu-server, accel-host, gpu-symlinks,
+# nvidia-bad-version), and on the
 # host the fake NVML library that NOA_NVML_LIBRARY loads (dlopen of a host library is impossible under
 # qemu-aarch64 and wasm32 has no dlopen).
 set(_gpu_dir "${CMAKE_CURRENT_SOURCE_DIR}/fixtures")
-foreach(f IN ITEMS amd-gpu-server accel-host)
+foreach(f IN ITEMS amd-gpu-server accel-host gpu-symlinks nvidia-bad-version)
   noa_cli_test(probe_${f} ARGS probe --json --sysroot "${_gpu_dir}/${f}" JSON
     EXPECT "${_gpu_dir}/${f}/expected.json")
 endforeach()
@@ -22,5 +23,5 @@ if(NOT CMAKE_CROSSCOMPILING)
 endif()
 
 get_property(_gpu_tests DIRECTORY PROPERTY TESTS)
-list(FILTER _gpu_tests INCLUDE REGEX "^noa\\.(cli\\.)?probe_(amd|accel|fake)")
+list(FILTER _gpu_tests INCLUDE REGEX "^noa\\.(cli\\.)?probe_(amd|accel|fake|gpu|nvidia)")
 set_tests_properties(${_gpu_tests} PROPERTIES WORKING_DIRECTORY /)

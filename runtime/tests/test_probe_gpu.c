@@ -1,5 +1,5 @@
-/* The GPU and accelerator probes against fixture trees: DRM cards, AMD VRAM, NVIDIA's /proc files,
- * merging by PCI address, hostile files, and every accelerator source. NVML is not asked here (no host, no
+/* The GPU probe against fixture trees: DRM cards, AMD VRAM, NVIDIA's /proc files, merging by PCI
+ * address, symlinks inside and out of the tree, and hostile files. NVML is not asked here (no host, no
  * library path); tests/host/test_nvml.c covers it with a fake library. */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -83,58 +83,34 @@ Test(gpu, no_drm_directory_means_no_gpus)
 	cr_assert_eq(hw.ngpus, 0);
 }
 
-Test(accel, nothing_detected_without_sources)
+Test(gpu, device_links_give_the_address_and_merge_cards)
 {
 	struct noa_probe_source src;
-	struct noa_accelerators acc;
-	source(&src, "graviton2", no_env);
-	noa_probe_accelerators(&acc, &src);
-	cr_assert_eq(acc.tpu, 0);
-	cr_assert_eq(acc.npu, 0);
-	cr_assert_eq(acc.nsources, 0);
+	struct noa_hardware hw;
+	source(&src, "gpu-symlinks", no_env);
+	noa_probe_gpus(&hw, &src);
+	/* card0 and card1 link to one device; card2 and card3 link out of the tree; the L4 is only in /proc.
+	 */
+	cr_assert_eq(hw.ngpus, 2);
+	cr_assert_eq(hw.gpus[0].vendor, NOA_GPU_INTEL);
+	cr_assert_str_eq(hw.gpus[0].pci_id, "8086:4e61");
+	cr_assert_eq(hw.gpus[0].memory_bytes, -1);
+	cr_assert_str_empty(hw.gpus[0].driver_version, "the NVIDIA driver version is not the iGPU's");
+	cr_assert_eq(hw.gpus[1].vendor, NOA_GPU_NVIDIA);
+	cr_assert_str_eq(hw.gpus[1].name, "NVIDIA L4");
+	cr_assert_str_eq(hw.gpus[1].pci_id, "0000:3b:00.0");
+	cr_assert_str_eq(hw.gpus[1].driver_version, "550.54.15");
+	cr_assert_eq(hw.gpus[1].memory_bytes, -1);
 }
 
-Test(accel, device_nodes_raise_tpu_and_npu_in_order)
+Test(gpu, garbage_version_line_gives_no_driver_version)
 {
 	struct noa_probe_source src;
-	struct noa_accelerators acc;
-	source(&src, "accel-host", no_env);
-	noa_probe_accelerators(&acc, &src);
-	cr_assert_eq(acc.tpu, 1);
-	cr_assert_eq(acc.npu, 1);
-	cr_assert_eq(acc.nsources, 4);
-	cr_assert_str_eq(acc.sources[0], "/dev/accel/accel0");
-	cr_assert_str_eq(acc.sources[1], "/dev/accel/accel1");
-	cr_assert_str_eq(acc.sources[2], "/dev/apex_0");
-	cr_assert_str_eq(acc.sources[3], "/dev/neuron0");
-}
-
-Test(accel, environment_sources_in_documented_order)
-{
-	static const char *const env[] = {
-		"TPU_NAME=v5e-8",       "NEURON_RT_VISIBLE_CORES=0-1", "NOA_ACCELERATOR_NPU=1",
-		"TPU_VISIBLE_DEVICES=", "NOA_ACCELERATOR_TPU=0",       NULL};
-	struct noa_probe_source src;
-	struct noa_accelerators acc;
-	source(&src, "graviton2", env);
-	noa_probe_accelerators(&acc, &src);
-	cr_assert_eq(acc.tpu, 1);
-	cr_assert_eq(acc.npu, 1);
-	cr_assert_eq(acc.nsources, 3, "empty values and switches other than 1/true do not count");
-	cr_assert_str_eq(acc.sources[0], "NOA_ACCELERATOR_NPU");
-	cr_assert_str_eq(acc.sources[1], "TPU_NAME");
-	cr_assert_str_eq(acc.sources[2], "NEURON_RT_VISIBLE_CORES");
-}
-
-Test(accel, explicit_switch_accepts_true)
-{
-	static const char *const env[] = {"NOA_ACCELERATOR_TPU=true", "NEURO_ACCELERATORS=inf2", NULL};
-	struct noa_probe_source src;
-	struct noa_accelerators acc;
-	source(&src, "graviton2", env);
-	noa_probe_accelerators(&acc, &src);
-	cr_assert_eq(acc.tpu, 1);
-	cr_assert_eq(acc.npu, 1);
-	cr_assert_str_eq(acc.sources[0], "NOA_ACCELERATOR_TPU");
-	cr_assert_str_eq(acc.sources[1], "NEURO_ACCELERATORS");
+	struct noa_hardware hw;
+	source(&src, "nvidia-bad-version", no_env);
+	noa_probe_gpus(&hw, &src);
+	cr_assert_eq(hw.ngpus, 1, "files without a final newline still parse; card and /proc entry merge");
+	cr_assert_str_eq(hw.gpus[0].pci_id, "10de:2330");
+	cr_assert_str_eq(hw.gpus[0].name, "NVIDIA H100 80GB HBM3");
+	cr_assert_str_empty(hw.gpus[0].driver_version);
 }

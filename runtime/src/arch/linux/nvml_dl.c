@@ -12,6 +12,7 @@ typedef void *nvml_device;
 struct nvml_memory {
 	unsigned long long total, free, used;
 };
+/* nvmlPciInfo_t, the same layout for _v2 and _v3 (v3 only fills busId from the driver's own table). */
 struct nvml_pci_info {
 	char bus_id_legacy[16];
 	unsigned domain, bus, device, pci_device_id, pci_subsystem_id;
@@ -63,7 +64,8 @@ int noa_nvml_query(const char *path, struct noa_nvml_gpu *out, int max, char *dr
 	    !sym(lib, "nvmlDeviceGetHandleByIndex_v2", &api.handle, sizeof api.handle) ||
 	    !sym(lib, "nvmlDeviceGetName", &api.name, sizeof api.name) ||
 	    !sym(lib, "nvmlDeviceGetMemoryInfo", &api.memory, sizeof api.memory) ||
-	    !sym(lib, "nvmlDeviceGetPciInfo_v3", &api.pci, sizeof api.pci) ||
+	    !(sym(lib, "nvmlDeviceGetPciInfo_v3", &api.pci, sizeof api.pci) ||
+	      sym(lib, "nvmlDeviceGetPciInfo_v2", &api.pci, sizeof api.pci)) ||
 	    !sym(lib, "nvmlSystemGetDriverVersion", &api.driver, sizeof api.driver)) {
 		dlclose(lib);
 		return NOA_ENOTFOUND;
