@@ -14,6 +14,12 @@ const struct command cli_commands[] = {
 	 no_opts, CMD_JSON},
 	{"profile", cmd_profile, "show NAME [--set KEY.PATH=VALUE]... [--json]",
 	 "show one profile fully resolved (extends, defaults, overrides)", profile_opts, CMD_JSON},
+	{"plan", cmd_plan,
+	 "--profile NAME [--target T]... [--set KEY.PATH=VALUE]... [--drop-id ID] [-j N] [--flags-txt] "
+	 "[--json]",
+	 "show everything a build would do: toolchains, flags, commands, the drop", cmd_plan_opts, CMD_JSON},
+	{"check", cmd_check, "[--json]", "check every profile and toolchain file, and report every problem",
+	 no_opts, CMD_JSON},
 	{"version", cmd_version, "[--json]", "print crc's version, source revision and library versions",
 	 no_opts, CMD_JSON},
 };

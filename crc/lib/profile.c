@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "crc/diag.h"
 #include "crc/json.h"
 #include "crc/suggest.h"
 #include "crc/yaml.h"
@@ -23,6 +24,10 @@
 #define MAX_GATES 64
 #define NAME_MAX_LEN 64
 
+/* What a validation step returns in collect mode when it recorded a problem and validation may go on
+ * (negative codes always stop). */
+enum { RECORDED = 1 };
+
 struct loader {
 	struct crc_profile *p;
 	const char *root;
@@ -30,19 +35,47 @@ struct loader {
 	/* Gate names from runtime/features.yaml. */
 	const char *gates[MAX_GATES];
 	size_t ngates;
+	/* The profile's own document from memory (crc_profile_parse), named path in messages; NULL to read
+	 * profiles/<name>.yaml. */
+	const char *text, *path;
+	size_t len;
+	/* Collect mode (crc_profile_check): bad() records each problem in diags and returns RECORDED, and
+	 * validation goes on with the field's default; problems counts them all, also those diags had no
+	 * room for. */
+	int collect;
+	struct crc_diags *diags;
+	size_t problems;
+	/* Every target was valid, so per_target keys can be matched against them. */
+	int targets_ok;
 };
 
+/* A schema problem at node n: the error (stop mode), or one more recorded problem (collect mode). */
 __attribute__((format(printf, 3, 4))) static int bad(struct loader *l, const struct crc_yaml_node *n,
 						     const char *fmt, ...)
 {
 	char msg[CRC_ERROR_MSG_MAX];
+	struct crc_error e;
 	va_list ap;
 	va_start(ap, fmt);
 	int w = vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (w < 0 || (size_t)w >= sizeof msg)
 		memcpy(msg + sizeof msg - 4, "...", 4);
-	return crc_err_at(l->err, CRC_EINVALID, n->file, n->line, n->col, "%s", msg);
+	if (!l->collect)
+		return crc_err_at(l->err, CRC_EINVALID, n->file, n->line, n->col, "%s", msg);
+	crc_err_at(&e, CRC_EINVALID, n->file, n->line, n->col, "%s", msg);
+	if (l->problems++ == 0)
+		*l->err = e;
+	crc_diags_add(l->diags, &e);
+	return RECORDED;
+}
+
+static int in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	return 0;
 }
 
 /* Whether s is a safe name for a file: [a-z0-9][a-z0-9._-]*, at most NAME_MAX_LEN bytes, no "..". */
@@ -145,7 +178,16 @@ static int load_chain(struct loader *l, const char *name, const struct crc_yaml_
 	int rc = path_of(l, path, sizeof path, "profiles", name, ".yaml");
 	if (rc)
 		return rc;
-	rc = read_doc(l, path, &doc);
+	if (!from && l->text) {
+		/* The profile's own document, from memory. */
+		if (p->ndocs >= sizeof p->docs / sizeof p->docs[0])
+			return crc_err(l->err, CRC_EINVALID, "too many files");
+		rc = crc_yaml_parse(&doc, l->path, l->text, l->len, l->err);
+		if (rc == 0)
+			p->docs[p->ndocs++] = doc;
+	} else {
+		rc = read_doc(l, path, &doc);
+	}
 	if (rc == CRC_ENOTFOUND && from)
 		return bad(l, from, "extends '%s': no such profile (%s)", name, path);
 	if (rc == CRC_ENOTFOUND)
@@ -258,24 +300,24 @@ static int apply_set(struct loader *l, struct crc_yaml_node *tree, const char *s
 	return 0;
 }
 
-/* Reports a key that is not in the schema, with the closest valid one. */
+/* Reports every key that is not in the schema, with the closest valid one. */
 static int check_keys(struct loader *l, const struct crc_yaml_node *map, const char *where,
 		      const char *const *valid, size_t nvalid)
 {
+	int found = 0;
 	for (size_t i = 0; i < map->n; i++) {
 		const char *k = map->keys[i]->value;
-		size_t j = 0;
-		while (j < nvalid && strcmp(valid[j], k) != 0)
-			j++;
-		if (j < nvalid)
+		if (in_list(k, valid, nvalid))
 			continue;
 		const char *best = crc_suggest(k, valid, nvalid);
-		if (best)
-			return bad(l, map->keys[i], "unknown key '%s' in %s (did you mean '%s'?)", k, where,
-				   best);
-		return bad(l, map->keys[i], "unknown key '%s' in %s", k, where);
+		int rc = best ? bad(l, map->keys[i], "unknown key '%s' in %s (did you mean '%s'?)", k, where,
+				    best)
+			      : bad(l, map->keys[i], "unknown key '%s' in %s", k, where);
+		if (rc < 0)
+			return rc;
+		found = RECORDED;
 	}
-	return 0;
+	return found;
 }
 
 static int want_kind(struct loader *l, const struct crc_yaml_node *n, enum crc_yaml_kind kind,
@@ -360,10 +402,11 @@ static int get_gib(struct loader *l, const struct crc_yaml_node *n, const char *
 	return 0;
 }
 
+/* A list of distinct strings. In collect mode a bad or repeated item is reported and left out. */
 static int get_strlist(struct loader *l, const struct crc_yaml_node *n, const char *what,
 		       struct crc_strlist *out)
 {
-	int rc = want_kind(l, n, CRC_YAML_SEQ, what);
+	int rc = want_kind(l, n, CRC_YAML_SEQ, what), found = 0;
 	if (rc)
 		return rc;
 	out->items = crc_arena_alloc(&l->p->arena, (n->n ? n->n : 1) * sizeof *out->items);
@@ -372,15 +415,58 @@ static int get_strlist(struct loader *l, const struct crc_yaml_node *n, const ch
 	out->n = 0;
 	for (size_t i = 0; i < n->n; i++) {
 		rc = get_string(l, n->values[i], what, &out->items[out->n]);
-		if (rc)
-			return rc;
-		for (size_t k = 0; k < out->n; k++)
+		for (size_t k = 0; !rc && k < out->n; k++)
 			if (strcmp(out->items[k], out->items[out->n]) == 0)
-				return bad(l, n->values[i], "'%s' is listed twice in %s", out->items[k],
-					   what);
-		out->n++;
+				rc = bad(l, n->values[i], "'%s' is listed twice in %s", out->items[k], what);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			found = RECORDED;
+		else
+			out->n++;
 	}
-	return 0;
+	return found;
+}
+
+/* A list of strings that may repeat (flags, where order matters). */
+static int get_flags(struct loader *l, const struct crc_yaml_node *v, const char *what,
+		     struct crc_strlist *out)
+{
+	int rc = want_kind(l, v, CRC_YAML_SEQ, what), found = 0;
+	if (rc)
+		return rc;
+	out->items = crc_arena_alloc(&l->p->arena, (v->n ? v->n : 1) * sizeof *out->items);
+	if (!out->items)
+		return crc_err(l->err, CRC_ENOMEM, "out of memory");
+	out->n = 0;
+	for (size_t i = 0; i < v->n; i++) {
+		if ((rc = get_string(l, v->values[i], what, &out->items[out->n])) < 0)
+			return rc;
+		if (rc)
+			found = RECORDED;
+		else
+			out->n++;
+	}
+	return found;
+}
+
+/* One CMake definition of extra.cmake: a valid variable name that is not crc's own, and a string. */
+static int get_define(struct loader *l, const struct crc_yaml_node *key, const struct crc_yaml_node *val,
+		      struct crc_kvlist *out)
+{
+	const char *k = key->value;
+	int ok = (k[0] >= 'A' && k[0] <= 'Z') || (k[0] >= 'a' && k[0] <= 'z') || k[0] == '_';
+	for (const char *q = k; ok && *q; q++)
+		ok = (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+		     *q == '_';
+	if (!ok)
+		return bad(l, key, "CMake variable '%s' must be letters, digits and '_'", k);
+	if (strncmp(k, "NOA_FEATURE_", 12) == 0 || strcmp(k, "CMAKE_TOOLCHAIN_FILE") == 0)
+		return bad(l, key, "'%s' is set by crc itself (use features or the toolchain files)", k);
+	int rc = get_string(l, val, k, &out->values[out->n]);
+	if (rc == 0)
+		out->keys[out->n++] = k;
+	return rc;
 }
 
 /* extra / per_target.<triple>: cflags, ldflags and cmake definitions. Flags may repeat (order matters). */
@@ -388,27 +474,22 @@ static int get_extra(struct loader *l, const struct crc_yaml_node *n, const char
 		     struct crc_profile_extra *x)
 {
 	static const char *const keys[] = {"cflags", "ldflags", "cmake"};
-	int rc = want_kind(l, n, CRC_YAML_MAP, where);
-	if (rc || (rc = check_keys(l, n, where, keys, 3)))
+	int rc = want_kind(l, n, CRC_YAML_MAP, where), found;
+	if (rc)
 		return rc;
+	if ((found = check_keys(l, n, where, keys, 3)) < 0)
+		return found;
 	const char *const names[] = {"cflags", "ldflags"};
 	struct crc_strlist *lists[] = {&x->cflags, &x->ldflags};
 	for (int k = 0; k < 2; k++) {
 		const struct crc_yaml_node *v = crc_yaml_get(n, names[k]);
-		if (!v)
-			continue;
-		if ((rc = want_kind(l, v, CRC_YAML_SEQ, names[k])))
+		if (v && (rc = get_flags(l, v, names[k], lists[k])) < 0)
 			return rc;
-		lists[k]->items = crc_arena_alloc(&l->p->arena, (v->n ? v->n : 1) * sizeof *lists[k]->items);
-		if (!lists[k]->items)
-			return crc_err(l->err, CRC_ENOMEM, "out of memory");
-		for (size_t i = 0; i < v->n; i++)
-			if ((rc = get_string(l, v->values[i], names[k], &lists[k]->items[lists[k]->n++])))
-				return rc;
+		found |= rc;
 	}
 	const struct crc_yaml_node *c = crc_yaml_get(n, "cmake");
 	if (!c)
-		return 0;
+		return found;
 	if ((rc = want_kind(l, c, CRC_YAML_MAP, "cmake")))
 		return rc;
 	x->cmake.keys = crc_arena_alloc(&l->p->arena, (c->n ? c->n : 1) * sizeof *x->cmake.keys);
@@ -416,22 +497,11 @@ static int get_extra(struct loader *l, const struct crc_yaml_node *n, const char
 	if (!x->cmake.keys || !x->cmake.values)
 		return crc_err(l->err, CRC_ENOMEM, "out of memory");
 	for (size_t i = 0; i < c->n; i++) {
-		const char *k = c->keys[i]->value;
-		int ok = (k[0] >= 'A' && k[0] <= 'Z') || (k[0] >= 'a' && k[0] <= 'z') || k[0] == '_';
-		for (const char *q = k; ok && *q; q++)
-			ok = (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') ||
-			     (*q >= '0' && *q <= '9') || *q == '_';
-		if (!ok)
-			return bad(l, c->keys[i], "CMake variable '%s' must be letters, digits and '_'", k);
-		if (strncmp(k, "NOA_FEATURE_", 12) == 0 || strcmp(k, "CMAKE_TOOLCHAIN_FILE") == 0)
-			return bad(l, c->keys[i],
-				   "'%s' is set by crc itself (use features or the toolchain files)", k);
-		x->cmake.keys[x->cmake.n] = k;
-		if ((rc = get_string(l, c->values[i], k, &x->cmake.values[x->cmake.n])))
+		if ((rc = get_define(l, c->keys[i], c->values[i], &x->cmake)) < 0)
 			return rc;
-		x->cmake.n++;
+		found |= rc;
 	}
-	return 0;
+	return found;
 }
 
 /* Reads the gate names from <root>/runtime/features.yaml. */
@@ -454,29 +524,38 @@ static int load_gates(struct loader *l)
 	return 0;
 }
 
+/* The targets list: each triple needs a toolchain file. In collect mode every bad triple is reported; the
+ * targets are then incomplete, which targets_ok records. */
 static int validate_targets(struct loader *l, const struct crc_yaml_node *n)
 {
-	struct crc_strlist list;
+	struct crc_strlist list = {0, NULL};
 	char path[4096];
 	struct stat st;
-	int rc = get_strlist(l, n, "targets", &list);
-	if (rc)
+	int rc = get_strlist(l, n, "targets", &list), found = rc;
+	if (rc < 0 || (rc && n->kind != CRC_YAML_SEQ))
 		return rc;
-	if (list.n == 0)
+	if (list.n == 0 && !found)
 		return bad(l, n, "targets must list at least one target triple");
 	if (list.n > CRC_PROFILE_MAX_TARGETS)
 		return bad(l, n, "at most %d targets", CRC_PROFILE_MAX_TARGETS);
-	for (size_t i = 0; i < list.n; i++) {
-		if (!safe_name(list.items[i]) ||
-		    (rc = path_of(l, path, sizeof path, "templates/toolchains", list.items[i], ".yaml")) !=
-			    0 ||
-		    stat(path, &st) != 0)
-			return bad(l, n->values[i],
-				   "unknown target triple '%s' (no templates/toolchains/%s.yaml)",
-				   list.items[i], list.items[i]);
-		l->p->targets[l->p->ntargets++].triple = list.items[i];
+	/* list.items are the values of the items that were valid strings, in order. */
+	for (size_t i = 0, k = 0; i < n->n && k < list.n; i++) {
+		if (n->values[i]->value != list.items[k])
+			continue;
+		const char *t = list.items[k++];
+		if (!safe_name(t) || path_of(l, path, sizeof path, "templates/toolchains", t, ".yaml") != 0 ||
+		    stat(path, &st) != 0) {
+			rc = bad(l, n->values[i],
+				 "unknown target triple '%s' (no templates/toolchains/%s.yaml)", t, t);
+			if (rc < 0)
+				return rc;
+			found = RECORDED;
+			continue;
+		}
+		l->p->targets[l->p->ntargets++].triple = t;
 	}
-	return 0;
+	l->targets_ok = !found;
+	return found;
 }
 
 static int validate_policy(struct loader *l, const struct crc_yaml_node *n)
@@ -485,10 +564,12 @@ static int validate_policy(struct loader *l, const struct crc_yaml_node *n)
 		"prefer_gpu", "min_gpu_memory_gb", "prefer_lightweight_python_on_low_memory",
 		"lightweight_memory_threshold_gb", "allow_accelerator_experiments"};
 	struct crc_profile_policy *p = &l->p->policy;
-	int rc = want_kind(l, n, CRC_YAML_MAP, "policy");
-	if (rc || (rc = check_keys(l, n, "policy", keys, 5)))
+	int rc = want_kind(l, n, CRC_YAML_MAP, "policy"), found;
+	if (rc)
 		return rc;
-	for (size_t i = 0; i < n->n && !rc; i++) {
+	if ((found = check_keys(l, n, "policy", keys, 5)) < 0)
+		return found;
+	for (size_t i = 0; i < n->n && rc >= 0; i++) {
 		const char *k = n->keys[i]->value;
 		const struct crc_yaml_node *v = n->values[i];
 		if (strcmp(k, keys[0]) == 0)
@@ -499,10 +580,11 @@ static int validate_policy(struct loader *l, const struct crc_yaml_node *n)
 			rc = get_bool(l, v, k, &p->prefer_lightweight_python_on_low_memory);
 		else if (strcmp(k, keys[3]) == 0)
 			rc = get_gib(l, v, k, &p->lightweight_memory_threshold_gb);
-		else
+		else if (strcmp(k, keys[4]) == 0)
 			rc = get_bool(l, v, k, &p->allow_accelerator_experiments);
+		found |= rc;
 	}
-	return rc;
+	return rc < 0 ? rc : found;
 }
 
 static int validate_optimization(struct loader *l, const struct crc_yaml_node *n)
@@ -510,10 +592,12 @@ static int validate_optimization(struct loader *l, const struct crc_yaml_node *n
 	static const char *const keys[] = {"opt_level", "lto", "codegen_units", "strip", "debug_info"};
 	static const char *const levels[] = {"0", "1", "2", "3", "s", "z"}, *const ltos[] = {"off", "thin",
 											     "fat"};
-	int rc = want_kind(l, n, CRC_YAML_MAP, "optimization");
-	if (rc || (rc = check_keys(l, n, "optimization", keys, 5)))
+	int rc = want_kind(l, n, CRC_YAML_MAP, "optimization"), found;
+	if (rc)
 		return rc;
-	for (size_t i = 0; i < n->n && !rc; i++) {
+	if ((found = check_keys(l, n, "optimization", keys, 5)) < 0)
+		return found;
+	for (size_t i = 0; i < n->n && rc >= 0; i++) {
 		const char *k = n->keys[i]->value;
 		const struct crc_yaml_node *v = n->values[i];
 		if (strcmp(k, "opt_level") == 0)
@@ -525,48 +609,62 @@ static int validate_optimization(struct loader *l, const struct crc_yaml_node *n
 			rc = get_int(l, v, k, 1, 256, &l->p->optimization.codegen_units);
 		else if (strcmp(k, "strip") == 0)
 			rc = get_bool(l, v, k, &l->p->optimization.strip);
-		else
+		else if (strcmp(k, "debug_info") == 0)
 			rc = get_bool(l, v, k, &l->p->optimization.debug_info);
+		found |= rc;
 	}
-	return rc;
+	return rc < 0 ? rc : found;
 }
 
 static int validate_features(struct loader *l, const struct crc_yaml_node *n)
 {
-	int rc = get_strlist(l, n, "features", &l->p->features);
-	for (size_t i = 0; !rc && i < l->p->features.n; i++) {
-		const char *g = l->p->features.items[i];
-		size_t k = 0;
-		while (k < l->ngates && strcmp(l->gates[k], g) != 0)
-			k++;
-		if (k == l->ngates) {
-			const char *best = crc_suggest(g, l->gates, l->ngates);
-			rc = best ? bad(l, n->values[i], "unknown feature gate '%s' (did you mean '%s'?)", g,
-					best)
-				  : bad(l, n->values[i],
-					"unknown feature gate '%s' (runtime/features.yaml declares the "
-					"gates)",
-					g);
-		}
+	struct crc_strlist *f = &l->p->features;
+	int rc = get_strlist(l, n, "features", f), found = rc;
+	if (rc < 0 || (rc && n->kind != CRC_YAML_SEQ))
+		return rc;
+	/* f->items are the values of the items that were valid strings, in order. */
+	for (size_t i = 0, k = 0; i < n->n && k < f->n; i++) {
+		if (n->values[i]->value != f->items[k])
+			continue;
+		const char *g = f->items[k++];
+		if (in_list(g, l->gates, l->ngates))
+			continue;
+		const char *best = crc_suggest(g, l->gates, l->ngates);
+		rc = best ? bad(l, n->values[i], "unknown feature gate '%s' (did you mean '%s'?)", g, best)
+			  : bad(l, n->values[i],
+				"unknown feature gate '%s' (runtime/features.yaml declares the gates)", g);
+		if (rc < 0)
+			return rc;
+		found = RECORDED;
 	}
-	return rc;
+	return found;
 }
 
+/* per_target: each key one of the profile's targets. When the targets had problems (collect mode), the
+ * keys cannot be matched, and only what each holds is checked. */
 static int validate_per_target(struct loader *l, const struct crc_yaml_node *n)
 {
-	int rc = want_kind(l, n, CRC_YAML_MAP, "per_target");
+	int rc = want_kind(l, n, CRC_YAML_MAP, "per_target"), found = 0;
 	for (size_t i = 0; !rc && i < n->n; i++) {
+		struct crc_profile_extra scratch = {{0, NULL}, {0, NULL}, {0, NULL, NULL}}, *x = &scratch;
 		size_t t = 0;
 		while (t < l->p->ntargets && strcmp(l->p->targets[t].triple, n->keys[i]->value) != 0)
 			t++;
-		if (t == l->p->ntargets)
-			return bad(l, n->keys[i], "per_target '%s' is not one of the profile's targets",
-				   n->keys[i]->value);
-		rc = get_extra(l, n->values[i], n->keys[i]->value, &l->p->targets[t].extra);
+		if (t < l->p->ntargets)
+			x = &l->p->targets[t].extra;
+		else if (l->targets_ok)
+			rc = bad(l, n->keys[i], "per_target '%s' is not one of the profile's targets",
+				 n->keys[i]->value);
+		if (rc == 0)
+			rc = get_extra(l, n->values[i], n->keys[i]->value, x);
+		if (rc > 0)
+			found = RECORDED, rc = 0;
 	}
-	return rc;
+	return rc ? rc : found;
 }
 
+/* Validates the merged tree into l->p. Returns a negative code for the first problem, or, in collect
+ * mode, RECORDED when it recorded any (and 0 when there were none). */
 static int validate(struct loader *l, const struct crc_yaml_node *tree, const char *name)
 {
 	static const char *const keys[] = {"name",     "description", "extends", "targets", "optimization",
@@ -574,37 +672,50 @@ static int validate(struct loader *l, const struct crc_yaml_node *tree, const ch
 	static const char *const archives[] = {"tar.zst", "tar.gz"};
 	struct crc_profile *p = l->p;
 	const struct crc_yaml_node *v;
-	int rc = check_keys(l, tree, "the profile", keys, 10);
-	if (rc)
-		return rc;
+	int rc, found = check_keys(l, tree, "the profile", keys, 10);
+	if (found < 0)
+		return found;
 	if (!(v = crc_yaml_get(tree, "name")))
-		return bad(l, tree, "the profile has no 'name'");
-	if ((rc = get_string(l, v, "name", &p->name)))
+		rc = bad(l, tree, "the profile has no 'name'");
+	else if ((rc = get_string(l, v, "name", &p->name)) == 0 && strcmp(p->name, name) != 0)
+		rc = bad(l, v, "name '%s' differs from the file name '%s.yaml'", p->name, name);
+	if (rc < 0)
 		return rc;
-	if (strcmp(p->name, name) != 0)
-		return bad(l, v, "name '%s' differs from the file name '%s.yaml'", p->name, name);
+	found |= rc;
 	if (!(v = crc_yaml_get(tree, "description")))
-		return bad(l, tree, "the profile has no 'description'");
-	if ((rc = get_string(l, v, "description", &p->description)))
+		rc = bad(l, tree, "the profile has no 'description'");
+	else
+		rc = get_string(l, v, "description", &p->description);
+	if (rc < 0)
 		return rc;
+	found |= rc;
 	if (!(v = crc_yaml_get(tree, "targets")))
-		return bad(l, tree, "the profile has no 'targets'");
-	if ((rc = validate_targets(l, v)))
+		rc = bad(l, tree, "the profile has no 'targets'");
+	else
+		rc = validate_targets(l, v);
+	if (rc < 0)
 		return rc;
-	if ((v = crc_yaml_get(tree, "optimization")) && (rc = validate_optimization(l, v)))
+	found |= rc;
+	if ((v = crc_yaml_get(tree, "optimization")) && (rc = validate_optimization(l, v)) < 0)
 		return rc;
-	if ((v = crc_yaml_get(tree, "features")) && (rc = validate_features(l, v)))
+	found |= v ? rc : 0;
+	if ((v = crc_yaml_get(tree, "features")) && (rc = validate_features(l, v)) < 0)
 		return rc;
-	if ((v = crc_yaml_get(tree, "policy")) && (rc = validate_policy(l, v)))
+	found |= v ? rc : 0;
+	if ((v = crc_yaml_get(tree, "policy")) && (rc = validate_policy(l, v)) < 0)
 		return rc;
+	found |= v ? rc : 0;
 	if ((v = crc_yaml_get(tree, "archive")) &&
-	    (rc = get_choice(l, v, "archive", archives, 2, "tar.zst, tar.gz", &p->archive)))
+	    (rc = get_choice(l, v, "archive", archives, 2, "tar.zst, tar.gz", &p->archive)) < 0)
 		return rc;
-	if ((v = crc_yaml_get(tree, "extra")) && (rc = get_extra(l, v, "extra", &p->extra)))
+	found |= v ? rc : 0;
+	if ((v = crc_yaml_get(tree, "extra")) && (rc = get_extra(l, v, "extra", &p->extra)) < 0)
 		return rc;
-	if ((v = crc_yaml_get(tree, "per_target")) && (rc = validate_per_target(l, v)))
+	found |= v ? rc : 0;
+	if ((v = crc_yaml_get(tree, "per_target")) && (rc = validate_per_target(l, v)) < 0)
 		return rc;
-	return 0;
+	found |= v ? rc : 0;
+	return found;
 }
 
 static void defaults(struct crc_profile *p)
@@ -621,38 +732,143 @@ static void defaults(struct crc_profile *p)
 	p->policy.allow_accelerator_experiments = 1;
 }
 
+/* Loads and validates profile `name` into a new l->p (which the caller frees). Returns 0, a negative
+ * code (l->err set), or RECORDED when collect mode recorded problems. */
+static int load(struct loader *l, const char *name, const char *const *sets, size_t nsets)
+{
+	struct crc_yaml_node *tree = NULL;
+	if (!safe_name(name))
+		return crc_err(l->err, CRC_EINVALID,
+			       "invalid profile name '%s' (lower-case letters, digits, '-', '_' and '.')",
+			       name);
+	l->p = calloc(1, sizeof *l->p);
+	if (!l->p)
+		return crc_err(l->err, CRC_ENOMEM, "out of memory");
+	crc_arena_init(&l->p->arena, PROFILE_ARENA_MAX);
+	defaults(l->p);
+	int rc = load_gates(l);
+	if (!rc)
+		rc = load_chain(l, name, NULL, &tree);
+	for (size_t i = 0; !rc && i < nsets; i++)
+		rc = apply_set(l, tree, sets[i]);
+	if (!rc)
+		rc = validate(l, tree, name);
+	return rc;
+}
+
+/* Loads in stop mode: the first problem ends it and is the error. */
+static int load_one(struct crc_profile **out, struct loader *l, const char *name, const char *const *sets,
+		    size_t nsets)
+{
+	*out = NULL;
+	int rc = load(l, name, sets, nsets);
+	if (rc) {
+		crc_profile_free(l->p);
+		return rc;
+	}
+	*out = l->p;
+	return 0;
+}
+
 int crc_profile_load(struct crc_profile **out, const char *root, const char *name, const char *const *sets,
 		     size_t nsets, struct crc_error *err)
 {
 	struct loader l;
-	struct crc_yaml_node *tree = NULL;
-	int rc;
-	*out = NULL;
-	if (!safe_name(name))
-		return crc_err(err, CRC_EINVALID,
-			       "invalid profile name '%s' (lower-case letters, digits, '-', '_' and '.')",
-			       name);
 	memset(&l, 0, sizeof l);
 	l.root = root;
 	l.err = err;
-	l.p = calloc(1, sizeof *l.p);
-	if (!l.p)
-		return crc_err(err, CRC_ENOMEM, "out of memory");
-	crc_arena_init(&l.p->arena, PROFILE_ARENA_MAX);
-	defaults(l.p);
-	rc = load_gates(&l);
-	if (!rc)
-		rc = load_chain(&l, name, NULL, &tree);
-	for (size_t i = 0; !rc && i < nsets; i++)
-		rc = apply_set(&l, tree, sets[i]);
-	if (!rc)
-		rc = validate(&l, tree, name);
-	if (rc) {
-		crc_profile_free(l.p);
-		return rc;
+	return load_one(out, &l, name, sets, nsets);
+}
+
+int crc_profile_parse(struct crc_profile **out, const char *root, const char *name, const char *path,
+		      const char *text, size_t len, const char *const *sets, size_t nsets,
+		      struct crc_error *err)
+{
+	struct loader l;
+	memset(&l, 0, sizeof l);
+	l.root = root;
+	l.err = err;
+	l.text = text;
+	l.len = len;
+	l.path = path;
+	return load_one(out, &l, name, sets, nsets);
+}
+
+static int diag_before(const struct crc_error *a, const struct crc_error *b)
+{
+	return a->line != b->line ? a->line < b->line : a->col < b->col;
+}
+
+/* Sorts the problems recorded from index `from` on by file (in the order the files were first met), then
+ * by line and column; stable, in place. */
+static void sort_diags(struct crc_diags *d, size_t from)
+{
+	size_t rank[CRC_DIAG_MAX];
+	for (size_t i = from; i < d->n; i++) {
+		rank[i] = i;
+		for (size_t k = from; k < i; k++)
+			if (strcmp(d->items[k].path, d->items[i].path) == 0) {
+				rank[i] = rank[k];
+				break;
+			}
 	}
-	*out = l.p;
-	return 0;
+	for (size_t i = from + 1; i < d->n; i++) {
+		struct crc_error e = d->items[i];
+		size_t r = rank[i], j = i;
+		while (j > from &&
+		       (rank[j - 1] > r || (rank[j - 1] == r && diag_before(&e, &d->items[j - 1])))) {
+			d->items[j] = d->items[j - 1];
+			rank[j] = rank[j - 1];
+			j--;
+		}
+		d->items[j] = e;
+		rank[j] = r;
+	}
+}
+
+/* Loads in collect mode; see crc_profile_check. */
+static int check_one(struct loader *l, const char *name, struct crc_diags *diags, struct crc_error *err)
+{
+	struct crc_error stop;
+	size_t from = diags->n;
+	crc_error_clear(&stop);
+	l->err = &stop;
+	l->collect = 1;
+	l->diags = diags;
+	int rc = load(l, name, NULL, 0);
+	crc_profile_free(l->p);
+	l->p = NULL;
+	if (rc < 0) {
+		/* The problem that stopped the check (a YAML error, a missing file, out of memory). */
+		crc_diags_add(diags, &stop);
+		l->problems++;
+	}
+	if (!l->problems)
+		return 0;
+	sort_diags(diags, from);
+	if (err)
+		*err = rc >= 0 && diags->n > from ? diags->items[from] : stop;
+	return rc < 0 ? rc : CRC_EINVALID;
+}
+
+int crc_profile_check(const char *root, const char *name, struct crc_diags *diags, struct crc_error *err)
+{
+	struct loader l;
+	memset(&l, 0, sizeof l);
+	l.root = root;
+	return check_one(&l, name, diags, err);
+}
+
+int crc_profile_check_text(const char *root, const char *name, const char *path, const char *text, size_t len,
+			   struct crc_diags *diags, struct crc_error *err)
+{
+	struct loader l;
+	memset(&l, 0, sizeof l);
+	l.root = root;
+	l.text = text;
+	l.len = len;
+	l.path = path;
+	return check_one(&l, name, diags, err);
 }
 
 void crc_profile_free(struct crc_profile *p)

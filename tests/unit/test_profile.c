@@ -1,10 +1,13 @@
 /* The profile loader on the shipped files: resolved values, defaults, --set overrides and their errors,
- * and the listing. The crafted bad profiles are covered end to end by the golden cases
- * (tests/cli/cases/profile-*). */
+ * and the listing; loading from memory (crc_profile_parse); and collect mode (crc_profile_check), which
+ * must report every problem with its position. The crafted bad profiles are covered end to end by the
+ * golden cases (tests/cli/cases/profile-*, check-*). */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crc/diag.h"
 #include "crc/json.h"
 #include "crc/profile.h"
 
@@ -85,4 +88,225 @@ Test(profile, list_and_json)
 	crc_json_free(j);
 	crc_profile_free(p);
 	crc_profile_free(NULL);
+}
+
+Test(profile, parse_reads_the_document_from_memory_and_the_rest_under_root)
+{
+	static const char text[] = "name: mem\ndescription: d\nextends: edge\nfeatures: [throughput]\n";
+	const char *sets[] = {"archive=tar.gz"};
+	struct crc_profile *p;
+	struct crc_error err;
+	int rc = crc_profile_parse(&p, CRC_SOURCE_DIR, "mem", "in-memory.yaml", text, sizeof text - 1, sets,
+				   1, &err);
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_str_eq(p->name, "mem");
+	cr_assert_eq(p->nchain, 2);
+	cr_assert_str_eq(p->chain[1], "edge");
+	cr_assert_eq(p->ntargets, 3, "targets come from edge.yaml");
+	cr_assert_str_eq(p->features.items[0], "throughput");
+	cr_assert_str_eq(p->archive, "tar.gz");
+	crc_profile_free(p);
+}
+
+Test(profile, parse_names_the_given_path_in_errors)
+{
+	static const char text[] = "name: mem\ndescription: d\ntargets: [x86_64-linux-gnu]\narchive: zip\n";
+	struct crc_profile *p;
+	struct crc_error err;
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "mem", "buf.yaml", text, sizeof text - 1, NULL, 0,
+				       &err),
+		     CRC_EINVALID);
+	cr_assert_null(p);
+	cr_assert_str_eq(err.path, "buf.yaml");
+	cr_assert_eq(err.line, 4);
+	cr_assert_eq(err.col, 10);
+	cr_assert_str_eq(err.msg, "archive must be one of tar.zst, tar.gz");
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "mem", "buf.yaml", "a: [", 4, NULL, 0, &err),
+		     CRC_EINVALID);
+	cr_assert_str_eq(err.path, "buf.yaml");
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "../x", "buf.yaml", text, sizeof text - 1, NULL, 0,
+				       &err),
+		     CRC_EINVALID);
+	cr_assert_str_eq(err.msg,
+			 "invalid profile name '../x' (lower-case letters, digits, '-', '_' and '.')");
+}
+
+/* Checks text as profile "p" from buffer "p.yaml"; the diags list is heap-allocated (it is large). */
+static int check_text(struct crc_diags **d, const char *text, struct crc_error *err)
+{
+	*d = calloc(1, sizeof **d);
+	cr_assert_not_null(*d);
+	return crc_profile_check_text(CRC_SOURCE_DIR, "p", "p.yaml", text, strlen(text), *d, err);
+}
+
+static void expect_diag(const struct crc_diags *d, size_t i, int line, int col, const char *msg)
+{
+	cr_assert_lt(i, d->n, "only %zu problems", d->n);
+	cr_expect_str_eq(d->items[i].path, "p.yaml");
+	cr_expect_eq(d->items[i].line, line, "problem %zu: line %d, want %d", i, d->items[i].line, line);
+	cr_expect_eq(d->items[i].col, col, "problem %zu: column %d, want %d", i, d->items[i].col, col);
+	cr_expect_str_eq(d->items[i].msg, msg);
+	cr_expect_eq(d->items[i].code, CRC_EINVALID);
+}
+
+Test(profile, check_passes_a_valid_profile_and_appends_nothing)
+{
+	struct crc_diags *d = calloc(1, sizeof *d);
+	struct crc_error err;
+	cr_assert_eq(crc_profile_check(CRC_SOURCE_DIR, "edge", d, &err), 0);
+	cr_assert_eq(crc_profile_check(CRC_SOURCE_DIR, "server", d, NULL), 0);
+	cr_assert_eq(d->n, 0);
+	cr_assert_eq(d->dropped, 0);
+	free(d);
+}
+
+Test(profile, check_reports_every_problem_in_every_section_sorted_by_position)
+{
+	static const char text[] = "name: q\n"
+				   "description: \"\"\n"
+				   "targets: [x86_64-linux-gnu, riscv64-linux-gnu, x86_64-linux-gnu, [a]]\n"
+				   "optimisation: {}\n"
+				   "optimization:\n"
+				   "  opt_level: fast\n"
+				   "  lto: full\n"
+				   "  codegen_units: 0\n"
+				   "  strip: yes\n"
+				   "  debug_infos: true\n"
+				   "features: [low_power, gpu-offload, low_power]\n"
+				   "policy:\n"
+				   "  prefer_gpu: maybe\n"
+				   "  min_gpu_memory_gb: -1\n"
+				   "  prefer_gpu_always: true\n"
+				   "archive: zip\n"
+				   "extra:\n"
+				   "  cflags: -O2\n"
+				   "  ldflags: [-s, \"\"]\n"
+				   "  cmake:\n"
+				   "    NOA_FEATURE_X: \"1\"\n"
+				   "    1BAD: x\n"
+				   "    OK: [a]\n"
+				   "  cxxflags: []\n"
+				   "per_target:\n"
+				   "  riscv64-linux-gnu:\n"
+				   "    cflags: [-march=rv64gc]\n"
+				   "  x86_64-linux-gnu:\n"
+				   "    cflagz: []\n";
+	struct crc_diags *d;
+	struct crc_error err;
+	cr_assert_eq(check_text(&d, text, &err), CRC_EINVALID);
+	expect_diag(d, 0, 1, 7, "name 'q' differs from the file name 'p.yaml'");
+	expect_diag(d, 1, 2, 14, "description must not be empty");
+	expect_diag(
+		d, 2, 3, 29,
+		"unknown target triple 'riscv64-linux-gnu' (no templates/toolchains/riscv64-linux-gnu.yaml)");
+	expect_diag(d, 3, 3, 48, "'x86_64-linux-gnu' is listed twice in targets");
+	expect_diag(d, 4, 3, 66, "targets must be a scalar, not a sequence");
+	expect_diag(d, 5, 4, 1, "unknown key 'optimisation' in the profile (did you mean 'optimization'?)");
+	expect_diag(d, 6, 6, 14, "opt_level must be one of 0, 1, 2, 3, s, z");
+	expect_diag(d, 7, 7, 8, "lto must be one of off, thin, fat");
+	expect_diag(d, 8, 8, 18, "codegen_units must be a whole number from 1 to 256");
+	expect_diag(d, 9, 9, 10, "strip must be true or false");
+	expect_diag(d, 10, 10, 3, "unknown key 'debug_infos' in optimization (did you mean 'debug_info'?)");
+	expect_diag(d, 11, 11, 12, "unknown feature gate 'low_power' (did you mean 'low-power'?)");
+	expect_diag(d, 12, 11, 36, "'low_power' is listed twice in features");
+	expect_diag(d, 13, 13, 15, "prefer_gpu must be true or false");
+	expect_diag(d, 14, 14, 22, "min_gpu_memory_gb must be a number of GiB above 0 and at most 65536");
+	expect_diag(d, 15, 15, 3, "unknown key 'prefer_gpu_always' in policy");
+	expect_diag(d, 16, 16, 10, "archive must be one of tar.zst, tar.gz");
+	expect_diag(d, 17, 18, 11, "cflags must be a sequence, not a scalar");
+	expect_diag(d, 18, 19, 17, "ldflags must not be empty");
+	expect_diag(d, 19, 21, 5,
+		    "'NOA_FEATURE_X' is set by crc itself (use features or the toolchain files)");
+	expect_diag(d, 20, 22, 5, "CMake variable '1BAD' must be letters, digits and '_'");
+	expect_diag(d, 21, 23, 9, "OK must be a scalar, not a sequence");
+	expect_diag(d, 22, 24, 3, "unknown key 'cxxflags' in extra (did you mean 'cflags'?)");
+	/* riscv64-linux-gnu was a bad target, so per_target keys are not matched (no second report); what
+	 * they hold is still checked. */
+	expect_diag(d, 23, 29, 5, "unknown key 'cflagz' in x86_64-linux-gnu (did you mean 'cflags'?)");
+	cr_assert_eq(d->n, 24);
+	cr_assert_eq(d->dropped, 0);
+	cr_assert_str_eq(err.msg, d->items[0].msg, "err is the first problem listed");
+	/* Stop mode gives the first problem it meets, which is among them. */
+	struct crc_profile *p;
+	struct crc_error first;
+	cr_assert_eq(
+		crc_profile_parse(&p, CRC_SOURCE_DIR, "p", "p.yaml", text, strlen(text), NULL, 0, &first),
+		CRC_EINVALID);
+	cr_assert_str_eq(first.msg, d->items[5].msg);
+	free(d);
+}
+
+Test(profile, check_missing_names_and_unmatched_per_target)
+{
+	struct crc_diags *d;
+	struct crc_error err;
+	cr_assert_eq(
+		check_text(&d, "targets: [x86_64-linux-gnu]\nper_target:\n  riscv64-linux-gnu: {}\n", &err),
+		CRC_EINVALID);
+	expect_diag(d, 0, 1, 1, "the profile has no 'name'");
+	expect_diag(d, 1, 1, 1, "the profile has no 'description'");
+	expect_diag(d, 2, 3, 3, "per_target 'riscv64-linux-gnu' is not one of the profile's targets");
+	cr_assert_eq(d->n, 3);
+	free(d);
+	cr_assert_eq(check_text(&d, "name: p\ndescription: d\ntargets: []\nper_target: [a]\n", &err),
+		     CRC_EINVALID);
+	expect_diag(d, 0, 3, 10, "targets must list at least one target triple");
+	expect_diag(d, 1, 4, 13, "per_target must be a mapping, not a sequence");
+	cr_assert_eq(d->n, 2);
+	free(d);
+	cr_assert_eq(check_text(&d, "name: p\ndescription: d\n", &err), CRC_EINVALID);
+	expect_diag(d, 0, 1, 1, "the profile has no 'targets'");
+	cr_assert_eq(d->n, 1);
+	free(d);
+}
+
+Test(profile, check_stops_at_a_broken_document_or_chain)
+{
+	struct crc_diags *d;
+	struct crc_error err;
+	cr_assert_eq(check_text(&d, "name: p\ntargets: [a\nfoo: 1\n", &err), CRC_EINVALID);
+	cr_assert_eq(d->n, 1, "a YAML error is the only problem of its file");
+	expect_diag(d, 0, 3, 4,
+		    "did not find expected ',' or ']' (while parsing a flow sequence at line 2, column 10)");
+	cr_assert_str_eq(err.msg, d->items[0].msg);
+	free(d);
+	cr_assert_eq(check_text(&d, "name: p\ndescription: d\nextends: p\nbogus: 1\n", &err), CRC_EINVALID);
+	expect_diag(d, 0, 3, 10, "extends cycle: p -> p");
+	cr_assert_eq(d->n, 1);
+	free(d);
+	cr_assert_eq(check_text(&d, "- a\n", &err), CRC_EINVALID);
+	expect_diag(d, 0, 1, 1, "a profile must be a mapping, not a sequence");
+	free(d);
+}
+
+Test(profile, check_reports_a_missing_profile_or_a_bad_name)
+{
+	struct crc_diags *d = calloc(1, sizeof *d);
+	struct crc_error err;
+	cr_assert_eq(crc_profile_check(CRC_SOURCE_DIR, "nope", d, &err), CRC_ENOTFOUND);
+	cr_assert_eq(d->n, 1);
+	cr_assert_not_null(strstr(d->items[0].msg, "no profile 'nope' ("));
+	cr_assert_str_eq(err.msg, d->items[0].msg);
+	cr_assert_eq(crc_profile_check(CRC_SOURCE_DIR, "Bad/Name", d, NULL), CRC_EINVALID);
+	cr_assert_eq(d->n, 2, "problems are appended");
+	cr_assert_str_eq(d->items[1].msg,
+			 "invalid profile name 'Bad/Name' (lower-case letters, digits, '-', '_' and '.')");
+	free(d);
+}
+
+Test(profile, check_counts_the_problems_the_list_has_no_room_for)
+{
+	struct crc_diags *d;
+	struct crc_error err;
+	char text[4096];
+	size_t len =
+		(size_t)snprintf(text, sizeof text, "name: p\ndescription: d\ntargets: [x86_64-linux-gnu]\n");
+	for (int i = 0; i < CRC_DIAG_MAX + 6; i++)
+		len += (size_t)snprintf(text + len, sizeof text - len, "bogus%d: 1\n", i);
+	cr_assert_lt(len, sizeof text);
+	cr_assert_eq(check_text(&d, text, &err), CRC_EINVALID);
+	cr_assert_eq(d->n, CRC_DIAG_MAX);
+	cr_assert_eq(d->dropped, 6);
+	expect_diag(d, 0, 4, 1, "unknown key 'bogus0' in the profile");
+	free(d);
 }

@@ -1,7 +1,8 @@
 /* Target profiles (profiles/<name>.yaml; schema in docs/profiles.md): read through the YAML reader,
  * `extends` chains resolved and merged (maps key by key, lists and scalars replaced), --set overrides
  * applied, then validated into a resolved profile. Gate names come from runtime/features.yaml and target
- * triples from templates/toolchains/<triple>.yaml, both under the project root. */
+ * triples from templates/toolchains/<triple>.yaml, both under the project root. Loading stops at the first
+ * problem; check mode (crc_profile_check) goes on and records every problem in a struct crc_diags. */
 #ifndef CRC_PROFILE_H
 #define CRC_PROFILE_H
 
@@ -16,6 +17,7 @@
 /* At most this many --set overrides. */
 #define CRC_PROFILE_MAX_SETS 32
 
+struct crc_diags;
 struct crc_json;
 struct crc_yaml_doc;
 
@@ -86,6 +88,29 @@ struct crc_profile {
 int crc_profile_load(struct crc_profile **out, const char *root, const char *name, const char *const *sets,
 		     size_t nsets, struct crc_error *err);
 
+/* Like crc_profile_load, but the profile's own document is the len bytes at text (path names it in
+ * messages) instead of <root>/profiles/<name>.yaml; what it extends, runtime/features.yaml and the
+ * toolchain files are still read under root. */
+int crc_profile_parse(struct crc_profile **out, const char *root, const char *name, const char *path,
+		      const char *text, size_t len, const char *const *sets, size_t nsets,
+		      struct crc_error *err);
+
+/* Checks profile `name` under root, recording every problem in diags (not NULL) instead of stopping at the
+ * first: each unknown key, wrong type and bad value of every section, with file:line:column (a bad value is
+ * reported and validation goes on past it). A YAML syntax error, a missing file or a broken extends
+ * chain stops the check of that profile, so it is one problem per file. The problems are appended to
+ * diags sorted by file and position, with the same messages crc_profile_load gives. Returns 0 when the
+ * profile is valid (nothing appended); CRC_EINVALID when problems were recorded; or the code of the
+ * failure that stopped the check (CRC_ENOTFOUND for a missing profile or features.yaml, CRC_EIO,
+ * CRC_ENOMEM), which is also appended to diags. err (may be NULL) then holds the first problem listed,
+ * or the failure that stopped the check. */
+int crc_profile_check(const char *root, const char *name, struct crc_diags *diags, struct crc_error *err);
+
+/* crc_profile_check on a document in memory, as crc_profile_parse reads it. */
+int crc_profile_check_text(const char *root, const char *name, const char *path, const char *text, size_t len,
+			   struct crc_diags *diags, struct crc_error *err);
+
+/* Frees a profile. Accepts NULL. */
 void crc_profile_free(struct crc_profile *p);
 
 /* The profile names under <root>/profiles (files <name>.yaml), sorted; *names is one malloc'd block

@@ -1,0 +1,161 @@
+/* Toolchain files: the shipped ones load with the documented defaults, a bad one gets every problem
+ * reported, tools are looked up on PATH with the Debian package named, and the CMake toolchain file is
+ * what the build needs. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crc/toolchain.h"
+
+static struct crc_toolchain *load(const char *triple)
+{
+	struct crc_toolchain *tc;
+	struct crc_error err;
+	cr_assert_eq(crc_toolchain_load(&tc, CRC_SOURCE_DIR, triple, &err), 0, "%s:%d:%d: %s", err.path,
+		     err.line, err.col, err.msg);
+	return tc;
+}
+
+Test(toolchain, shipped_files_load)
+{
+	struct crc_toolchain *a = load("aarch64-linux-gnu"), *w = load("wasm32-wasi"),
+			     *x = load("x86_64-linux-gnu");
+	cr_assert_str_eq(a->compiler, "aarch64-linux-gnu-gcc");
+	cr_assert_str_eq(a->debian_package, "gcc-aarch64-linux-gnu");
+	cr_assert_eq(a->dialect, CRC_DIALECT_GCC);
+	cr_assert_str_eq(a->emulator.items[0], "qemu-aarch64");
+	cr_assert_str_eq(a->emulator_package, "qemu-user");
+	cr_assert_eq(w->dialect, CRC_DIALECT_CLANG);
+	cr_assert_str_eq(w->executable_suffix, ".wasm");
+	cr_assert_str_eq(w->find_root_mode, "only");
+	cr_assert_eq(x->emulator.n, 0, "native: runs directly");
+	cr_assert_str_eq(x->executable_suffix, "");
+	cr_assert_null(x->lto_unsupported);
+	crc_toolchain_free(a);
+	crc_toolchain_free(w);
+	crc_toolchain_free(x);
+}
+
+Test(toolchain, unknown_triple_is_not_found)
+{
+	struct crc_toolchain *tc;
+	struct crc_error err;
+	cr_assert_eq(crc_toolchain_load(&tc, CRC_SOURCE_DIR, "riscv64-linux-gnu", &err), CRC_ENOTFOUND);
+	cr_assert_null(tc);
+	cr_assert_str_eq(err.msg, "unknown target triple 'riscv64-linux-gnu' (no " CRC_SOURCE_DIR
+				  "/templates/toolchains/riscv64-linux-gnu.yaml)");
+	cr_assert_eq(crc_toolchain_load(&tc, CRC_SOURCE_DIR, "../profiles/edge", &err), CRC_EINVALID);
+}
+
+/* Copies the fixture into a scratch root as templates/toolchains/<triple>.yaml; returns the root. */
+static char *scratch_with(const char *fixture, const char *triple)
+{
+	static char root[] = "/tmp/crc-toolchain-XXXXXX";
+	char cmd[1024];
+	cr_assert_not_null(mkdtemp(root));
+	snprintf(cmd, sizeof cmd,
+		 "mkdir -p %s/templates/toolchains && cp %s/tests/fixtures/toolchains/%s.yaml "
+		 "%s/templates/toolchains/%s.yaml",
+		 root, CRC_SOURCE_DIR, fixture, root, triple);
+	cr_assert_eq(system(cmd), 0);
+	return root;
+}
+
+static void remove_tree(const char *root)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(toolchain, check_reports_every_problem)
+{
+	char *root = scratch_with("bad-keys", "x86_64-linux-gnu");
+	struct crc_diags *d = calloc(1, sizeof *d);
+	cr_assert_eq(crc_toolchain_check(root, "x86_64-linux-gnu", d), CRC_EINVALID);
+	const char *want[] = {
+		"4:1: unknown key 'compilr' in the toolchain (did you mean 'compiler'?)",
+		"6:10: dialect must be one of gcc, clang",
+		"11:9: cflags must be a sequence, not a scalar",
+		"3:1: the toolchain has no 'compiler'",
+		"3:1: the toolchain has no 'emulator'",
+		"3:9: triple 'x86_64-other-linux-gnu' differs from the file name 'x86_64-linux-gnu.yaml'",
+	};
+	cr_assert_eq(d->n, sizeof want / sizeof want[0], "got %zu problems", d->n);
+	for (size_t i = 0; i < d->n; i++) {
+		char got[CRC_ERROR_MSG_MAX + 32];
+		snprintf(got, sizeof got, "%d:%d: %s", d->items[i].line, d->items[i].col, d->items[i].msg);
+		cr_assert_str_eq(got, want[i]);
+	}
+	struct crc_toolchain *tc;
+	struct crc_error err;
+	cr_assert_eq(crc_toolchain_load(&tc, root, "x86_64-linux-gnu", &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "unknown key 'compilr' in the toolchain (did you mean 'compiler'?)",
+			 "a load stops at the first");
+	free(d);
+	remove_tree(root);
+}
+
+Test(toolchain, missing_compiler_names_the_debian_package)
+{
+	struct crc_toolchain *a = load("aarch64-linux-gnu");
+	struct crc_error err;
+	cr_assert_eq(crc_toolchain_find_tools(a, "/nonexistent:/also-not", &err), CRC_ENOTFOUND);
+	cr_assert_str_eq(
+		err.msg,
+		"aarch64-linux-gnu: compiler 'aarch64-linux-gnu-gcc' not found on PATH: install "
+		"the Debian package 'gcc-aarch64-linux-gnu' (scripts/setup installs every toolchain)");
+	/* A PATH with the compiler but not the emulator. */
+	char dir[] = "/tmp/crc-path-XXXXXX", prog[256];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(prog, sizeof prog, "%s/aarch64-linux-gnu-gcc", dir);
+	FILE *f = fopen(prog, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	cr_assert_eq(chmod(prog, 0755), 0);
+	cr_assert_eq(crc_toolchain_find_tools(a, dir, &err), CRC_ENOTFOUND);
+	cr_assert_str_eq(err.msg,
+			 "aarch64-linux-gnu: emulator 'qemu-aarch64' not found on PATH: install the Debian "
+			 "package 'qemu-user' (scripts/setup installs it)");
+	unlink(prog);
+	rmdir(dir);
+	crc_toolchain_free(a);
+}
+
+Test(toolchain, cmake_file_for_a_cross_target)
+{
+	struct crc_toolchain *a = load("aarch64-linux-gnu"), *x = load("x86_64-linux-gnu");
+	struct crc_buf b;
+	crc_buf_init(&b);
+	crc_toolchain_cmake(&b, a);
+	const char *s = crc_buf_str(&b);
+	cr_assert(strstr(s, "set(CMAKE_SYSTEM_NAME [[Linux]])\nset(CMAKE_SYSTEM_PROCESSOR [[aarch64]])\n"));
+	cr_assert(strstr(s, "set(CMAKE_C_COMPILER [[aarch64-linux-gnu-gcc]])\n"));
+	cr_assert(strstr(s, "find_program(CMAKE_AR NAMES [[aarch64-linux-gnu-gcc-ar]] REQUIRED)\n"));
+	cr_assert(strstr(s, "set(CMAKE_LIBRARY_ARCHITECTURE [[aarch64-linux-gnu]])\n"));
+	cr_assert(strstr(s, "set(ENV{PKG_CONFIG_LIBDIR} "
+			    "[[/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig]])\n"));
+	crc_buf_free(&b);
+	crc_toolchain_cmake(&b, x);
+	cr_assert(!strstr(crc_buf_str(&b), "CMAKE_SYSTEM_NAME"),
+		  "a native build keeps CMake's host detection");
+	crc_buf_free(&b);
+	crc_toolchain_free(a);
+	crc_toolchain_free(x);
+}
+
+Test(toolchain, list_is_sorted)
+{
+	char **t;
+	size_t n;
+	struct crc_error err;
+	cr_assert_eq(crc_toolchain_list(&t, &n, CRC_SOURCE_DIR, &err), 0);
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(t[0], "aarch64-linux-gnu");
+	cr_assert_str_eq(t[1], "wasm32-wasi");
+	cr_assert_str_eq(t[2], "x86_64-linux-gnu");
+	free(t);
+}
