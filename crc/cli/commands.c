@@ -18,6 +18,10 @@ const struct command cli_commands[] = {
 	 "--profile NAME [--target T]... [--set KEY.PATH=VALUE]... [--drop-id ID] [-j N] [--flags-txt] "
 	 "[--json]",
 	 "show everything a build would do: toolchains, flags, commands, the drop", cmd_plan_opts, CMD_JSON},
+	{"build", cmd_build,
+	 "--profile NAME [--target T]... [--set KEY.PATH=VALUE]... [--drop-id ID] [-j N] [--force] [--json]",
+	 "build a drop: every target, smoke-tested, packed, hashed, published whole", cmd_build_opts,
+	 CMD_JSON},
 	{"check", cmd_check, "[--json]", "check every profile and toolchain file, and report every problem",
 	 no_opts, CMD_JSON},
 	{"version", cmd_version, "[--json]", "print crc's version, source revision and library versions",

@@ -6,8 +6,10 @@ struct cli;
 struct opt;
 
 /* The option tables of the commands that define theirs beside their code. */
+extern const struct opt cmd_build_opts[];
 extern const struct opt cmd_plan_opts[];
 
+int cmd_build(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);

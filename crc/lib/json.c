@@ -206,3 +206,49 @@ void crc_json_free(struct crc_json *j)
 {
 	cJSON_Delete(AS_CJSON(j));
 }
+
+struct crc_json *crc_json_parse(const char *text, size_t len)
+{
+	const char *end = NULL;
+	cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (!j)
+		return NULL;
+	/* Nothing but white space may follow the value. */
+	for (; end && (size_t)(end - text) < len; end++)
+		if (*end != ' ' && *end != '\n' && *end != '\r' && *end != '\t') {
+			cJSON_Delete(j);
+			return NULL;
+		}
+	return (struct crc_json *)(void *)j;
+}
+
+const struct crc_json *crc_json_get(const struct crc_json *j, const char *key)
+{
+	const cJSON *c = AS_CONST_CJSON(j);
+	if (!c || !cJSON_IsObject(c))
+		return NULL;
+	return (const struct crc_json *)(const void *)cJSON_GetObjectItemCaseSensitive(c, key);
+}
+
+const char *crc_json_string(const struct crc_json *j)
+{
+	const cJSON *c = AS_CONST_CJSON(j);
+	return c && cJSON_IsString(c) ? c->valuestring : NULL;
+}
+
+size_t crc_json_count(const struct crc_json *j)
+{
+	const cJSON *c = AS_CONST_CJSON(j);
+	if (!c || !cJSON_IsArray(c))
+		return 0;
+	int n = cJSON_GetArraySize(c);
+	return n > 0 ? (size_t)n : 0;
+}
+
+const struct crc_json *crc_json_item(const struct crc_json *j, size_t i)
+{
+	const cJSON *c = AS_CONST_CJSON(j);
+	if (!c || !cJSON_IsArray(c) || i >= crc_json_count(j) || i > 1000000)
+		return NULL;
+	return (const struct crc_json *)(const void *)cJSON_GetArrayItem(c, (int)i);
+}

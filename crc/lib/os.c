@@ -1,12 +1,20 @@
-/* Processes (see crc/os.h): fork and execvp with a close-on-exec pipe through which the child reports a
- * failed exec, so that "not installed" is told apart from "ran and failed". */
+/* Processes and files (see crc/os.h): fork and execvp (crc_os_capture with a close-on-exec pipe through
+ * which the child reports a failed exec, so that "not installed" is told apart from "ran and failed"),
+ * process groups for builds, directory trees, exclusive new files, flock locks and the atomic exchange of
+ * two directories (Linux renameat2). */
+#define _GNU_SOURCE /* syscall() for renameat2, dprintf */
 #include "crc/os.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,4 +90,226 @@ int crc_os_capture(struct crc_buf *out, int *status, const char *const *argv, co
 	if (crc_buf_error(out))
 		return crc_err(err, CRC_ENOMEM, "out of memory reading the output of %s", argv[0]);
 	return 0;
+}
+
+int crc_os_spawn(pid_t *pid, const char *const *argv, const char *cwd, const char *const *env, int out_fd,
+		 int err_fd, struct crc_error *err)
+{
+	pid_t p = fork();
+	if (p < 0)
+		return crc_err_os(err, "cannot start", argv[0], errno);
+	if (p == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		setpgid(0, 0);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+			_exit(127);
+		if (cwd && chdir(cwd) != 0) {
+			dprintf(2, "crc: cannot change to %s: %s\n", cwd, strerror(errno));
+			_exit(127);
+		}
+		for (size_t i = 0; env && env[i]; i++) {
+			const char *eq = strchr(env[i], '=');
+			char name[256];
+			if (!eq || (size_t)(eq - env[i]) >= sizeof name)
+				continue;
+			memcpy(name, env[i], (size_t)(eq - env[i]));
+			name[eq - env[i]] = '\0';
+			setenv(name, eq + 1, 1);
+		}
+		char *const *av;
+		memcpy(&av, &argv, sizeof av);
+		execvp(argv[0], av);
+		dprintf(2, "crc: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(p, p);
+	*pid = p;
+	return 0;
+}
+
+int crc_os_wait_any(pid_t *pid, int *status, struct crc_error *err)
+{
+	int ws;
+	pid_t p;
+	while ((p = waitpid(-1, &ws, 0)) < 0)
+		if (errno != EINTR)
+			return errno == ECHILD ? crc_err(err, CRC_ENOTFOUND, "no child to wait for")
+					       : crc_err_os(err, "cannot wait for", "a child", errno);
+	*pid = p;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
+	return 0;
+}
+
+void crc_os_kill_group(pid_t pid)
+{
+	if (pid > 0)
+		kill(-pid, SIGTERM);
+}
+
+int crc_os_mkdirs(const char *dir, struct crc_error *err)
+{
+	char path[4096];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof path)
+		return crc_err(err, CRC_EINVALID, "bad directory name '%s'", dir);
+	memcpy(path, dir, n + 1);
+	for (char *q = path + 1;; q++) {
+		if (*q != '/' && *q != '\0')
+			continue;
+		char c = *q;
+		*q = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return crc_err_os(err, "cannot create directory", path, errno);
+		*q = c;
+		if (!c)
+			break;
+	}
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return crc_err(err, CRC_EIO, "%s: not a directory", dir);
+	return 0;
+}
+
+int crc_os_remove_tree(const char *path, struct crc_error *err)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : crc_err_os(err, "cannot stat", path, errno);
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		if (!d)
+			return crc_err_os(err, "cannot list", path, errno);
+		int rc = 0;
+		for (struct dirent *e; !rc && (e = readdir(d)) != NULL;) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			char sub[4096];
+			int w = snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+			rc = w < 0 || (size_t)w >= sizeof sub
+				     ? crc_err(err, CRC_EINVALID, "path too long: %s", path)
+				     : crc_os_remove_tree(sub, err);
+		}
+		closedir(d);
+		if (rc)
+			return rc;
+		if (rmdir(path) != 0)
+			return crc_err_os(err, "cannot remove", path, errno);
+		return 0;
+	}
+	if (unlink(path) != 0 && errno != ENOENT)
+		return crc_err_os(err, "cannot remove", path, errno);
+	return 0;
+}
+
+int crc_os_write_file(const char *path, const void *data, size_t n, unsigned mode, struct crc_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+	if (fd < 0)
+		return crc_err_os(err, "cannot create", path, errno);
+	const char *p = data;
+	int rc = 0;
+	while (n > 0 && !rc) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			rc = crc_err_os(err, "cannot write", path, errno);
+		else
+			p += w, n -= (size_t)w;
+	}
+	if (!rc && fsync(fd) != 0)
+		rc = crc_err_os(err, "cannot write", path, errno);
+	if (close(fd) != 0 && !rc)
+		rc = crc_err_os(err, "cannot write", path, errno);
+	if (rc)
+		unlink(path);
+	return rc;
+}
+
+int crc_os_read_file(struct crc_buf *out, const char *path, size_t max, struct crc_error *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return crc_err_os(err, "cannot open", path, errno);
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return crc_err(err, CRC_EINVALID, "%s: not a regular file", path);
+	}
+	char buf[65536];
+	int rc = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = crc_err_os(err, "cannot read", path, errno);
+			break;
+		}
+		if (r == 0)
+			break;
+		if (out->len + (size_t)r > max) {
+			rc = crc_err(err, CRC_EINVALID, "%s: larger than %zu bytes", path, max);
+			break;
+		}
+		crc_buf_add(out, buf, (size_t)r);
+	}
+	close(fd);
+	if (!rc && crc_buf_error(out))
+		rc = crc_err(err, CRC_ENOMEM, "out of memory reading %s", path);
+	return rc;
+}
+
+int crc_os_sync_dir(const char *dir, struct crc_error *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return crc_err_os(err, "cannot open", dir, errno);
+	int rc = fsync(fd) != 0 && errno != EINVAL ? crc_err_os(err, "cannot sync", dir, errno) : 0;
+	close(fd);
+	return rc;
+}
+
+int crc_os_lock(int *fd, const char *path, void (*busy)(void *ctx), void *ctx, struct crc_error *err)
+{
+	/* Not close-on-exec: the programs a build runs inherit the descriptor, and with it the flock, so a
+	 * crc that was killed still holds the lock through its orphans until the last of them exits. */
+	int f = open(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
+	if (f < 0)
+		return crc_err_os(err, "cannot open lock file", path, errno);
+	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK) {
+			int e = errno;
+			close(f);
+			return crc_err_os(err, "cannot lock", path, e);
+		}
+		if (busy)
+			busy(ctx);
+		while (flock(f, LOCK_EX) != 0)
+			if (errno != EINTR) {
+				int e = errno;
+				close(f);
+				return crc_err_os(err, "cannot lock", path, e);
+			}
+	}
+	*fd = f;
+	return 0;
+}
+
+void crc_os_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+int crc_os_exchange(const char *a, const char *b, struct crc_error *err)
+{
+#ifdef SYS_renameat2
+	if (syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2 /* RENAME_EXCHANGE */) == 0)
+		return 0;
+	return crc_err_os(err, "cannot exchange", b, errno);
+#else
+	(void)a;
+	return crc_err(err, CRC_EIO, "cannot exchange %s: renameat2 is not available", b);
+#endif
 }

@@ -223,6 +223,19 @@ fail:
 	return rc;
 }
 
+int crc_plan_set_jobs(struct crc_plan *plan, int jobs, struct crc_error *err)
+{
+	struct ctx c = {&plan->arena, 0};
+	const char *j = fmt(&c, "%d", jobs > 0 ? jobs : 1);
+	for (size_t i = 0; i < plan->ntargets; i++) {
+		struct crc_strlist *argv = &plan->targets[i].build.argv;
+		for (size_t k = 0; k + 1 < argv->n; k++)
+			if (strcmp(argv->items[k], "-j") == 0)
+				argv->items[k + 1] = j;
+	}
+	return c.failed ? crc_err(err, CRC_ENOMEM, "out of memory") : 0;
+}
+
 int crc_plan_set_drop_id(struct crc_plan *plan, const char *id, struct crc_error *err)
 {
 	struct ctx c = {&plan->arena, 0};

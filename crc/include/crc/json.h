@@ -3,6 +3,7 @@
 #ifndef CRC_JSON_H
 #define CRC_JSON_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct crc_json;
@@ -29,6 +30,20 @@ int crc_json_push(struct crc_json *arr, struct crc_json *child);
 /* Renders j as text, indented with two spaces per level when pretty; keys keep insertion order. Returns
  * a NUL-terminated string owned by the caller (free()), or NULL when out of memory. */
 char *crc_json_render(const struct crc_json *j, int pretty);
+
+/* Reading JSON (the runtime's `noa ... --json` output): parses len bytes into a tree owned by the caller
+ * (crc_json_free), or NULL when the text is not one valid JSON value or memory is short. */
+struct crc_json *crc_json_parse(const char *text, size_t len);
+
+/* The member key of an object, or NULL (also when j is not an object). Borrowed. */
+const struct crc_json *crc_json_get(const struct crc_json *j, const char *key);
+
+/* A string's text, or NULL when j is NULL or not a string. Borrowed. */
+const char *crc_json_string(const struct crc_json *j);
+
+/* The items of an array (0 when j is not an array), and item i (NULL when out of range). */
+size_t crc_json_count(const struct crc_json *j);
+const struct crc_json *crc_json_item(const struct crc_json *j, size_t i);
 
 /* Frees j and everything in it. Accepts NULL. */
 void crc_json_free(struct crc_json *j);

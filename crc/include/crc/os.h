@@ -5,6 +5,7 @@
 #define CRC_OS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "crc/buf.h"
 #include "crc/error.h"
@@ -16,5 +17,44 @@
  * exist, CRC_EIO when it could not be started. */
 int crc_os_capture(struct crc_buf *out, int *status, const char *const *argv, const char *cwd, size_t max,
 		   struct crc_error *err);
+
+/* Starts argv (looked up on PATH) in cwd (NULL: the current directory) in a process group of its own,
+ * with stdin from /dev/null, stdout to out_fd and stderr to err_fd, and the "NAME=value" strings of env
+ * (NULL-terminated, may be NULL) added to the environment. A program that cannot be started writes why to
+ * err_fd and exits 127. */
+int crc_os_spawn(pid_t *pid, const char *const *argv, const char *cwd, const char *const *env, int out_fd,
+		 int err_fd, struct crc_error *err);
+
+/* Waits for any child; *status as for crc_os_capture. CRC_ENOTFOUND when there are no children. */
+int crc_os_wait_any(pid_t *pid, int *status, struct crc_error *err);
+
+/* Sends SIGTERM to the process group led by pid. */
+void crc_os_kill_group(pid_t pid);
+
+/* Creates dir and its missing parents (mode 0755). */
+int crc_os_mkdirs(const char *dir, struct crc_error *err);
+
+/* Removes path and everything under it, without following symlinks; a missing path is fine. */
+int crc_os_remove_tree(const char *path, struct crc_error *err);
+
+/* Writes a new file (O_EXCL, O_NOFOLLOW) with mode, fsync'ed; on failure nothing is left at path. */
+int crc_os_write_file(const char *path, const void *data, size_t n, unsigned mode, struct crc_error *err);
+
+/* Reads a regular file (O_NOFOLLOW) of at most max bytes into out. A missing file is CRC_ENOTFOUND. */
+int crc_os_read_file(struct crc_buf *out, const char *path, size_t max, struct crc_error *err);
+
+/* fsync()s a directory, so that the names created or renamed in it are on disk. */
+int crc_os_sync_dir(const char *dir, struct crc_error *err);
+
+/* Takes an exclusive flock on the file at path (created with mode 0644 if missing), waiting for it; *fd
+ * holds it until crc_os_unlock. The descriptor is inherited by programs started later, which hold the
+ * lock with it until they exit. When another process holds it, busy(ctx) is called (if not NULL) before
+ * waiting, so that the caller can say that it waits. */
+int crc_os_lock(int *fd, const char *path, void (*busy)(void *ctx), void *ctx, struct crc_error *err);
+void crc_os_unlock(int fd);
+
+/* Atomically swaps the directories at a and b (renameat2 RENAME_EXCHANGE); CRC_EIO when the file system
+ * cannot. */
+int crc_os_exchange(const char *a, const char *b, struct crc_error *err);
 
 #endif

@@ -80,6 +80,9 @@ int crc_plan_check_drop_id(const char *id, struct crc_error *err);
 /* The plan as JSON (schema crc.plan/v1, docs/cli.md), owned by the caller; NULL when out of memory. */
 struct crc_json *crc_plan_json(const struct crc_plan *plan);
 
+/* Changes the -j of every target's build command (>= 1). */
+int crc_plan_set_jobs(struct crc_plan *plan, int jobs, struct crc_error *err);
+
 /* Changes the plan's drop id (validated), and with it the drop directory and the archive names. */
 int crc_plan_set_drop_id(struct crc_plan *plan, const char *id, struct crc_error *err);
 

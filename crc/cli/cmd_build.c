@@ -1,0 +1,559 @@
+/* crc build --profile NAME [--target T]... [--set K=V]... [--drop-id ID] [-j N] [--force] [--json]:
+ * plans, builds every target (crc_build_run), packs each staged install into a deterministic archive,
+ * writes flags.txt, manifest.yaml and SHA256SUMS into a temporary directory of the storage, and renames it
+ * into place. A drop that exists already and matches these inputs and its own hashes is "up to date". */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "crc/archive.h"
+#include "crc/build.h"
+#include "crc/digest.h"
+#include "crc/json.h"
+#include "crc/manifest.h"
+#include "crc/os.h"
+#include "crc/store.h"
+#include "crc/version.h"
+#include "exit.h"
+#include "planning.h"
+
+enum { O_FORCE = PLANNING_OPT_END };
+
+const struct opt cmd_build_opts[] = {
+	PLANNING_OPTS,
+	{O_FORCE, 0, "force", NULL, "rebuild, and replace an existing drop of the same id"},
+	{0, 0, NULL, NULL, NULL},
+};
+
+/* Formats a path into out; CRC_EINVALID (with err) when it does not fit. */
+__attribute__((format(printf, 4, 5))) static int pathf(char *out, size_t size, struct crc_error *err,
+						       const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= size)
+		return crc_err(err, CRC_EINVALID, "path too long: %.200s...", out);
+	return 0;
+}
+
+/* Lines of a failed target's log printed with the error. */
+#define LOG_TAIL_BYTES 4000
+
+/* Progress: live lines on a terminal, timestamped lines otherwise. */
+struct progress {
+	struct cli *cli;
+	const struct crc_plan *plan;
+	enum crc_build_phase phase[CRC_PROFILE_MAX_TARGETS];
+	double started[CRC_PROFILE_MAX_TARGETS], t0;
+	int live, drawn;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void draw(struct progress *pr)
+{
+	double t = now();
+	if (pr->drawn)
+		fprintf(stderr, "\033[%zuA", pr->plan->ntargets);
+	for (size_t i = 0; i < pr->plan->ntargets; i++) {
+		enum crc_build_phase ph = pr->phase[i];
+		double el = ph == CRC_BUILD_QUEUED ? 0 : t - pr->started[i];
+		fprintf(stderr, "\033[2K  %-22s %-14s %6.1fs\n", pr->plan->targets[i].toolchain->triple,
+			crc_build_phase_name(ph), el);
+	}
+	pr->drawn = 1;
+	fflush(stderr);
+}
+
+static void on_phase(void *ctx, size_t i, enum crc_build_phase ph)
+{
+	struct progress *pr = ctx;
+	if (pr->phase[i] == CRC_BUILD_QUEUED)
+		pr->started[i] = now();
+	pr->phase[i] = ph;
+	if (pr->cli->verbosity < 0)
+		return;
+	if (pr->live)
+		draw(pr);
+	else
+		cli_info(pr->cli, "[%7.1fs] %s: %s", now() - pr->t0, pr->plan->targets[i].toolchain->triple,
+			 crc_build_phase_name(ph));
+}
+
+static void on_busy(void *ctx)
+{
+	struct cli *cli = ctx;
+	cli_info(cli, "waiting for another crc that holds the storage's lock");
+}
+
+static int report(const struct cli *cli, int rc, const struct crc_error *err)
+{
+	char msg[2 * CRC_ERROR_MSG_MAX];
+	crc_error_format(err, msg, sizeof msg);
+	cli_error(cli, "%s", msg);
+	return cli_exit_for(rc);
+}
+
+/* Under GITHUB_ACTIONS: each target's log in a collapsible group. */
+static void github_groups(const struct planning *pl, const struct crc_build_target *res)
+{
+	for (size_t i = 0; i < pl->plan->ntargets; i++) {
+		struct crc_buf log;
+		struct crc_error err;
+		char path[8192];
+		if (!res[i].log[0])
+			continue;
+		crc_buf_init(&log);
+		if (pathf(path, sizeof path, &err, "%s/%s", pl->root, res[i].log) == 0 &&
+		    crc_os_read_file(&log, path, (size_t)64 << 20, &err) == 0) {
+			printf("::group::%s build log\n%s%s::endgroup::\n",
+			       pl->plan->targets[i].toolchain->triple, crc_buf_str(&log),
+			       log.len && log.data[log.len - 1] != '\n' ? "\n" : "");
+		}
+		crc_buf_free(&log);
+	}
+	fflush(stdout);
+}
+
+/* Writes the runtime policy the profile ships and a short README into the staged install. */
+static int add_drop_files(const struct planning *pl, size_t i, struct crc_error *err)
+{
+	const struct crc_plan *plan = pl->plan;
+	const struct crc_plan_target *t = &plan->targets[i];
+	const struct crc_profile *p = plan->profile;
+	const struct crc_profile_policy *pol = &p->policy;
+	char dir[8192], path[8192];
+	struct crc_buf b;
+	int rc;
+	if ((rc = pathf(dir, sizeof dir, err, "%s/%s/share/noa", pl->root, t->stage_dir)) ||
+	    (rc = crc_os_mkdirs(dir, err)) || (rc = pathf(path, sizeof path, err, "%s/policy.yaml", dir)))
+		return rc;
+	crc_buf_init(&b);
+	crc_buf_printf(
+		&b,
+		"# The runtime policy of profile %s (runtime/README.md): noa's default for this drop.\n"
+		"prefer_gpu: %s\nmin_gpu_memory_gb: %g\nprefer_lightweight_python_on_low_memory: %s\n"
+		"lightweight_memory_threshold_gb: %g\nallow_accelerator_experiments: %s\n",
+		p->name, pol->prefer_gpu ? "true" : "false", pol->min_gpu_memory_gb,
+		pol->prefer_lightweight_python_on_low_memory ? "true" : "false",
+		pol->lightweight_memory_threshold_gb, pol->allow_accelerator_experiments ? "true" : "false");
+	rc = crc_buf_error(&b) ? crc_err(err, CRC_ENOMEM, "out of memory")
+			       : crc_os_write_file(path, b.data, b.len, 0644, err);
+	crc_buf_free(&b);
+	if (rc)
+		return rc;
+	crc_buf_init(&b);
+	crc_buf_printf(
+		&b,
+		"The noa runtime for %s, profile %s, drop %s (built by crc %s).\n\n"
+		"bin/noa%s            the runtime's program (noa --help)\n"
+		"lib/libnoa.a, include/noa/  the runtime as a C library\n"
+		"share/noa/policy.yaml   the runtime policy this profile ships\n\n"
+		"The drop's manifest.yaml lists every file of this archive with its SHA-256, and flags.txt\n"
+		"the exact flags it was built with.\n",
+		t->toolchain->triple, p->name, plan->drop_id, crc_version(), t->toolchain->executable_suffix);
+	rc = pathf(path, sizeof path, err, "%s/%s/README", pl->root, t->stage_dir);
+	rc = rc                  ? rc
+	     : crc_buf_error(&b) ? crc_err(err, CRC_ENOMEM, "out of memory")
+				 : crc_os_write_file(path, b.data, b.len, 0644, err);
+	crc_buf_free(&b);
+	return rc;
+}
+
+static void rfc3339(char *out, size_t size, long long epoch)
+{
+	struct tm tm;
+	time_t t = (time_t)epoch;
+	if (!gmtime_r(&t, &tm) || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, size, "1970-01-01T00:00:00Z");
+}
+
+/* Everything the drop's manifest holds, from the plan, the build results and the archives. */
+struct drop {
+	struct crc_manifest m;
+	struct crc_manifest_target targets[CRC_PROFILE_MAX_TARGETS];
+	struct crc_manifest_artifact artifacts[CRC_PROFILE_MAX_TARGETS];
+	struct crc_archive_result archives[CRC_PROFILE_MAX_TARGETS];
+	const char *features[CRC_PROFILE_MAX_TARGETS][16];
+	char created[32], flags_sha256[CRC_SHA256_HEX];
+	struct crc_arena arena;
+};
+
+static void drop_free(struct drop *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(d->artifacts[i].entries);
+		crc_archive_result_free(&d->archives[i]);
+	}
+	crc_arena_free(&d->arena);
+}
+
+/* Fills d->m (without artifacts) from what is known before packing. */
+static void describe(struct drop *d, const struct planning *pl, const struct crc_build_target *res)
+{
+	const struct crc_plan *plan = pl->plan;
+	const struct crc_profile *p = plan->profile;
+	struct crc_manifest *m = &d->m;
+	rfc3339(d->created, sizeof d->created, pl->epoch);
+	m->schema = CRC_MANIFEST_SCHEMA;
+	m->drop_id = plan->drop_id;
+	m->profile = p->name;
+	m->created = d->created;
+	m->crc_version = crc_version();
+	m->source.commit = pl->source.commit;
+	m->source.dirty = pl->source.dirty;
+	m->source.tree_sha256 = pl->source.tree_sha256;
+	m->optimization.opt_level = p->optimization.opt_level;
+	m->optimization.lto = p->optimization.lto;
+	m->optimization.codegen_units = p->optimization.codegen_units;
+	m->optimization.strip = p->optimization.strip;
+	m->optimization.debug_info = p->optimization.debug_info;
+	m->features = p->features;
+	m->flags_sha256 = d->flags_sha256;
+	m->ntargets = plan->ntargets;
+	m->targets = d->targets;
+	for (size_t i = 0; i < plan->ntargets; i++) {
+		const struct crc_toolchain *tc = plan->targets[i].toolchain;
+		const struct crc_build_smoke *s = &res[i].smoke;
+		struct crc_manifest_target *t = &d->targets[i];
+		t->triple = tc->triple;
+		t->compiler = tc->compiler;
+		t->compiler_version = pl->versions[i];
+		t->dialect = crc_dialect_name(tc->dialect);
+		t->emulator = tc->emulator;
+		t->smoke.ok = 1;
+		t->smoke.noa_version = s->noa_version;
+		t->smoke.triple = s->triple;
+		t->smoke.profile = s->profile;
+		t->smoke.opt_level = s->opt_level;
+		t->smoke.lto = s->lto;
+		t->smoke.target_kind = s->target_kind;
+		for (size_t k = 0; k < s->nfeatures; k++)
+			d->features[i][k] = s->features[k];
+		t->smoke.features.items = d->features[i];
+		t->smoke.features.n = s->nfeatures;
+	}
+}
+
+/* Packs each target's staged install into the drop's temporary directory. */
+static int pack(struct drop *d, const struct planning *pl, const char *tmp, struct crc_error *err)
+{
+	const struct crc_plan *plan = pl->plan;
+	int fmt = crc_archive_format_parse(plan->profile->archive);
+	if (fmt < 0)
+		return crc_err(err, CRC_EINVALID, "unknown archive format '%s'", plan->profile->archive);
+	for (size_t i = 0; i < plan->ntargets; i++) {
+		const struct crc_plan_target *t = &plan->targets[i];
+		char out[8192], stage[8192];
+		int rc = pathf(out, sizeof out, err, "%s/%s", tmp, t->archive);
+		if (!rc)
+			rc = pathf(stage, sizeof stage, err, "%s/%s", pl->root, t->stage_dir);
+		if (!rc)
+			rc = add_drop_files(pl, i, err);
+		if (!rc)
+			rc = crc_archive_write_tree(&d->archives[i], out, stage, (enum crc_archive_format)fmt,
+						    pl->epoch, err);
+		if (rc)
+			return rc;
+		const struct crc_archive_result *ar = &d->archives[i];
+		struct crc_manifest_artifact *a = &d->artifacts[i];
+		a->path = t->archive;
+		a->target = t->toolchain->triple;
+		a->format = plan->profile->archive;
+		a->size = ar->size;
+		a->sha256 = ar->sha256;
+		a->nentries = ar->nentries;
+		a->entries = calloc(ar->nentries ? ar->nentries : 1, sizeof *a->entries);
+		if (!a->entries)
+			return crc_err(err, CRC_ENOMEM, "out of memory");
+		for (size_t k = 0; k < ar->nentries; k++) {
+			const struct crc_archive_entry *e = &ar->entries[k];
+			a->entries[k].path = e->path;
+			a->entries[k].type = e->type;
+			a->entries[k].mode = e->mode;
+			a->entries[k].size = e->size;
+			a->entries[k].sha256 = e->sha256;
+			a->entries[k].link = e->link ? e->link : "";
+		}
+		d->m.nartifacts = i + 1;
+	}
+	d->m.artifacts = d->artifacts;
+	return 0;
+}
+
+/* Writes flags.txt, manifest.yaml and SHA256SUMS into tmp. */
+static int write_metadata(struct drop *d, const struct planning *pl, const char *tmp, struct crc_error *err)
+{
+	const char *flags = pl->plan->flags_txt;
+	char path[8192], manifest_sha[CRC_SHA256_HEX];
+	const char *names[CRC_PROFILE_MAX_TARGETS + 2], *sums[CRC_PROFILE_MAX_TARGETS + 2];
+	struct crc_buf b;
+	int rc;
+	if ((rc = pathf(path, sizeof path, err, "%s/flags.txt", tmp)) ||
+	    (rc = crc_os_write_file(path, flags, strlen(flags), 0644, err)))
+		return rc;
+	crc_buf_init(&b);
+	if ((rc = crc_manifest_write(&b, &d->m, err)) == 0 &&
+	    (rc = pathf(path, sizeof path, err, "%s/manifest.yaml", tmp)) == 0) {
+		rc = crc_os_write_file(path, b.data, b.len, 0644, err);
+		if (!rc)
+			rc = crc_sha256_buf(manifest_sha, b.data, b.len, err);
+	}
+	crc_buf_free(&b);
+	if (rc)
+		return rc;
+	size_t n = 0;
+	for (size_t i = 0; i < d->m.nartifacts; i++) {
+		names[n] = d->artifacts[i].path;
+		sums[n++] = d->artifacts[i].sha256;
+	}
+	names[n] = "flags.txt";
+	sums[n++] = d->flags_sha256;
+	names[n] = "manifest.yaml";
+	sums[n++] = manifest_sha;
+	crc_buf_init(&b);
+	if ((rc = crc_manifest_sha256sums(&b, names, sums, n, err)) == 0 &&
+	    (rc = pathf(path, sizeof path, err, "%s/SHA256SUMS", tmp)) == 0)
+		rc = crc_os_write_file(path, b.data, b.len, 0644, err);
+	crc_buf_free(&b);
+	return rc;
+}
+
+/* Whether the existing drop at dir was built from these inputs and still holds exactly what its
+ * SHA256SUMS says. Returns 1 (up to date), or 0 with why set. */
+static int up_to_date(const struct planning *pl, const char *dir, char *why, size_t size)
+{
+	const struct crc_plan *plan = pl->plan;
+	struct crc_manifest *m = NULL;
+	struct crc_manifest_sums *sums = NULL;
+	struct crc_error err;
+	struct crc_buf text;
+	char path[8192], flags_sha[CRC_SHA256_HEX];
+	int ok = 0;
+	crc_buf_init(&text);
+	if (pathf(path, sizeof path, &err, "%s/manifest.yaml", dir) || crc_manifest_load(&m, path, &err)) {
+		snprintf(why, size, "%s", err.msg);
+		goto out;
+	}
+	crc_sha256_buf(flags_sha, plan->flags_txt, strlen(plan->flags_txt), &err);
+	if (strcmp(m->crc_version, crc_version()) != 0 ||
+	    strcmp(m->source.tree_sha256, pl->source.tree_sha256) != 0 ||
+	    strcmp(m->flags_sha256, flags_sha) != 0 || m->ntargets != plan->ntargets) {
+		snprintf(why, size, "it was built from other inputs (crc version, source or flags)");
+		goto out;
+	}
+	for (size_t i = 0; i < plan->ntargets; i++)
+		if (strcmp(m->targets[i].triple, plan->targets[i].toolchain->triple) != 0 ||
+		    strcmp(m->targets[i].compiler_version, pl->versions[i]) != 0) {
+			snprintf(why, size, "it was built for other targets or with another compiler");
+			goto out;
+		}
+	if (pathf(path, sizeof path, &err, "%s/SHA256SUMS", dir) ||
+	    crc_os_read_file(&text, path, (size_t)1 << 20, &err) ||
+	    crc_manifest_parse_sha256sums(&sums, path, text.data ? text.data : "", text.len, &err)) {
+		snprintf(why, size, "%s", err.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < sums->n; i++) {
+		char hex[CRC_SHA256_HEX];
+		if (pathf(path, sizeof path, &err, "%s/%s", dir, sums->items[i].name) ||
+		    crc_sha256_file(hex, NULL, path, &err) || strcmp(hex, sums->items[i].sha256) != 0) {
+			snprintf(why, size, "%s does not match SHA256SUMS", sums->items[i].name);
+			goto out;
+		}
+	}
+	ok = 1;
+out:
+	crc_buf_free(&text);
+	crc_manifest_sums_free(sums);
+	crc_manifest_free(m);
+	return ok;
+}
+
+static int print_result(struct cli *cli, const struct planning *pl, const char *dir, const struct drop *d,
+			int fresh)
+{
+	const struct crc_plan *plan = pl->plan;
+	if (!cli->json) {
+		printf("%s %s\n", fresh ? "built" : "up to date:", dir);
+		for (size_t i = 0; d && i < d->m.nartifacts; i++)
+			printf("  %-48s %10llu  %s\n", d->artifacts[i].path, d->artifacts[i].size,
+			       d->artifacts[i].sha256);
+		return CLI_EXIT_OK;
+	}
+	struct crc_json *o = crc_json_object(), *arts = crc_json_array();
+	int bad = !o || crc_json_set_str(o, "schema", "crc.build/v1") ||
+		  crc_json_set_str(o, "profile", plan->profile->name) ||
+		  crc_json_set_str(o, "drop_id", plan->drop_id) ||
+		  crc_json_set_str(o, "drop_dir", plan->drop_dir) ||
+		  crc_json_set_bool(o, "up_to_date", !fresh) || crc_json_set(o, "artifacts", arts);
+	if (!o)
+		crc_json_free(arts);
+	for (size_t i = 0; !bad && d && i < d->m.nartifacts; i++) {
+		struct crc_json *a = crc_json_object();
+		bad = !a || crc_json_push(arts, a) || crc_json_set_str(a, "path", d->artifacts[i].path) ||
+		      crc_json_set_str(a, "target", d->artifacts[i].target) ||
+		      crc_json_set_int(a, "size", (int64_t)d->artifacts[i].size) ||
+		      crc_json_set_str(a, "sha256", d->artifacts[i].sha256);
+	}
+	char *text = bad ? NULL : crc_json_render(o, 1);
+	crc_json_free(o);
+	return cli_print_json(cli, text);
+}
+
+/* Appends the artifacts table to $GITHUB_STEP_SUMMARY. */
+static void github_summary(const char *file, const char *dir, const struct drop *d)
+{
+	FILE *f = fopen(file, "a");
+	if (!f)
+		return;
+	fprintf(f, "### crc build: `%s`\n\n| artifact | target | bytes | sha256 |\n|---|---|---:|---|\n",
+		dir);
+	for (size_t i = 0; i < d->m.nartifacts; i++)
+		fprintf(f, "| `%s` | %s | %llu | `%s` |\n", d->artifacts[i].path, d->artifacts[i].target,
+			d->artifacts[i].size, d->artifacts[i].sha256);
+	fputc('\n', f);
+	fclose(f);
+}
+
+int cmd_build(struct cli *cli, int argc, char **argv)
+{
+	struct opt_parser op;
+	struct planning_args a;
+	struct planning pl;
+	struct crc_store store;
+	struct crc_error err;
+	struct drop *d = NULL;
+	struct crc_plan *plan = NULL;
+	char dir[CRC_STORE_PATH_MAX], tmp[CRC_STORE_PATH_MAX] = "";
+	int id, status, force = 0, rc;
+	memset(&a, 0, sizeof a);
+	store.lock_fd = -1;
+	cli_parse_begin(cli, &op, argc, argv);
+	while ((id = cli_next(cli, &op, &status)) != OPT_END) {
+		if (id == CLI_STOP)
+			return status;
+		if (id == O_FORCE)
+			force = 1;
+		else if ((status = planning_option(cli, &a, id, op.arg)) != 0)
+			return status;
+	}
+	if ((status = planning_load(cli, &pl, &a, 0, 1)) != CLI_EXIT_OK)
+		goto out;
+	plan = pl.plan;
+	/* Targets in parallel, the CPUs shared among them. */
+	int jobs = a.jobs;
+	if (!jobs) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		jobs = ncpu > 0 && ncpu <= 1024 ? (int)ncpu : 1;
+	}
+	size_t concurrency = plan->ntargets < (size_t)jobs ? plan->ntargets : (size_t)jobs;
+	if ((rc = crc_plan_set_jobs(plan, jobs / (int)concurrency, &err))) {
+		status = report(cli, rc, &err);
+		goto out;
+	}
+	if ((rc = crc_store_open(&store, cli->storage, plan->profile->name, on_busy, cli, &err))) {
+		status = report(cli, rc, &err);
+		goto out;
+	}
+	if (store.leftovers_removed)
+		cli_info(cli, "removed %d leftover%s of interrupted builds in %s", store.leftovers_removed,
+			 store.leftovers_removed == 1 ? "" : "s", store.dir);
+	if ((rc = crc_store_drop_path(dir, &store, plan->drop_id, &err))) {
+		status = report(cli, rc, &err);
+		goto out;
+	}
+	if (crc_store_drop_exists(&store, plan->drop_id) && !force) {
+		char why[1024];
+		if (up_to_date(&pl, dir, why, sizeof why)) {
+			status = print_result(cli, &pl, dir, NULL, 0);
+			goto out;
+		}
+		cli_error(cli, "drop %s exists and is not this build's: %s (--force replaces it)", dir, why);
+		status = CLI_EXIT_INPUT;
+		goto out;
+	}
+
+	struct crc_build_target res[CRC_PROFILE_MAX_TARGETS];
+	struct progress pr;
+	memset(&pr, 0, sizeof pr);
+	pr.cli = cli;
+	pr.plan = plan;
+	pr.t0 = now();
+	pr.live = cli->verbosity >= 0 && isatty(STDERR_FILENO) && !getenv("GITHUB_ACTIONS") &&
+		  !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
+	cli_info(cli, "building %s for %zu target%s (drop %s)", plan->profile->name, plan->ntargets,
+		 plan->ntargets == 1 ? "" : "s", plan->drop_id);
+	if (pr.live)
+		draw(&pr);
+	char sde[64];
+	snprintf(sde, sizeof sde, "SOURCE_DATE_EPOCH=%lld", pl.epoch);
+	const char *env[] = {sde, "LC_ALL=C", "TZ=UTC", NULL};
+	struct crc_build_options bo = {pl.root, concurrency, env};
+	struct crc_build_events ev = {on_phase, &pr};
+	rc = crc_build_run(res, plan, &bo, &ev, &err);
+	if (getenv("GITHUB_ACTIONS"))
+		github_groups(&pl, res);
+	if (rc) {
+		status = report(cli, rc, &err);
+		for (size_t i = 0; rc == CRC_EBUILD && i < plan->ntargets; i++) {
+			if (!res[i].failed_step)
+				continue;
+			char path[8192];
+			struct crc_buf tail;
+			struct crc_error lerr;
+			crc_buf_init(&tail);
+			if (pathf(path, sizeof path, &lerr, "%s/%s", pl.root, res[i].log) == 0 &&
+			    crc_build_log_tail(&tail, path, LOG_TAIL_BYTES, &lerr) == 0)
+				fprintf(stderr, "--- last lines of %s ---\n%s%s---\n", res[i].log,
+					crc_buf_str(&tail),
+					tail.len && tail.data[tail.len - 1] != '\n' ? "\n" : "");
+			crc_buf_free(&tail);
+		}
+		goto out;
+	}
+
+	cli_info(cli, "packing %s", dir);
+	d = calloc(1, sizeof *d);
+	if (!d) {
+		cli_error(cli, "out of memory");
+		status = CLI_EXIT_IO;
+		goto out;
+	}
+	crc_arena_init(&d->arena, (size_t)1 << 20);
+	describe(d, &pl, res);
+	if ((rc = crc_sha256_buf(d->flags_sha256, plan->flags_txt, strlen(plan->flags_txt), &err)) ||
+	    (rc = crc_store_begin(tmp, &store, plan->drop_id, &err)) || (rc = pack(d, &pl, tmp, &err)) ||
+	    (rc = write_metadata(d, &pl, tmp, &err)) ||
+	    (rc = crc_store_publish(&store, tmp, plan->drop_id, force, &err))) {
+		crc_store_abort(tmp);
+		status = report(cli, rc, &err);
+		goto out;
+	}
+	const char *summary = getenv("GITHUB_STEP_SUMMARY");
+	if (summary && *summary)
+		github_summary(summary, dir, d);
+	status = print_result(cli, &pl, dir, d, 1);
+out:
+	if (d) {
+		drop_free(d, plan ? plan->ntargets : 0);
+		free(d);
+	}
+	crc_store_close(&store);
+	planning_free(&pl);
+	return status;
+}

@@ -1,0 +1,160 @@
+/* Loading a plan for crc plan and crc build (see planning.h). */
+#include "planning.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crc/toolchain.h"
+#include "crc/version.h"
+#include "exit.h"
+
+int planning_option(struct cli *cli, struct planning_args *a, int id, const char *arg)
+{
+	struct crc_error err;
+	switch (id) {
+	case PLANNING_PROFILE:
+		a->name = arg;
+		return 0;
+	case PLANNING_TARGET:
+		if (a->ntriples == CRC_PROFILE_MAX_TARGETS)
+			return cli_usage(cli, "at most %d --target options", CRC_PROFILE_MAX_TARGETS);
+		for (size_t k = 0; k < a->ntriples; k++)
+			if (strcmp(a->triples[k], arg) == 0)
+				return cli_usage(cli, "--target %s is given twice", arg);
+		a->triples[a->ntriples++] = arg;
+		return 0;
+	case PLANNING_SET:
+		if (a->nsets == CRC_PROFILE_MAX_SETS)
+			return cli_usage(cli, "at most %d --set options", CRC_PROFILE_MAX_SETS);
+		a->sets[a->nsets++] = arg;
+		return 0;
+	case PLANNING_DROP_ID:
+		if (crc_plan_check_drop_id(arg, &err))
+			return cli_usage(cli, "%s", err.msg);
+		a->drop_id = arg;
+		return 0;
+	case PLANNING_JOBS: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+		if (!*arg || *end || v < 1 || v > 1024)
+			return cli_usage(cli, "--jobs must be a number from 1 to 1024, not '%s'", arg);
+		a->jobs = (int)v;
+		return 0;
+	}
+	default:
+		return cli_usage(cli, "unexpected argument '%s'", arg);
+	}
+}
+
+static int report(const struct cli *cli, int rc, const struct crc_error *err)
+{
+	char msg[2 * CRC_ERROR_MSG_MAX];
+	crc_error_format(err, msg, sizeof msg);
+	cli_error(cli, "%s", msg);
+	return cli_exit_for(rc);
+}
+
+/* The source identity, SOURCE_DATE_EPOCH and the compilers' versions; the inputs hash. */
+static int read_inputs(const struct cli *cli, struct planning *pl, struct crc_error *err)
+{
+	const char *versions[CRC_PROFILE_MAX_TARGETS];
+	int rc = crc_source_read(&pl->source, pl->root, err);
+	for (size_t i = 0; !rc && i < pl->plan->ntargets; i++) {
+		rc = crc_toolchain_version(pl->versions[i], sizeof pl->versions[i],
+					   pl->plan->targets[i].toolchain, err);
+		versions[i] = pl->versions[i];
+	}
+	if (!rc)
+		rc = crc_plan_inputs_hash(pl->inputs_sha256, pl->plan, crc_version(), pl->source.tree_sha256,
+					  versions, err);
+	if (rc)
+		return rc;
+	pl->epoch = pl->source.commit_time >= 0 ? pl->source.commit_time : 0;
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && *sde) {
+		char *end;
+		long long v = strtoll(sde, &end, 10);
+		if (*end || v < 0 || sde[0] == '-' || sde[0] == '+')
+			return crc_err(err, CRC_EINVALID,
+				       "SOURCE_DATE_EPOCH='%s' is not a number of seconds since 1970", sde);
+		pl->epoch = v;
+	}
+	if (!pl->source.commit[0])
+		cli_verbose(cli, "no git commit for %s: the drop id says 'nogit'", pl->root);
+	pl->have_inputs = 1;
+	return 0;
+}
+
+int planning_load(struct cli *cli, struct planning *pl, const struct planning_args *a, int build_jobs,
+		  int with_inputs)
+{
+	struct crc_error err;
+	const char *triples[CRC_PROFILE_MAX_TARGETS];
+	size_t ntriples = a->ntriples;
+	int rc;
+	memset(pl, 0, sizeof *pl);
+	crc_arena_init(&pl->arena, (size_t)1 << 20);
+	if (!a->name)
+		return cli_usage(cli, "missing --profile NAME (crc profiles lists them)");
+	if (!getcwd(pl->root, sizeof pl->root)) {
+		cli_error(cli, "cannot tell the current directory");
+		return CLI_EXIT_IO;
+	}
+	if ((rc = crc_profile_load(&pl->profile, ".", a->name, a->sets, a->nsets, &err)))
+		return report(cli, rc, &err);
+	const struct crc_profile *p = pl->profile;
+	for (size_t k = 0; k < ntriples; k++) {
+		size_t i = 0;
+		while (i < p->ntargets && strcmp(p->targets[i].triple, a->triples[k]) != 0)
+			i++;
+		if (i == p->ntargets)
+			return cli_usage(cli, "target '%s' is not one of profile %s's targets", a->triples[k],
+					 p->name);
+		triples[k] = a->triples[k];
+	}
+	if (!ntriples)
+		for (size_t i = 0; i < p->ntargets; i++)
+			triples[ntriples++] = p->targets[i].triple;
+	for (size_t i = 0; i < p->ntargets; i++)
+		if ((rc = crc_toolchain_load(&pl->toolchains[i], ".", p->targets[i].triple, &err)))
+			return report(cli, rc, &err);
+	/* The planned targets' tools must be installed: a plan that cannot run is an error. */
+	for (size_t k = 0; k < ntriples; k++)
+		for (size_t i = 0; i < p->ntargets; i++)
+			if (strcmp(p->targets[i].triple, triples[k]) == 0 &&
+			    crc_toolchain_find_tools(pl->toolchains[i], getenv("PATH"), &err))
+				return report(cli, CRC_EINVALID, &err);
+	if ((rc = crc_plan_load_gates(&pl->gates, &pl->arena, ".", &err)))
+		return report(cli, rc, &err);
+	int jobs = a->jobs;
+	if (!jobs) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		jobs = n > 0 && n <= 1024 ? (int)n : 1;
+	}
+	struct crc_plan_options o = {pl->root, cli->storage, a->drop_id ? a->drop_id : "pending",
+				     build_jobs ? build_jobs : jobs};
+	if ((rc = crc_plan_make(&pl->plan, p, (const struct crc_toolchain *const *)pl->toolchains, triples,
+				ntriples, &pl->gates, &o, &err)))
+		return report(cli, rc, &err);
+	if ((with_inputs || !a->drop_id) && (rc = read_inputs(cli, pl, &err)))
+		return report(cli, rc, &err);
+	if (!a->drop_id) {
+		char id[128];
+		crc_source_drop_id(id, sizeof id, pl->epoch, &pl->source, pl->inputs_sha256);
+		if ((rc = crc_plan_set_drop_id(pl->plan, id, &err)))
+			return report(cli, rc, &err);
+	}
+	return CLI_EXIT_OK;
+}
+
+void planning_free(struct planning *pl)
+{
+	crc_plan_free(pl->plan);
+	for (size_t i = 0; i < CRC_PROFILE_MAX_TARGETS; i++)
+		crc_toolchain_free(pl->toolchains[i]);
+	crc_profile_free(pl->profile);
+	crc_arena_free(&pl->arena);
+	memset(pl, 0, sizeof *pl);
+}

@@ -1,0 +1,166 @@
+/* A drop's manifest.yaml and SHA256SUMS (schema crc.manifest/v1, docs/manifest.md): writing them
+ * byte-deterministically, and reading them back strictly, because deploy tooling trusts what they say.
+ * manifest.yaml names the drop's source, settings, targets and smoke results, and pins every other file
+ * of the drop by SHA-256 (the archives, with every entry inside them, and flags.txt). SHA256SUMS is the
+ * same hashes in coreutils' format, for `sha256sum -c`. libyaml's emitter stays inside manifest.c; the
+ * parser reads through the strict YAML reader (crc/yaml.h), whose caps apply first. */
+#ifndef CRC_MANIFEST_H
+#define CRC_MANIFEST_H
+
+#include <stddef.h>
+
+#include "crc/arena.h"
+#include "crc/buf.h"
+#include "crc/error.h"
+#include "crc/profile.h"
+
+#define CRC_MANIFEST_SCHEMA "crc.manifest/v1"
+
+/* Caps on one manifest: bytes read by crc_manifest_load, entries over all artifacts, targets, artifacts,
+ * and items in any other list (features, emulator). */
+#define CRC_MANIFEST_MAX_BYTES ((size_t)64 << 20)
+#define CRC_MANIFEST_MAX_ENTRIES 100000
+#define CRC_MANIFEST_MAX_TARGETS 4096
+#define CRC_MANIFEST_MAX_ARTIFACTS 4096
+#define CRC_MANIFEST_MAX_LIST 4096
+/* Sizes are whole numbers up to 2^53, so that every JSON and YAML reader holds them exactly. */
+#define CRC_MANIFEST_MAX_SIZE 9007199254740992ULL
+/* Paths: bytes in a whole path (or symlink target), and in one component or file name. */
+#define CRC_MANIFEST_MAX_PATH 4096
+#define CRC_MANIFEST_MAX_NAME 255
+/* Lines in one SHA256SUMS. */
+#define CRC_MANIFEST_MAX_SUMS 65536
+
+/* One member of an archive. */
+struct crc_manifest_entry {
+	/* Relative to the archive's root: no leading '/', no "." or ".." or empty components, no '\\'. */
+	const char *path;
+	/* 'f' (file), 'd' (directory) or 'l' (symlink); written as "file", "dir", "symlink". */
+	char type;
+	/* Permission bits, 0 to 0777 (written as a quoted octal string, "0755"). */
+	unsigned mode;
+	/* Files only: size in bytes and lower-case hex SHA-256; 0 and "" for the others. */
+	unsigned long long size;
+	const char *sha256;
+	/* Symlinks only: the target, relative and inside the archive; "" for the others. */
+	const char *link;
+};
+
+/* One archive of the drop. */
+struct crc_manifest_artifact {
+	/* The file name in the drop: relative, no '/' at all, ends in "." + format. */
+	const char *path;
+	/* The triple of the target it was built for (one of the manifest's targets). */
+	const char *target;
+	/* "tar.zst" or "tar.gz". */
+	const char *format;
+	unsigned long long size;
+	const char *sha256;
+	/* Every member, in archive order. */
+	size_t nentries;
+	struct crc_manifest_entry *entries;
+};
+
+/* What the built program reported about itself (`noa version --json`, `noa target --json`) when run
+ * through the target's emulator. When ok is 0 the strings may be "" (not reported). */
+struct crc_manifest_smoke {
+	int ok;
+	const char *noa_version, *triple, *profile, *opt_level, *lto;
+	struct crc_strlist features;
+	const char *target_kind;
+};
+
+struct crc_manifest_target {
+	const char *triple, *compiler, *compiler_version;
+	/* "gcc" or "clang". */
+	const char *dialect;
+	/* The emulator's argv; empty when the target's programs run directly. */
+	struct crc_strlist emulator;
+	struct crc_manifest_smoke smoke;
+};
+
+struct crc_manifest {
+	/* Owns everything below when the manifest was parsed or loaded; unused by crc_manifest_write. */
+	struct crc_arena arena;
+	const char *schema, *drop_id, *profile;
+	/* RFC 3339 UTC, e.g. 2026-11-22T10:00:00Z: SOURCE_DATE_EPOCH, else the commit time. */
+	const char *created;
+	const char *crc_version;
+	struct {
+		/* The full commit id, or "" when the source is not a git checkout. */
+		const char *commit;
+		/* The runtime's files differ from the commit (always 0 without a commit). */
+		int dirty;
+		/* crc_source_tree_hash of runtime/. */
+		const char *tree_sha256;
+	} source;
+	struct {
+		/* As in profiles: "0".."3", "s", "z"; "off", "thin", "fat"; 1..256; booleans 0 or 1. */
+		const char *opt_level, *lto;
+		int codegen_units, strip, debug_info;
+	} optimization;
+	struct crc_strlist features;
+	/* SHA-256 of flags.txt. */
+	const char *flags_sha256;
+	size_t ntargets;
+	struct crc_manifest_target *targets;
+	size_t nartifacts;
+	struct crc_manifest_artifact *artifacts;
+};
+
+/* Appends m as manifest.yaml text to out: block style, keys in the order docs/manifest.md lists,
+ * targets, artifacts and entries in the given order, strings plain only where no YAML reader could
+ * take them for anything else. The same m gives the same bytes. m is checked first against every rule
+ * the parser enforces (so the text always parses back to m); on failure (CRC_EINVALID with the field,
+ * e.g. "artifacts[0].sha256 must be 64 lower-case hex digits"; CRC_ENOMEM) out is left as it was. */
+int crc_manifest_write(struct crc_buf *out, const struct crc_manifest *m, struct crc_error *err);
+
+/* Parses the len bytes at text as a manifest; path names them in errors (path:line:col). On success *out
+ * is owned by the caller (crc_manifest_free) and everything in it lives in its arena; on failure *out is
+ * NULL. An unknown schema is CRC_EINVALID "unsupported manifest schema 'x' (this crc reads
+ * crc.manifest/v1)"; keys the schema does not name are ignored (fields are added within v1). */
+int crc_manifest_parse(struct crc_manifest **out, const char *path, const char *text, size_t len,
+		       struct crc_error *err);
+
+/* Reads the file at path (O_NOFOLLOW: a symlink is refused; at most CRC_MANIFEST_MAX_BYTES) and parses
+ * it. A missing file is CRC_ENOTFOUND, an unreadable one CRC_EIO. */
+int crc_manifest_load(struct crc_manifest **out, const char *path, struct crc_error *err);
+
+/* Frees a parsed manifest. Accepts NULL. */
+void crc_manifest_free(struct crc_manifest *m);
+
+/* One line of a SHA256SUMS file. */
+struct crc_manifest_sum {
+	const char *name;
+	/* 64 lower-case hex digits. */
+	const char *sha256;
+	/* The line used the '*' (binary) marker instead of a second space. */
+	int binary;
+	/* 1-based line number, for messages. */
+	int line;
+};
+
+struct crc_manifest_sums {
+	/* Owns the items and their strings. */
+	struct crc_arena arena;
+	/* In file order. */
+	size_t n;
+	struct crc_manifest_sum *items;
+};
+
+/* Appends SHA256SUMS text to out: "<sha256>  <name>\n" for each of the n files, sorted by name (bytes).
+ * Names are file names of the drop: no '/', '\\', control characters (so no '\n'), not "." or "..".
+ * Errors (CRC_EINVALID for a bad name or hash or a name listed twice, CRC_ENOMEM) leave out as it was. */
+int crc_manifest_sha256sums(struct crc_buf *out, const char *const *names, const char *const *sha256s,
+			    size_t n, struct crc_error *err);
+
+/* Parses SHA256SUMS text strictly: every line exactly "<64 lower-case hex><two spaces, or ' *'><name>\n"
+ * with a name as above, no blank lines, no CR, no name twice, at least one line. Errors are CRC_EINVALID
+ * with path:line. On success *out is owned by the caller (crc_manifest_sums_free). */
+int crc_manifest_parse_sha256sums(struct crc_manifest_sums **out, const char *path, const char *text,
+				  size_t len, struct crc_error *err);
+
+/* Frees parsed SHA256SUMS. Accepts NULL. */
+void crc_manifest_sums_free(struct crc_manifest_sums *s);
+
+#endif

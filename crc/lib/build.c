@@ -1,0 +1,412 @@
+/* Builds (see crc/build.h): a small scheduler over child processes. Each target walks through its steps
+ * (configure, build, install, smoke version, smoke target); at most `concurrency` targets have a step
+ * running, and crc waits for whichever child ends first. A failed step kills the other targets' running
+ * steps (their process groups) and the build reports the first failure. */
+#include "crc/build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crc/json.h"
+#include "crc/os.h"
+
+enum step { STEP_CONFIGURE, STEP_BUILD, STEP_INSTALL, STEP_SMOKE_VERSION, STEP_SMOKE_TARGET, NSTEPS };
+
+static const char *const step_names[NSTEPS] = {"configure", "build", "install", "smoke", "smoke"};
+
+/* The state of one target while building. */
+struct job {
+	int started, finished;
+	enum step step;
+	pid_t pid;
+	int log_fd, out_fd;
+	double t0;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *crc_build_phase_name(enum crc_build_phase phase)
+{
+	static const char *const names[] = {"queued",        "configuring", "building", "installing",
+					    "smoke-testing", "done",        "failed"};
+	return phase <= CRC_BUILD_FAILED ? names[phase] : "?";
+}
+
+static enum crc_build_phase phase_of(enum step s)
+{
+	switch (s) {
+	case STEP_CONFIGURE:
+		return CRC_BUILD_CONFIGURE;
+	case STEP_BUILD:
+		return CRC_BUILD_COMPILE;
+	case STEP_INSTALL:
+		return CRC_BUILD_INSTALL;
+	default:
+		return CRC_BUILD_SMOKE;
+	}
+}
+
+static const struct crc_cmd *cmd_of(const struct crc_plan_target *t, enum step s)
+{
+	switch (s) {
+	case STEP_CONFIGURE:
+		return &t->configure;
+	case STEP_BUILD:
+		return &t->build;
+	case STEP_INSTALL:
+		return &t->install;
+	case STEP_SMOKE_VERSION:
+		return &t->smoke_version;
+	default:
+		return &t->smoke_target;
+	}
+}
+
+/* The command as one shell line, for messages and the log. */
+static void shell_line(char *out, size_t size, const struct crc_cmd *c)
+{
+	struct crc_buf b;
+	crc_buf_init(&b);
+	for (size_t i = 0; i < c->argv.n; i++) {
+		const char *a = c->argv.items[i];
+		if (i)
+			crc_buf_putc(&b, ' ');
+		if (*a &&
+		    strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+=.,/:@%") ==
+			    strlen(a)) {
+			crc_buf_puts(&b, a);
+			continue;
+		}
+		crc_buf_putc(&b, '\'');
+		for (; *a; a++)
+			if (*a == '\'')
+				crc_buf_puts(&b, "'\\''");
+			else
+				crc_buf_putc(&b, *a);
+		crc_buf_putc(&b, '\'');
+	}
+	snprintf(out, size, "%s", crc_buf_str(&b));
+	if (b.len >= size && size > 4)
+		memcpy(out + size - 4, "...", 4);
+	crc_buf_free(&b);
+}
+
+/* Path under the root of something in the target's build directory. */
+static int build_path(char *out, size_t size, const char *root, const struct crc_plan_target *t,
+		      const char *name, struct crc_error *err)
+{
+	int w = name ? snprintf(out, size, "%s/%s/%s", root, t->build_dir, name)
+		     : snprintf(out, size, "%s/%s", root, t->build_dir);
+	if (w < 0 || (size_t)w >= size)
+		return crc_err(err, CRC_EINVALID, "path too long: %s/%s", root, t->build_dir);
+	return 0;
+}
+
+/* Makes the build directory ready: writes toolchain.cmake (a changed one means a fresh configure: CMake
+ * ignores a new toolchain in an existing cache), clears the staged install, opens the log. */
+static int prepare(struct job *j, struct crc_build_target *r, const struct crc_plan_target *t,
+		   const char *root, struct crc_error *err)
+{
+	char dir[4096], path[4096], tmp[4096];
+	struct crc_buf old;
+	int rc = build_path(dir, sizeof dir, root, t, NULL, err);
+	if (rc || (rc = crc_os_mkdirs(dir, err)) ||
+	    (rc = build_path(path, sizeof path, root, t, "toolchain.cmake", err)))
+		return rc;
+	crc_buf_init(&old);
+	int same = crc_os_read_file(&old, path, 1 << 20, err) == 0 &&
+		   strcmp(crc_buf_str(&old), t->toolchain_cmake) == 0;
+	crc_buf_free(&old);
+	if (!same) {
+		char cache[4096];
+		if ((rc = build_path(cache, sizeof cache, root, t, "CMakeCache.txt", err)) ||
+		    (rc = crc_os_remove_tree(cache, err)) ||
+		    (rc = build_path(cache, sizeof cache, root, t, "CMakeFiles", err)) ||
+		    (rc = crc_os_remove_tree(cache, err)) ||
+		    (rc = build_path(tmp, sizeof tmp, root, t, "toolchain.cmake.tmp", err)) ||
+		    (rc = crc_os_remove_tree(tmp, err)) ||
+		    (rc = crc_os_write_file(tmp, t->toolchain_cmake, strlen(t->toolchain_cmake), 0644, err)))
+			return rc;
+		if (rename(tmp, path) != 0)
+			return crc_err_os(err, "cannot rename", tmp, errno);
+	}
+	char stage[4096];
+	int w = snprintf(stage, sizeof stage, "%s/%s", root, t->stage_dir);
+	if (w < 0 || (size_t)w >= sizeof stage)
+		return crc_err(err, CRC_EINVALID, "path too long: %s", t->stage_dir);
+	if ((rc = crc_os_remove_tree(stage, err)))
+		return rc;
+	w = snprintf(r->log, sizeof r->log, "%s/crc-build.log", t->build_dir);
+	if (w < 0 || (size_t)w >= sizeof r->log ||
+	    (rc = build_path(path, sizeof path, root, t, "crc-build.log", err)))
+		return rc ? rc : crc_err(err, CRC_EINVALID, "path too long: %s", t->build_dir);
+	j->log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (j->log_fd < 0)
+		return crc_err_os(err, "cannot create", path, errno);
+	return 0;
+}
+
+/* Starts the job's current step. */
+static int start_step(struct job *j, const struct crc_plan_target *t, const struct crc_build_options *o,
+		      struct crc_error *err)
+{
+	const struct crc_cmd *c = cmd_of(t, j->step);
+	char line[8192];
+	shell_line(line, sizeof line, c);
+	dprintf(j->log_fd, "\n$ %s\n", line);
+	j->out_fd = -1;
+	if (j->step == STEP_SMOKE_VERSION || j->step == STEP_SMOKE_TARGET) {
+		char path[4096];
+		int rc = build_path(
+			path, sizeof path, o->root, t,
+			j->step == STEP_SMOKE_VERSION ? "smoke-version.json" : "smoke-target.json", err);
+		if (rc)
+			return rc;
+		j->out_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (j->out_fd < 0)
+			return crc_err_os(err, "cannot create", path, errno);
+	}
+	/* execvp wants a NULL-terminated argv. */
+	const char *argv[512];
+	if (c->argv.n == 0 || c->argv.n >= sizeof argv / sizeof argv[0])
+		return crc_err(err, CRC_EINVALID, "%s: command with %zu arguments", t->toolchain->triple,
+			       c->argv.n);
+	memcpy(argv, c->argv.items, c->argv.n * sizeof *argv);
+	argv[c->argv.n] = NULL;
+	return crc_os_spawn(&j->pid, argv, o->root, o->env, j->out_fd >= 0 ? j->out_fd : j->log_fd, j->log_fd,
+			    err);
+}
+
+static void copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* Reads and checks the smoke outputs: the program must say it is the planned target, built for this
+ * profile with its gates and optimization. Returns 0, or 1 with r->failed_why set. */
+static int check_smoke(struct crc_build_target *r, const struct crc_plan *plan,
+		       const struct crc_plan_target *t, const char *root, struct crc_error *err)
+{
+	char path[4096];
+	struct crc_buf text;
+	const struct crc_profile *p = plan->profile;
+	struct crc_json *v = NULL, *tj = NULL;
+	int bad = 0;
+	crc_buf_init(&text);
+	if (build_path(path, sizeof path, root, t, "smoke-version.json", err) == 0 &&
+	    crc_os_read_file(&text, path, 1 << 20, err) == 0)
+		v = crc_json_parse(text.data ? text.data : "", text.len);
+	crc_buf_free(&text);
+	crc_buf_init(&text);
+	if (build_path(path, sizeof path, root, t, "smoke-target.json", err) == 0 &&
+	    crc_os_read_file(&text, path, 1 << 20, err) == 0)
+		tj = crc_json_parse(text.data ? text.data : "", text.len);
+	crc_buf_free(&text);
+	struct crc_build_smoke *s = &r->smoke;
+	const struct crc_json *opt = crc_json_get(v, "optimization"), *feats = crc_json_get(v, "features");
+	if (!v || !tj) {
+		snprintf(r->failed_why, sizeof r->failed_why, "noa %s --json did not print valid JSON",
+			 !v ? "version" : "target");
+		bad = 1;
+		goto out;
+	}
+	copy(s->noa_version, sizeof s->noa_version, crc_json_string(crc_json_get(v, "version")));
+	copy(s->triple, sizeof s->triple, crc_json_string(crc_json_get(v, "target")));
+	copy(s->profile, sizeof s->profile, crc_json_string(crc_json_get(v, "profile")));
+	copy(s->opt_level, sizeof s->opt_level, crc_json_string(crc_json_get(opt, "opt_level")));
+	copy(s->lto, sizeof s->lto, crc_json_string(crc_json_get(opt, "lto")));
+	copy(s->target_kind, sizeof s->target_kind, crc_json_string(crc_json_get(tj, "kind")));
+	s->nfeatures = 0;
+	for (size_t i = 0; i < crc_json_count(feats) && s->nfeatures < 16; i++)
+		copy(s->features[s->nfeatures++], sizeof s->features[0],
+		     crc_json_string(crc_json_item(feats, i)));
+	const char *want_lto = t->toolchain->lto_unsupported ? "off" : p->optimization.lto;
+	if (strcmp(s->triple, t->toolchain->triple) != 0)
+		bad = snprintf(r->failed_why, sizeof r->failed_why, "noa reports target '%s', not '%s'",
+			       s->triple, t->toolchain->triple) > 0;
+	else if (strcmp(s->profile, p->name) != 0)
+		bad = snprintf(r->failed_why, sizeof r->failed_why, "noa reports profile '%s', not '%s'",
+			       s->profile, p->name) > 0;
+	else if (strcmp(s->opt_level, p->optimization.opt_level) != 0 || strcmp(s->lto, want_lto) != 0)
+		bad = snprintf(r->failed_why, sizeof r->failed_why,
+			       "noa reports opt_level '%s' and lto '%s', not '%s' and '%s'", s->opt_level,
+			       s->lto, p->optimization.opt_level, want_lto) > 0;
+	else if (!s->target_kind[0])
+		bad = snprintf(r->failed_why, sizeof r->failed_why, "noa target --json reports no kind") > 0;
+	if (!bad) {
+		/* The gates, as sets: every one the profile asks for, and no other. */
+		int same = s->nfeatures == p->features.n;
+		for (size_t i = 0; same && i < p->features.n; i++) {
+			int found = 0;
+			for (size_t k = 0; k < s->nfeatures; k++)
+				found |= strcmp(s->features[k], p->features.items[i]) == 0;
+			same = found;
+		}
+		if (!same) {
+			struct crc_buf got;
+			crc_buf_init(&got);
+			for (size_t k = 0; k < s->nfeatures; k++)
+				crc_buf_printf(&got, "%s%s", k ? ", " : "", s->features[k]);
+			snprintf(r->failed_why, sizeof r->failed_why,
+				 "noa reports the gates [%s], not the profile's %zu", crc_buf_str(&got),
+				 p->features.n);
+			crc_buf_free(&got);
+			bad = 1;
+		}
+	}
+out:
+	crc_json_free(v);
+	crc_json_free(tj);
+	return bad;
+}
+
+int crc_build_run(struct crc_build_target *out, const struct crc_plan *plan,
+		  const struct crc_build_options *o, const struct crc_build_events *ev, struct crc_error *err)
+{
+	struct job jobs[CRC_PROFILE_MAX_TARGETS];
+	size_t n = plan->ntargets, running = 0, next = 0, done = 0;
+	int rc = 0, failed = -1;
+	memset(jobs, 0, sizeof jobs);
+	for (size_t i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof out[i]);
+		jobs[i].log_fd = jobs[i].out_fd = -1;
+	}
+	while (done < n) {
+		/* Start targets while there is room and nothing failed. */
+		while (failed < 0 && !rc && next < n && running < (o->concurrency ? o->concurrency : 1)) {
+			struct job *j = &jobs[next];
+			const struct crc_plan_target *t = &plan->targets[next];
+			j->started = 1;
+			j->t0 = now();
+			j->step = STEP_CONFIGURE;
+			if ((rc = prepare(j, &out[next], t, o->root, err)) || (rc = start_step(j, t, o, err)))
+				break;
+			out[next].phase = CRC_BUILD_CONFIGURE;
+			if (ev && ev->phase)
+				ev->phase(ev->ctx, next, CRC_BUILD_CONFIGURE);
+			running++;
+			next++;
+		}
+		if (running == 0) {
+			/* Nothing left to wait for: the rest were never started. */
+			for (size_t i = 0; i < n; i++)
+				if (!jobs[i].finished)
+					jobs[i].finished = 1, done++;
+			break;
+		}
+		pid_t pid;
+		int status;
+		int wrc = crc_os_wait_any(&pid, &status, err);
+		if (wrc) {
+			rc = rc ? rc : wrc;
+			break;
+		}
+		size_t i = 0;
+		while (i < n && !(jobs[i].started && !jobs[i].finished && jobs[i].pid == pid))
+			i++;
+		if (i == n)
+			continue; /* not one of ours */
+		struct job *j = &jobs[i];
+		struct crc_build_target *r = &out[i];
+		const struct crc_plan_target *t = &plan->targets[i];
+		if (j->out_fd >= 0)
+			close(j->out_fd), j->out_fd = -1;
+		int ok = status == 0 && failed < 0 && !rc;
+		if (!ok && failed < 0 && !rc) {
+			/* This target failed: stop the others. */
+			failed = (int)i;
+			r->failed_step = step_names[j->step];
+			r->failed_status = status;
+			shell_line(r->failed_cmd, sizeof r->failed_cmd, cmd_of(t, j->step));
+			for (size_t k = 0; k < n; k++)
+				if (k != i && jobs[k].started && !jobs[k].finished)
+					crc_os_kill_group(jobs[k].pid);
+		}
+		if (ok && j->step + 1 < NSTEPS) {
+			j->step++;
+			if ((rc = start_step(j, t, o, err)) == 0) {
+				enum crc_build_phase ph = phase_of(j->step);
+				if (ph != r->phase && ev && ev->phase)
+					ev->phase(ev->ctx, i, ph);
+				r->phase = ph;
+				continue;
+			}
+			for (size_t k = 0; k < n; k++)
+				if (k != i && jobs[k].started && !jobs[k].finished)
+					crc_os_kill_group(jobs[k].pid);
+		}
+		if (ok && !rc && check_smoke(r, plan, t, o->root, err)) {
+			ok = 0;
+			if (failed < 0) {
+				failed = (int)i;
+				r->failed_step = "smoke";
+				shell_line(r->failed_cmd, sizeof r->failed_cmd, &t->smoke_version);
+				dprintf(j->log_fd, "crc: smoke test failed: %s\n", r->failed_why);
+				for (size_t k = 0; k < n; k++)
+					if (k != i && jobs[k].started && !jobs[k].finished)
+						crc_os_kill_group(jobs[k].pid);
+			}
+		}
+		j->finished = 1;
+		close(j->log_fd);
+		j->log_fd = -1;
+		running--;
+		done++;
+		r->seconds = now() - j->t0;
+		r->phase = ok && !rc ? CRC_BUILD_DONE : CRC_BUILD_FAILED;
+		if (ev && ev->phase)
+			ev->phase(ev->ctx, i, r->phase);
+	}
+	/* After an error of crc's own, reap what still runs. */
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].started && !jobs[i].finished) {
+			pid_t pid;
+			int status;
+			crc_os_kill_group(jobs[i].pid);
+			while (crc_os_wait_any(&pid, &status, err) == 0 && pid != jobs[i].pid)
+				;
+			if (jobs[i].log_fd >= 0)
+				close(jobs[i].log_fd);
+			if (jobs[i].out_fd >= 0)
+				close(jobs[i].out_fd);
+		}
+	if (rc)
+		return rc;
+	if (failed >= 0) {
+		const struct crc_build_target *r = &out[failed];
+		if (r->failed_why[0])
+			return crc_err(err, CRC_EBUILD, "%s: smoke test failed: %s (log: %s)",
+				       plan->targets[failed].toolchain->triple, r->failed_why, r->log);
+		return crc_err(err, CRC_EBUILD, "%s: %s failed (exit %d): %s (log: %s)",
+			       plan->targets[failed].toolchain->triple, r->failed_step, r->failed_status,
+			       r->failed_cmd, r->log);
+	}
+	return 0;
+}
+
+int crc_build_log_tail(struct crc_buf *out, const char *path, size_t max, struct crc_error *err)
+{
+	struct crc_buf all;
+	crc_buf_init(&all);
+	int rc = crc_os_read_file(&all, path, (size_t)256 << 20, err);
+	if (!rc) {
+		const char *s = crc_buf_str(&all);
+		size_t start = all.len > max ? all.len - max : 0;
+		if (start > 0)
+			while (start < all.len && s[start - 1] != '\n')
+				start++;
+		crc_buf_add(out, s + start, all.len - start);
+	}
+	crc_buf_free(&all);
+	return rc;
+}

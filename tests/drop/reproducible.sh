@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# crc build --profile edge in two checkouts of the same commit at different paths: the drops (archives,
+# flags.txt, manifest.yaml, SHA256SUMS) must be byte-identical, with the same default drop id. Then, in
+# the first: sha256sum -c passes; the aarch64 program runs under qemu-aarch64 and reports the profile's
+# gates, the wasm32 one under Node; a second build is a no-op ("up to date") that leaves the drop as it
+# was; --force rebuilds the same bytes; flags.txt is what crc plan --flags-txt prints.
+# Usage: reproducible.sh CRC SOURCE_DIR
+CRC=$1 SRC=$2
+. "$SRC/tests/drop/lib.sh"
+tmp=$(mktemp -d /tmp/crc-drop-XXXXXX); trap 'rm -rf "$tmp"' EXIT
+checkout "$tmp/a"
+checkout "$tmp/nested/path/b"
+(cd "$tmp/a" && "$CRC" -q build --profile edge >"$tmp/out-a" 2>"$tmp/err-a") || { cat "$tmp/err-a"; fail "build in a"; }
+(cd "$tmp/nested/path/b" && "$CRC" -q build --profile edge >"$tmp/out-b" 2>"$tmp/err-b") || { cat "$tmp/err-b"; fail "build in b"; }
+a=$(drop_of "$tmp/a" edge) b=$(drop_of "$tmp/nested/path/b" edge)
+[ "$(basename "$a")" = "$(basename "$b")" ] || fail "drop ids differ: $a $b"
+case $(basename "$a") in 20261101-[0-9a-f]*-[0-9a-f]*) ;; *) fail "default drop id $(basename "$a")" ;; esac
+ls "$a" >"$tmp/ls-a"; ls "$b" >"$tmp/ls-b"
+cmp -s "$tmp/ls-a" "$tmp/ls-b" || fail "the drops hold different files"
+[ "$(wc -l <"$tmp/ls-a")" = 6 ] || fail "expected 3 archives, flags.txt, manifest.yaml, SHA256SUMS: $(cat "$tmp/ls-a")"
+for f in $(cat "$tmp/ls-a"); do
+  if ! cmp -s "$a/$f" "$b/$f"; then
+    command -v diffoscope >/dev/null && diffoscope "$a/$f" "$b/$f" | head -60
+    fail "$f differs between the two checkouts"
+  fi
+done
+grep -q "$tmp" "$a/manifest.yaml" "$a/flags.txt" && fail "a path of the build machine in the metadata"
+(cd "$a" && sha256sum --quiet -c SHA256SUMS) || fail "sha256sum -c SHA256SUMS"
+
+# The programs run and report what the profile asked for.
+id=$(basename "$a")
+x=$tmp/x; mkdir -p "$x/arm" "$x/wasm"
+tar -xf "$a/noa-$id-aarch64-linux-gnu.tar.zst" -C "$x/arm" || fail "extracting the aarch64 archive"
+file "$x/arm/bin/noa" | grep -q 'ARM aarch64' || fail "bin/noa is not an aarch64 ELF: $(file "$x/arm/bin/noa")"
+v=$(qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib "$x/arm/bin/noa" version --json) ||
+  fail "the aarch64 noa does not run under qemu-aarch64"
+for want in '"low-power"' '"quantized-kernels"' '"opt_level": "z"' '"lto": "fat"' '"profile": "edge"'; do
+  printf '%s' "$v" | grep -qF "$want" || fail "noa version --json lacks $want: $v"
+done
+grep -qx 'prefer_gpu: false' "$x/arm/share/noa/policy.yaml" || fail "share/noa/policy.yaml: $(cat "$x/arm/share/noa/policy.yaml")"
+[ -f "$x/arm/lib/libnoa.a" ] && [ -f "$x/arm/include/noa/hardware.h" ] && [ -f "$x/arm/README" ] || fail "installed tree incomplete"
+tar -xf "$a/noa-$id-wasm32-wasi.tar.zst" -C "$x/wasm" || fail "extracting the wasm32 archive"
+node "$SRC/runtime/cmake/wasi-run.mjs" "$x/wasm/bin/noa.wasm" version --json | grep -qF '"quantized-kernels"' ||
+  fail "the wasm32 noa does not run under Node"
+tar -tvf "$a/noa-$id-x86_64-linux-gnu.tar.zst" >"$tmp/tv"
+awk '{print $2}' "$tmp/tv" | sort -u | grep -qvx '0/0' && fail "an entry not owned by 0/0: $(cat "$tmp/tv")"
+grep -q '2026-11-01 12:00' "$tmp/tv" || fail "mtime is not SOURCE_DATE_EPOCH (the commit time): $(head -3 "$tmp/tv")"
+
+# flags.txt is the plan's.
+(cd "$tmp/a" && "$CRC" plan --profile edge --flags-txt) | cmp -s - "$a/flags.txt" || fail "flags.txt differs from crc plan --flags-txt"
+
+# No-op, then --force.
+stat -c '%Y %i' "$a"/* >"$tmp/stat-1"
+(cd "$tmp/a" && "$CRC" build --profile edge >"$tmp/out-noop" 2>&1) || fail "no-op build: $(cat "$tmp/out-noop")"
+grep -q '^up to date: ' "$tmp/out-noop" || fail "the second build is not a no-op: $(cat "$tmp/out-noop")"
+stat -c '%Y %i' "$a"/* | cmp -s - "$tmp/stat-1" || fail "the no-op touched the drop"
+cp -r "$a" "$tmp/before"
+(cd "$tmp/a" && "$CRC" -q build --profile edge --force >/dev/null 2>"$tmp/err-force") || { cat "$tmp/err-force"; fail "--force"; }
+for f in $(cat "$tmp/ls-a"); do cmp -s "$a/$f" "$tmp/before/$f" || fail "--force rebuilt $f differently"; done
+ls -a "$tmp/a/storage/artifacts/edge" | grep -q '^\.tmp-\|^\.old-' && fail "leftovers after --force"
+echo "ok: edge drop $id is reproducible across checkouts and verifies"
