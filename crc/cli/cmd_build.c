@@ -108,7 +108,8 @@ static int report(const struct cli *cli, int rc, const struct crc_error *err)
 	return cli_exit_for(rc);
 }
 
-/* Under GITHUB_ACTIONS: each target's log in a collapsible group. */
+/* Under GITHUB_ACTIONS: each target's log in a collapsible group, on stderr (Actions reads workflow
+ * commands from both streams, and stdout stays the result, --json included). */
 static void github_groups(const struct planning *pl, const struct crc_build_target *res)
 {
 	for (size_t i = 0; i < pl->plan->ntargets; i++) {
@@ -120,13 +121,12 @@ static void github_groups(const struct planning *pl, const struct crc_build_targ
 		crc_buf_init(&log);
 		if (pathf(path, sizeof path, &err, "%s/%s", pl->root, res[i].log) == 0 &&
 		    crc_os_read_file(&log, path, (size_t)64 << 20, &err) == 0) {
-			printf("::group::%s build log\n%s%s::endgroup::\n",
-			       pl->plan->targets[i].toolchain->triple, crc_buf_str(&log),
-			       log.len && log.data[log.len - 1] != '\n' ? "\n" : "");
+			fprintf(stderr, "::group::%s build log\n%s%s::endgroup::\n",
+				pl->plan->targets[i].toolchain->triple, crc_buf_str(&log),
+				log.len && log.data[log.len - 1] != '\n' ? "\n" : "");
 		}
 		crc_buf_free(&log);
 	}
-	fflush(stdout);
 }
 
 /* Writes the runtime policy the profile ships and a short README into the staged install. */
