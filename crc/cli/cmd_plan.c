@@ -22,32 +22,13 @@ const struct opt cmd_plan_opts[] = {
 	{0, 0, NULL, NULL, NULL},
 };
 
-/* Prints one argument so that a POSIX shell reads it back as it is. */
-static void print_arg(const char *s)
-{
-	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+=.,/:@%") ==
-			  strlen(s)) {
-		fputs(s, stdout);
-		return;
-	}
-	putchar('\'');
-	for (; *s; s++)
-		if (*s == '\'')
-			fputs("'\\''", stdout);
-		else
-			putchar(*s);
-	putchar('\'');
-}
-
 static void print_cmd(const char *label, const struct crc_cmd *c)
 {
-	printf("  %-10s", label);
-	for (size_t i = 0; i < c->argv.n; i++) {
-		if (i)
-			putchar(' ');
-		print_arg(c->argv.items[i]);
-	}
-	putchar('\n');
+	struct crc_buf b;
+	crc_buf_init(&b);
+	crc_cmd_line(&b, c);
+	printf("  %-10s%s\n", label, crc_buf_str(&b));
+	crc_buf_free(&b);
 }
 
 static void print_list(const char *label, const struct crc_strlist *l)

@@ -72,29 +72,12 @@ static const struct crc_cmd *cmd_of(const struct crc_plan_target *t, enum step s
 	}
 }
 
-/* The command as one shell line, for messages and the log. */
+/* The command as one shell line, for messages and the log (cut with "..." when it does not fit). */
 static void shell_line(char *out, size_t size, const struct crc_cmd *c)
 {
 	struct crc_buf b;
 	crc_buf_init(&b);
-	for (size_t i = 0; i < c->argv.n; i++) {
-		const char *a = c->argv.items[i];
-		if (i)
-			crc_buf_putc(&b, ' ');
-		if (*a &&
-		    strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+=.,/:@%") ==
-			    strlen(a)) {
-			crc_buf_puts(&b, a);
-			continue;
-		}
-		crc_buf_putc(&b, '\'');
-		for (; *a; a++)
-			if (*a == '\'')
-				crc_buf_puts(&b, "'\\''");
-			else
-				crc_buf_putc(&b, *a);
-		crc_buf_putc(&b, '\'');
-	}
+	crc_cmd_line(&b, c);
 	snprintf(out, size, "%s", crc_buf_str(&b));
 	if (b.len >= size && size > 4)
 		memcpy(out + size - 4, "...", 4);

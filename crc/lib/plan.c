@@ -223,6 +223,28 @@ fail:
 	return rc;
 }
 
+void crc_cmd_line(struct crc_buf *out, const struct crc_cmd *c)
+{
+	static const char plain[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+=.,/:@%";
+	for (size_t i = 0; i < c->argv.n; i++) {
+		const char *a = c->argv.items[i];
+		if (i)
+			crc_buf_putc(out, ' ');
+		if (*a && strspn(a, plain) == strlen(a)) {
+			crc_buf_puts(out, a);
+			continue;
+		}
+		crc_buf_putc(out, '\'');
+		for (; *a; a++)
+			if (*a == '\'')
+				crc_buf_puts(out, "'\\''");
+			else
+				crc_buf_putc(out, *a);
+		crc_buf_putc(out, '\'');
+	}
+}
+
 int crc_plan_set_jobs(struct crc_plan *plan, int jobs, struct crc_error *err)
 {
 	struct ctx c = {&plan->arena, 0};
@@ -328,17 +350,6 @@ int crc_plan_load_gates(struct crc_gates *out, struct crc_arena *arena, const ch
 	return rc;
 }
 
-static struct crc_json *list_json(const struct crc_strlist *l)
-{
-	struct crc_json *a = crc_json_array();
-	for (size_t i = 0; a && i < l->n; i++)
-		if (crc_json_push_str(a, l->items[i])) {
-			crc_json_free(a);
-			return NULL;
-		}
-	return a;
-}
-
 static struct crc_json *target_json(const struct crc_plan_target *t)
 {
 	const struct crc_toolchain *tc = t->toolchain;
@@ -366,17 +377,17 @@ static struct crc_json *target_json(const struct crc_plan_target *t)
 	      crc_json_set_str(tj, "cmake_system_processor", tc->cmake_system_processor) ||
 	      crc_json_set_str(tj, "sysroot", tc->sysroot) ||
 	      crc_json_set_str(tj, "library_dir", tc->library_dir) ||
-	      crc_json_set(tj, "emulator", list_json(&tc->emulator));
-	bad = bad || crc_json_set(fj, "cflags", list_json(&t->flags.cflags)) ||
-	      crc_json_set(fj, "ldflags", list_json(&t->flags.ldflags)) || crc_json_set(fj, "cmake", cm) ||
-	      crc_json_set(fj, "notes", list_json(&t->flags.notes));
+	      crc_json_set(tj, "emulator", crc_strlist_json(&tc->emulator));
+	bad = bad || crc_json_set(fj, "cflags", crc_strlist_json(&t->flags.cflags)) ||
+	      crc_json_set(fj, "ldflags", crc_strlist_json(&t->flags.ldflags)) ||
+	      crc_json_set(fj, "cmake", cm) || crc_json_set(fj, "notes", crc_strlist_json(&t->flags.notes));
 	for (size_t i = 0; !bad && i < t->flags.cmake.n; i++)
 		bad = crc_json_set_str(cm, t->flags.cmake.keys[i], t->flags.cmake.values[i]);
-	bad = bad || crc_json_set(cmds, "configure", list_json(&t->configure.argv)) ||
-	      crc_json_set(cmds, "build", list_json(&t->build.argv)) ||
-	      crc_json_set(cmds, "install", list_json(&t->install.argv)) ||
-	      crc_json_push(smoke, list_json(&t->smoke_version.argv)) ||
-	      crc_json_push(smoke, list_json(&t->smoke_target.argv));
+	bad = bad || crc_json_set(cmds, "configure", crc_strlist_json(&t->configure.argv)) ||
+	      crc_json_set(cmds, "build", crc_strlist_json(&t->build.argv)) ||
+	      crc_json_set(cmds, "install", crc_strlist_json(&t->install.argv)) ||
+	      crc_json_push(smoke, crc_strlist_json(&t->smoke_version.argv)) ||
+	      crc_json_push(smoke, crc_strlist_json(&t->smoke_target.argv));
 	if (bad) {
 		crc_json_free(o);
 		return NULL;
@@ -392,7 +403,8 @@ struct crc_json *crc_plan_json(const struct crc_plan *plan)
 	int bad = !o || crc_json_set_str(o, "schema", "crc.plan/v1") ||
 		  crc_json_set_str(o, "profile", p->name) || crc_json_set(o, "drop", drop) ||
 		  crc_json_set(o, "optimization", opt) ||
-		  crc_json_set(o, "features", list_json(&p->features)) || crc_json_set(o, "targets", targets);
+		  crc_json_set(o, "features", crc_strlist_json(&p->features)) ||
+		  crc_json_set(o, "targets", targets);
 	if (!o) {
 		crc_json_free(drop);
 		crc_json_free(opt);
@@ -408,7 +420,7 @@ struct crc_json *crc_plan_json(const struct crc_plan *plan)
 	      crc_json_set_int(opt, "codegen_units", p->optimization.codegen_units) ||
 	      crc_json_set_bool(opt, "strip", p->optimization.strip) ||
 	      crc_json_set_bool(opt, "debug_info", p->optimization.debug_info) ||
-	      crc_json_set(opt, "vocabulary", list_json(&plan->vocabulary));
+	      crc_json_set(opt, "vocabulary", crc_strlist_json(&plan->vocabulary));
 	for (size_t i = 0; !bad && i < plan->ntargets; i++)
 		bad = crc_json_push(targets, target_json(&plan->targets[i]));
 	if (bad) {

@@ -927,7 +927,7 @@ int crc_profile_list(char ***names, size_t *n, const char *root, struct crc_erro
 	return 0;
 }
 
-static struct crc_json *strlist_json(const struct crc_strlist *l)
+struct crc_json *crc_strlist_json(const struct crc_strlist *l)
 {
 	struct crc_json *a = crc_json_array();
 	for (size_t i = 0; a && i < l->n; i++)
@@ -941,8 +941,8 @@ static struct crc_json *strlist_json(const struct crc_strlist *l)
 static struct crc_json *extra_json(const struct crc_profile_extra *x)
 {
 	struct crc_json *o = crc_json_object(), *c = crc_json_object();
-	if (!o || !c || crc_json_set(o, "cflags", strlist_json(&x->cflags)) ||
-	    crc_json_set(o, "ldflags", strlist_json(&x->ldflags)))
+	if (!o || !c || crc_json_set(o, "cflags", crc_strlist_json(&x->cflags)) ||
+	    crc_json_set(o, "ldflags", crc_strlist_json(&x->ldflags)))
 		goto fail;
 	for (size_t i = 0; i < x->cmake.n; i++)
 		if (crc_json_set_str(c, x->cmake.keys[i], x->cmake.values[i]))
@@ -967,8 +967,8 @@ struct crc_json *crc_profile_json(const struct crc_profile *p)
 		 crc_json_set_str(o, "name", p->name) || crc_json_set_str(o, "description", p->description) ||
 		 crc_json_set(o, "extends", chain) || crc_json_set(o, "targets", targets) ||
 		 crc_json_set(o, "optimization", opt) ||
-		 crc_json_set(o, "features", strlist_json(&p->features)) || crc_json_set(o, "policy", pol) ||
-		 crc_json_set_str(o, "archive", p->archive) ||
+		 crc_json_set(o, "features", crc_strlist_json(&p->features)) ||
+		 crc_json_set(o, "policy", pol) || crc_json_set_str(o, "archive", p->archive) ||
 		 crc_json_set(o, "extra", extra_json(&p->extra)) || crc_json_set(o, "per_target", per);
 	for (size_t i = 1; !rc && i < p->nchain; i++)
 		rc = crc_json_push_str(chain, p->chain[i]);

@@ -80,6 +80,10 @@ int crc_plan_check_drop_id(const char *id, struct crc_error *err);
 /* The plan as JSON (schema crc.plan/v1, docs/cli.md), owned by the caller; NULL when out of memory. */
 struct crc_json *crc_plan_json(const struct crc_plan *plan);
 
+/* Appends c as one POSIX shell line to out: each argument as it is, or single-quoted when it holds anything
+ * but [A-Za-z0-9_-+=.,/:@%], so that a shell reads it back unchanged (for plans, logs and messages). */
+void crc_cmd_line(struct crc_buf *out, const struct crc_cmd *c);
+
 /* Changes the -j of every target's build command (>= 1). */
 int crc_plan_set_jobs(struct crc_plan *plan, int jobs, struct crc_error *err);
 

@@ -117,6 +117,9 @@ void crc_profile_free(struct crc_profile *p);
  * (free() it). Returns 0, or CRC_ENOTFOUND / CRC_EIO with err set. */
 int crc_profile_list(char ***names, size_t *n, const char *root, struct crc_error *err);
 
+/* A list of strings as a JSON array, owned by the caller; NULL when out of memory. */
+struct crc_json *crc_strlist_json(const struct crc_strlist *l);
+
 /* The resolved profile as a JSON object (schema crc.profile/v1), owned by the caller. NULL when out of
  * memory. */
 struct crc_json *crc_profile_json(const struct crc_profile *p);
