@@ -19,16 +19,19 @@
 #include "crc/json.h"
 #include "crc/manifest.h"
 #include "crc/os.h"
+#include "crc/sign.h"
 #include "crc/store.h"
+#include "crc/verify.h"
 #include "crc/version.h"
 #include "exit.h"
 #include "planning.h"
 
-enum { O_FORCE = PLANNING_OPT_END };
+enum { O_FORCE = PLANNING_OPT_END, O_SIGN_KEY };
 
 const struct opt cmd_build_opts[] = {
 	PLANNING_OPTS,
 	{O_FORCE, 0, "force", NULL, "rebuild, and replace an existing drop of the same id"},
+	{O_SIGN_KEY, 0, "sign-key", "KEY", "sign the drop's manifest.yaml with this key (from crc keygen)"},
 	{0, 0, NULL, NULL, NULL},
 };
 
@@ -48,12 +51,16 @@ __attribute__((format(printf, 4, 5))) static int pathf(char *out, size_t size, s
 /* Lines of a failed target's log printed with the error. */
 #define LOG_TAIL_BYTES 4000
 
-/* Progress: live lines on a terminal, timestamped lines otherwise. */
+/* Progress: live lines on a terminal (redrawn on every change and every tick, so that the elapsed time
+ * runs), timestamped lines otherwise. */
 struct progress {
 	struct cli *cli;
 	const struct crc_plan *plan;
 	enum crc_build_phase phase[CRC_PROFILE_MAX_TARGETS];
-	double started[CRC_PROFILE_MAX_TARGETS], t0;
+	/* What crc itself does with the target after its build ("packing", "packed"), or NULL. */
+	const char *label[CRC_PROFILE_MAX_TARGETS];
+	/* When the target started, and when it stopped (0 while it runs). */
+	double started[CRC_PROFILE_MAX_TARGETS], ended[CRC_PROFILE_MAX_TARGETS], t0;
 	int live, drawn;
 };
 
@@ -64,19 +71,37 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static const char *state_name(const struct progress *pr, size_t i)
+{
+	return pr->label[i] ? pr->label[i] : crc_build_phase_name(pr->phase[i]);
+}
+
 static void draw(struct progress *pr)
 {
 	double t = now();
 	if (pr->drawn)
 		fprintf(stderr, "\033[%zuA", pr->plan->ntargets);
 	for (size_t i = 0; i < pr->plan->ntargets; i++) {
-		enum crc_build_phase ph = pr->phase[i];
-		double el = ph == CRC_BUILD_QUEUED ? 0 : t - pr->started[i];
+		double el = pr->phase[i] == CRC_BUILD_QUEUED
+				    ? 0
+				    : (pr->ended[i] > 0 ? pr->ended[i] : t) - pr->started[i];
 		fprintf(stderr, "\033[2K  %-22s %-14s %6.1fs\n", pr->plan->targets[i].toolchain->triple,
-			crc_build_phase_name(ph), el);
+			state_name(pr, i), el);
 	}
 	pr->drawn = 1;
 	fflush(stderr);
+}
+
+/* Shows that target i is in a new state: a redraw, or one timestamped line. */
+static void show(struct progress *pr, size_t i)
+{
+	if (pr->cli->verbosity < 0)
+		return;
+	if (pr->live)
+		draw(pr);
+	else
+		cli_info(pr->cli, "[%7.1fs] %s: %s", now() - pr->t0, pr->plan->targets[i].toolchain->triple,
+			 state_name(pr, i));
 }
 
 static void on_phase(void *ctx, size_t i, enum crc_build_phase ph)
@@ -84,14 +109,27 @@ static void on_phase(void *ctx, size_t i, enum crc_build_phase ph)
 	struct progress *pr = ctx;
 	if (pr->phase[i] == CRC_BUILD_QUEUED)
 		pr->started[i] = now();
+	if (ph == CRC_BUILD_DONE || ph == CRC_BUILD_FAILED)
+		pr->ended[i] = now();
 	pr->phase[i] = ph;
-	if (pr->cli->verbosity < 0)
-		return;
-	if (pr->live)
+	show(pr, i);
+}
+
+static void on_tick(void *ctx)
+{
+	struct progress *pr = ctx;
+	if (pr->live && pr->cli->verbosity >= 0)
 		draw(pr);
-	else
-		cli_info(pr->cli, "[%7.1fs] %s: %s", now() - pr->t0, pr->plan->targets[i].toolchain->triple,
-			 crc_build_phase_name(ph));
+}
+
+/* crc's own work on target i after its build; the clock runs again until "packed". */
+static void set_label(struct progress *pr, size_t i, const char *label)
+{
+	if (!pr)
+		return;
+	pr->ended[i] = strcmp(label, "packed") == 0 ? now() : 0;
+	pr->label[i] = label;
+	show(pr, i);
 }
 
 static void on_busy(void *ctx)
@@ -250,7 +288,8 @@ static void describe(struct drop *d, const struct planning *pl, const struct crc
 }
 
 /* Packs each target's staged install into the drop's temporary directory. */
-static int pack(struct drop *d, const struct planning *pl, const char *tmp, struct crc_error *err)
+static int pack(struct drop *d, const struct planning *pl, struct progress *pr, const char *tmp,
+		struct crc_error *err)
 {
 	const struct crc_plan *plan = pl->plan;
 	int fmt = crc_archive_format_parse(plan->profile->archive);
@@ -264,11 +303,13 @@ static int pack(struct drop *d, const struct planning *pl, const char *tmp, stru
 			rc = pathf(stage, sizeof stage, err, "%s/%s", pl->root, t->stage_dir);
 		if (!rc)
 			rc = add_drop_files(pl, i, err);
+		set_label(pr, i, "packing");
 		if (!rc)
 			rc = crc_archive_write_tree(&d->archives[i], out, stage, (enum crc_archive_format)fmt,
 						    pl->epoch, err);
 		if (rc)
 			return rc;
+		set_label(pr, i, "packed");
 		const struct crc_archive_result *ar = &d->archives[i];
 		struct crc_manifest_artifact *a = &d->artifacts[i];
 		a->path = t->archive;
@@ -333,22 +374,25 @@ static int write_metadata(struct drop *d, const struct planning *pl, const char 
 	return rc;
 }
 
-/* Whether the existing drop at dir was built from these inputs and still holds exactly what its
- * SHA256SUMS says. Returns 1 (up to date), or 0 with why set. */
-static int up_to_date(const struct planning *pl, const char *dir, char *why, size_t size)
+/* Whether the existing drop at dir was built from these inputs and still verifies against its manifest
+ * (crc_verify_drop: every file, hash and SHA256SUMS line; nothing unlisted). Returns 1 (up to date), or 0
+ * with why set. */
+static int up_to_date(const struct planning *pl, const char *dir, size_t threads, char *why, size_t size)
 {
 	const struct crc_plan *plan = pl->plan;
-	struct crc_manifest *m = NULL;
-	struct crc_manifest_sums *sums = NULL;
+	struct crc_verify_options vo = {0, 0, threads};
+	struct crc_verify_report r;
 	struct crc_error err;
-	struct crc_buf text;
-	char path[8192], flags_sha[CRC_SHA256_HEX];
+	char flags_sha[CRC_SHA256_HEX];
 	int ok = 0;
-	crc_buf_init(&text);
-	if (pathf(path, sizeof path, &err, "%s/manifest.yaml", dir) || crc_manifest_load(&m, path, &err)) {
-		snprintf(why, size, "%s", err.msg);
+	if (crc_verify_drop(&r, dir, &vo, &err)) {
+		if (r.nproblems)
+			snprintf(why, size, "%s: %s", r.problems[0].file, r.problems[0].msg);
+		else
+			snprintf(why, size, "%s", err.msg);
 		goto out;
 	}
+	const struct crc_manifest *m = r.manifest;
 	crc_sha256_buf(flags_sha, plan->flags_txt, strlen(plan->flags_txt), &err);
 	if (strcmp(m->crc_version, crc_version()) != 0 ||
 	    strcmp(m->source.tree_sha256, pl->source.tree_sha256) != 0 ||
@@ -362,25 +406,9 @@ static int up_to_date(const struct planning *pl, const char *dir, char *why, siz
 			snprintf(why, size, "it was built for other targets or with another compiler");
 			goto out;
 		}
-	if (pathf(path, sizeof path, &err, "%s/SHA256SUMS", dir) ||
-	    crc_os_read_file(&text, path, (size_t)1 << 20, &err) ||
-	    crc_manifest_parse_sha256sums(&sums, path, text.data ? text.data : "", text.len, &err)) {
-		snprintf(why, size, "%s", err.msg);
-		goto out;
-	}
-	for (size_t i = 0; i < sums->n; i++) {
-		char hex[CRC_SHA256_HEX];
-		if (pathf(path, sizeof path, &err, "%s/%s", dir, sums->items[i].name) ||
-		    crc_sha256_file(hex, NULL, path, &err) || strcmp(hex, sums->items[i].sha256) != 0) {
-			snprintf(why, size, "%s does not match SHA256SUMS", sums->items[i].name);
-			goto out;
-		}
-	}
 	ok = 1;
 out:
-	crc_buf_free(&text);
-	crc_manifest_sums_free(sums);
-	crc_manifest_free(m);
+	crc_verify_report_free(&r);
 	return ok;
 }
 
@@ -440,6 +468,8 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	struct drop *d = NULL;
 	struct crc_plan *plan = NULL;
 	char dir[CRC_STORE_PATH_MAX], tmp[CRC_STORE_PATH_MAX] = "";
+	struct crc_sign_key *key = NULL;
+	const char *sign_key = NULL;
 	int id, status, force = 0, rc;
 	memset(&a, 0, sizeof a);
 	store.lock_fd = -1;
@@ -449,12 +479,19 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 			return status;
 		if (id == O_FORCE)
 			force = 1;
+		else if (id == O_SIGN_KEY)
+			sign_key = op.arg;
 		else if ((status = planning_option(cli, &a, id, op.arg)) != 0)
 			return status;
 	}
 	if ((status = planning_load(cli, &pl, &a, 0, 1)) != CLI_EXIT_OK)
 		goto out;
 	plan = pl.plan;
+	/* A bad key stops the build before it starts. */
+	if (sign_key && (rc = crc_sign_key_load_private(&key, sign_key, &err))) {
+		status = report(cli, rc, &err);
+		goto out;
+	}
 	/* Targets in parallel, the CPUs shared among them. */
 	int jobs = a.jobs;
 	if (!jobs) {
@@ -479,7 +516,16 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	}
 	if (crc_store_drop_exists(&store, plan->drop_id) && !force) {
 		char why[1024];
-		if (up_to_date(&pl, dir, why, sizeof why)) {
+		if (up_to_date(&pl, dir, (size_t)jobs, why, sizeof why)) {
+			/* Signing an up-to-date drop replaces manifest.yaml.sig atomically, only when needed.
+			 */
+			if (key && crc_sign_verify_drop(dir, key, &err) != 0) {
+				if ((rc = crc_sign_drop(dir, key, &err)) != 0) {
+					status = report(cli, rc, &err);
+					goto out;
+				}
+				cli_info(cli, "signed %s/manifest.yaml (key %s)", dir, crc_sign_key_id(key));
+			}
 			status = print_result(cli, &pl, dir, NULL, 0);
 			goto out;
 		}
@@ -504,7 +550,7 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	snprintf(sde, sizeof sde, "SOURCE_DATE_EPOCH=%lld", pl.epoch);
 	const char *env[] = {sde, "LC_ALL=C", "TZ=UTC", NULL};
 	struct crc_build_options bo = {pl.root, concurrency, env};
-	struct crc_build_events ev = {on_phase, &pr};
+	struct crc_build_events ev = {on_phase, pr.live ? on_tick : NULL, &pr};
 	rc = crc_build_run(res, plan, &bo, &ev, &err);
 	if (getenv("GITHUB_ACTIONS"))
 		github_groups(&pl, res);
@@ -527,7 +573,8 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 
-	cli_info(cli, "packing %s", dir);
+	if (!pr.live)
+		cli_info(cli, "packing %s", dir);
 	d = calloc(1, sizeof *d);
 	if (!d) {
 		cli_error(cli, "out of memory");
@@ -537,13 +584,15 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	crc_arena_init(&d->arena, (size_t)1 << 20);
 	describe(d, &pl, res);
 	if ((rc = crc_sha256_buf(d->flags_sha256, plan->flags_txt, strlen(plan->flags_txt), &err)) ||
-	    (rc = crc_store_begin(tmp, &store, plan->drop_id, &err)) || (rc = pack(d, &pl, tmp, &err)) ||
-	    (rc = write_metadata(d, &pl, tmp, &err)) ||
+	    (rc = crc_store_begin(tmp, &store, plan->drop_id, &err)) || (rc = pack(d, &pl, &pr, tmp, &err)) ||
+	    (rc = write_metadata(d, &pl, tmp, &err)) || (key && (rc = crc_sign_drop(tmp, key, &err))) ||
 	    (rc = crc_store_publish(&store, tmp, plan->drop_id, force, &err))) {
 		crc_store_abort(tmp);
 		status = report(cli, rc, &err);
 		goto out;
 	}
+	if (key)
+		cli_info(cli, "signed %s/manifest.yaml (key %s)", dir, crc_sign_key_id(key));
 	const char *summary = getenv("GITHUB_STEP_SUMMARY");
 	if (summary && *summary)
 		github_summary(summary, dir, d);
@@ -554,6 +603,7 @@ out:
 		free(d);
 	}
 	crc_store_close(&store);
+	crc_sign_key_free(key);
 	planning_free(&pl);
 	return status;
 }

@@ -19,9 +19,27 @@ const struct command cli_commands[] = {
 	 "[--json]",
 	 "show everything a build would do: toolchains, flags, commands, the drop", cmd_plan_opts, CMD_JSON},
 	{"build", cmd_build,
-	 "--profile NAME [--target T]... [--set KEY.PATH=VALUE]... [--drop-id ID] [-j N] [--force] [--json]",
+	 "--profile NAME [--target T]... [--set KEY.PATH=VALUE]... [--drop-id ID] [-j N] [--force] "
+	 "[--sign-key KEY] "
+	 "[--json]",
 	 "build a drop: every target, smoke-tested, packed, hashed, published whole", cmd_build_opts,
 	 CMD_JSON},
+	{"keygen", cmd_keygen, "--out KEY [--json]", "generate an Ed25519 key pair for signing drops",
+	 cmd_keygen_opts, CMD_JSON},
+	{"sign", cmd_sign, "(DROP | --profile NAME --drop-id ID) --key KEY [--json]",
+	 "sign a drop's manifest.yaml with an Ed25519 key (manifest.yaml.sig)", cmd_sign_opts, CMD_JSON},
+	{"verify", cmd_verify,
+	 "(DROP | --profile NAME --drop-id ID) [--deep] [--pubkey PUB | --require-signature] [--allow-extra] "
+	 "[-j N] [--json]",
+	 "check a drop against its manifest: every file, hash and (with --deep) archive entry",
+	 cmd_verify_opts, CMD_JSON},
+	{"deploy", cmd_deploy,
+	 "(DROP | --profile NAME --drop-id ID) --to DIR [--target T] [--pubkey PUB | --require-signature] "
+	 "[--keep N] [--json]",
+	 "verify a drop, install it into DIR/releases/ and switch DIR/current atomically", cmd_deploy_opts,
+	 CMD_JSON},
+	{"rollback", cmd_rollback, "--to DIR [--json]",
+	 "switch DIR/current back to the release deployed before it", cmd_rollback_opts, CMD_JSON},
 	{"check", cmd_check, "[--json]", "check every profile and toolchain file, and report every problem",
 	 no_opts, CMD_JSON},
 	{"version", cmd_version, "[--json]", "print crc's version, source revision and library versions",

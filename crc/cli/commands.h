@@ -7,14 +7,24 @@ struct opt;
 
 /* The option tables of the commands that define theirs beside their code. */
 extern const struct opt cmd_build_opts[];
+extern const struct opt cmd_deploy_opts[];
+extern const struct opt cmd_keygen_opts[];
 extern const struct opt cmd_plan_opts[];
+extern const struct opt cmd_rollback_opts[];
+extern const struct opt cmd_sign_opts[];
+extern const struct opt cmd_verify_opts[];
 
 int cmd_build(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
+int cmd_deploy(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
+int cmd_keygen(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_profile(struct cli *cli, int argc, char **argv);
 int cmd_profiles(struct cli *cli, int argc, char **argv);
+int cmd_rollback(struct cli *cli, int argc, char **argv);
+int cmd_sign(struct cli *cli, int argc, char **argv);
+int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -980,28 +980,35 @@ out:
 	return rc;
 }
 
-int crc_archive_list(struct crc_archive_result *res, const char *path, struct crc_error *err)
+int crc_archive_list_fd(struct crc_archive_result *res, int fd, const char *name, struct crc_error *err)
 {
-	struct source src = {-1, NULL, NULL, 0, 0};
+	struct source src = {fd, NULL, NULL, 0, 0};
 	struct stat st;
-	memset(res, 0, sizeof *res);
-	src.fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (src.fd < 0)
-		return crc_err_os(err, "cannot open", path, errno);
 	int rc = 0;
-	if (fstat(src.fd, &st) != 0)
-		rc = crc_err_os(err, "cannot stat", path, errno);
+	memset(res, 0, sizeof *res);
+	if (fstat(fd, &st) != 0)
+		rc = crc_err_os(err, "cannot stat", name, errno);
 	else if (!S_ISREG(st.st_mode))
-		rc = crc_err_at(err, CRC_EVERIFY, path, 0, 0, "not a regular file");
+		rc = crc_err_at(err, CRC_EVERIFY, name, 0, 0, "not a regular file");
 	else if (!(src.buf = malloc(CHUNK)))
 		rc = crc_err(err, CRC_ENOMEM, "out of memory");
 	else if (!(src.h = crc_sha256_new()))
 		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 	else
-		rc = list_any(res, path, &src, NULL, 0, NULL, err);
+		rc = list_any(res, name, &src, NULL, 0, NULL, err);
 	crc_sha256_free(src.h);
 	free(src.buf);
-	close(src.fd);
+	return rc;
+}
+
+int crc_archive_list(struct crc_archive_result *res, const char *path, struct crc_error *err)
+{
+	memset(res, 0, sizeof *res);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return crc_err_os(err, "cannot open", path, errno);
+	int rc = crc_archive_list_fd(res, fd, path, err);
+	close(fd);
 	return rc;
 }
 

@@ -289,10 +289,15 @@ int crc_build_run(struct crc_build_target *out, const struct crc_plan *plan,
 		}
 		pid_t pid;
 		int status;
-		int wrc = crc_os_wait_any(&pid, &status, err);
+		int wrc = ev && ev->tick ? crc_os_wait_any_timeout(&pid, &status, CRC_BUILD_TICK_MS, err)
+					 : crc_os_wait_any(&pid, &status, err);
 		if (wrc) {
 			rc = rc ? rc : wrc;
 			break;
+		}
+		if (pid == 0) {
+			ev->tick(ev->ctx);
+			continue;
 		}
 		size_t i = 0;
 		while (i < n && !(jobs[i].started && !jobs[i].finished && jobs[i].pid == pid))

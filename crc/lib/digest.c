@@ -70,22 +70,26 @@ int crc_sha256_buf(char hex[CRC_SHA256_HEX], const void *p, size_t n, struct crc
 	return rc ? crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)") : 0;
 }
 
-int crc_sha256_file(char hex[CRC_SHA256_HEX], unsigned long long *size, const char *path,
-		    struct crc_error *err)
+int crc_sha256_fd(char hex[CRC_SHA256_HEX], unsigned long long *size, int fd, const char *name,
+		  struct crc_error *err)
 {
-	unsigned char md[CRC_SHA256_LEN], buf[1 << 16];
+	unsigned char md[CRC_SHA256_LEN];
 	unsigned long long total = 0;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return crc_err_os(err, "cannot open", path, errno);
+	unsigned char *buf = malloc(CRC_DIGEST_CHUNK);
 	struct crc_sha256 *h = crc_sha256_new();
-	int rc = h ? 0 : crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	int rc = 0;
+	if (!buf)
+		rc = crc_err(err, CRC_ENOMEM, "out of memory");
+	else if (!h)
+		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	else
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	while (!rc) {
-		ssize_t n = read(fd, buf, sizeof buf);
+		ssize_t n = read(fd, buf, CRC_DIGEST_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			rc = crc_err_os(err, "cannot read", path, errno);
+			rc = crc_err_os(err, "cannot read", name, errno);
 		else if (n == 0)
 			break;
 		else if (crc_sha256_update(h, buf, (size_t)n))
@@ -96,8 +100,19 @@ int crc_sha256_file(char hex[CRC_SHA256_HEX], unsigned long long *size, const ch
 	if (!rc && crc_sha256_final(h, md, hex))
 		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 	crc_sha256_free(h);
-	close(fd);
+	free(buf);
 	if (!rc && size)
 		*size = total;
+	return rc;
+}
+
+int crc_sha256_file(char hex[CRC_SHA256_HEX], unsigned long long *size, const char *path,
+		    struct crc_error *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return crc_err_os(err, "cannot open", path, errno);
+	int rc = crc_sha256_fd(hex, size, fd, path, err);
+	close(fd);
 	return rc;
 }

@@ -1364,6 +1364,11 @@ static int parse_tree(const struct ctx *c, struct crc_manifest *m, const struct 
 	return 0;
 }
 
+/* The YAML reader's caps for a manifest: its own byte cap, and room for the most entries it may list (a
+ * file entry is a mapping of five keys and values: 11 nodes) plus everything else. */
+static const struct crc_yaml_limits yaml_limits = {CRC_MANIFEST_MAX_BYTES,
+						   (size_t)CRC_MANIFEST_MAX_ENTRIES * 12 + 100000};
+
 int crc_manifest_parse(struct crc_manifest **out, const char *path, const char *text, size_t len,
 		       struct crc_error *err)
 {
@@ -1372,7 +1377,7 @@ int crc_manifest_parse(struct crc_manifest **out, const char *path, const char *
 	if (len > CRC_MANIFEST_MAX_BYTES)
 		return crc_err_at(err, CRC_EINVALID, path, 1, 1, "larger than %zu MiB",
 				  CRC_MANIFEST_MAX_BYTES >> 20);
-	int rc = crc_yaml_parse(&doc, path, text, len, err);
+	int rc = crc_yaml_parse_limited(&doc, path, text, len, &yaml_limits, err);
 	if (rc)
 		return rc;
 	struct crc_manifest *m = calloc(1, sizeof *m);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int crc_os_capture(struct crc_buf *out, int *status, const char *const *argv, const char *cwd, size_t max,
@@ -140,6 +141,32 @@ int crc_os_wait_any(pid_t *pid, int *status, struct crc_error *err)
 	return 0;
 }
 
+int crc_os_wait_any_timeout(pid_t *pid, int *status, int timeout_ms, struct crc_error *err)
+{
+	/* Polls: a signal handler or mask for SIGCHLD would be process-wide state the core must not own. */
+	const struct timespec step = {0, 10 * 1000 * 1000};
+	for (int waited = 0;; waited += 10) {
+		int ws;
+		pid_t p = waitpid(-1, &ws, WNOHANG);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			return errno == ECHILD ? crc_err(err, CRC_ENOTFOUND, "no child to wait for")
+					       : crc_err_os(err, "cannot wait for", "a child", errno);
+		if (p > 0) {
+			*pid = p;
+			*status =
+				WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
+			return 0;
+		}
+		if (waited >= timeout_ms) {
+			*pid = 0;
+			return 0;
+		}
+		nanosleep(&step, NULL);
+	}
+}
+
 void crc_os_kill_group(pid_t pid)
 {
 	if (pid > 0)
@@ -226,16 +253,11 @@ int crc_os_write_file(const char *path, const void *data, size_t n, unsigned mod
 	return rc;
 }
 
-int crc_os_read_file(struct crc_buf *out, const char *path, size_t max, struct crc_error *err)
+int crc_os_read_fd(struct crc_buf *out, int fd, const char *name, size_t max, struct crc_error *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return crc_err_os(err, "cannot open", path, errno);
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return crc_err(err, CRC_EINVALID, "%s: not a regular file", path);
-	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return crc_err(err, CRC_EINVALID, "%s: not a regular file", name);
 	char buf[65536];
 	int rc = 0;
 	for (;;) {
@@ -243,20 +265,29 @@ int crc_os_read_file(struct crc_buf *out, const char *path, size_t max, struct c
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			rc = crc_err_os(err, "cannot read", path, errno);
+			rc = crc_err_os(err, "cannot read", name, errno);
 			break;
 		}
 		if (r == 0)
 			break;
 		if (out->len + (size_t)r > max) {
-			rc = crc_err(err, CRC_EINVALID, "%s: larger than %zu bytes", path, max);
+			rc = crc_err(err, CRC_EINVALID, "%s: larger than %zu bytes", name, max);
 			break;
 		}
 		crc_buf_add(out, buf, (size_t)r);
 	}
-	close(fd);
 	if (!rc && crc_buf_error(out))
-		rc = crc_err(err, CRC_ENOMEM, "out of memory reading %s", path);
+		rc = crc_err(err, CRC_ENOMEM, "out of memory reading %s", name);
+	return rc;
+}
+
+int crc_os_read_file(struct crc_buf *out, const char *path, size_t max, struct crc_error *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return crc_err_os(err, "cannot open", path, errno);
+	int rc = crc_os_read_fd(out, fd, path, max, err);
+	close(fd);
 	return rc;
 }
 

@@ -30,7 +30,7 @@ struct builder {
 	struct crc_error *err;
 	struct frame stack[CRC_YAML_MAX_DEPTH];
 	int depth;
-	size_t nodes;
+	size_t nodes, max_nodes;
 	int documents;
 };
 
@@ -41,7 +41,7 @@ static int at(struct builder *b, yaml_mark_t m, int code, const char *what)
 
 static struct crc_yaml_node *new_node(struct builder *b, enum crc_yaml_kind kind, yaml_mark_t m)
 {
-	if (++b->nodes > CRC_YAML_MAX_NODES)
+	if (++b->nodes > b->max_nodes)
 		return NULL;
 	struct crc_yaml_node *n = crc_arena_alloc(&b->doc->arena, sizeof *n);
 	if (n) {
@@ -116,7 +116,7 @@ static int plain_node(struct builder *b, yaml_mark_t m, const yaml_char_t *ancho
 static int too_many(struct builder *b, yaml_mark_t m)
 {
 	return crc_err_at(b->err, CRC_EINVALID, b->path, (int)m.line + 1, (int)m.column + 1,
-			  "more than %d nodes in one document", CRC_YAML_MAX_NODES);
+			  "more than %zu nodes in one document", b->max_nodes);
 }
 
 /* Handles one event; returns 0, 1 at the end of the stream, or an error code. */
@@ -138,9 +138,8 @@ static int event(struct builder *b, const yaml_event_t *e)
 		if (rc)
 			return rc;
 		if (!(n = new_node(b, CRC_YAML_SCALAR, e->start_mark)))
-			return b->nodes > CRC_YAML_MAX_NODES
-				       ? too_many(b, e->start_mark)
-				       : at(b, e->start_mark, CRC_ENOMEM, "out of memory");
+			return b->nodes > b->max_nodes ? too_many(b, e->start_mark)
+						       : at(b, e->start_mark, CRC_ENOMEM, "out of memory");
 		n->value = crc_arena_strndup(&b->doc->arena, (const char *)e->data.scalar.value,
 					     e->data.scalar.length);
 		if (!n->value)
@@ -165,9 +164,8 @@ static int event(struct builder *b, const yaml_event_t *e)
 					  (int)e->start_mark.column + 1, "nested deeper than %d levels",
 					  CRC_YAML_MAX_DEPTH);
 		if (!(n = new_node(b, map ? CRC_YAML_MAP : CRC_YAML_SEQ, e->start_mark)))
-			return b->nodes > CRC_YAML_MAX_NODES
-				       ? too_many(b, e->start_mark)
-				       : at(b, e->start_mark, CRC_ENOMEM, "out of memory");
+			return b->nodes > b->max_nodes ? too_many(b, e->start_mark)
+						       : at(b, e->start_mark, CRC_ENOMEM, "out of memory");
 		rc = attach(b, n);
 		if (rc)
 			return rc;
@@ -210,20 +208,27 @@ static int parser_error(const yaml_parser_t *p, const char *path, const char *te
 int crc_yaml_parse(struct crc_yaml_doc **out, const char *path, const char *text, size_t len,
 		   struct crc_error *err)
 {
+	static const struct crc_yaml_limits defaults = {CRC_YAML_MAX_BYTES, CRC_YAML_MAX_NODES};
+	return crc_yaml_parse_limited(out, path, text, len, &defaults, err);
+}
+
+int crc_yaml_parse_limited(struct crc_yaml_doc **out, const char *path, const char *text, size_t len,
+			   const struct crc_yaml_limits *lim, struct crc_error *err)
+{
 	yaml_parser_t parser;
 	yaml_event_t e;
 	struct builder b;
 	int rc = 0;
 	*out = NULL;
-	if (len > CRC_YAML_MAX_BYTES)
-		return crc_err_at(err, CRC_EINVALID, path, 1, 1, "larger than %zu KiB",
-				  CRC_YAML_MAX_BYTES >> 10);
+	if (len > lim->max_bytes)
+		return crc_err_at(err, CRC_EINVALID, path, 1, 1, "larger than %zu KiB", lim->max_bytes >> 10);
 	struct crc_yaml_doc *doc = calloc(1, sizeof *doc);
 	if (!doc)
 		return crc_err(err, CRC_ENOMEM, "out of memory");
 	crc_arena_init(&doc->arena, len * ARENA_PER_BYTE > ARENA_MIN ? len * ARENA_PER_BYTE : ARENA_MIN);
 	memset(&b, 0, sizeof b);
 	b.doc = doc;
+	b.max_nodes = lim->max_nodes;
 	b.path = path;
 	b.file = crc_arena_strndup(&doc->arena, path, strlen(path));
 	if (!b.file) {

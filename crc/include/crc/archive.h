@@ -88,6 +88,10 @@ struct crc_archive_limits {
  * cap. A file that cannot be opened or read is an OS error. */
 int crc_archive_list(struct crc_archive_result *res, const char *path, struct crc_error *err);
 
+/* Like crc_archive_list, reading fd (borrowed; a regular file, read from its current offset to the end);
+ * name stands for it in messages. */
+int crc_archive_list_fd(struct crc_archive_result *res, int fd, const char *name, struct crc_error *err);
+
 /* Like crc_archive_list, over size bytes in memory (borrowed for the call). */
 int crc_archive_list_memory(struct crc_archive_result *res, const void *data, size_t size,
 			    struct crc_error *err);

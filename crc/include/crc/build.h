@@ -50,9 +50,13 @@ struct crc_build_options {
 	const char *const *env;
 };
 
+#define CRC_BUILD_TICK_MS 100
+
 struct crc_build_events {
 	/* Called when target i of the plan enters a phase. */
 	void (*phase)(void *ctx, size_t target, enum crc_build_phase phase);
+	/* When not NULL: called about every CRC_BUILD_TICK_MS while targets run (live displays redraw). */
+	void (*tick)(void *ctx);
 	void *ctx;
 };
 

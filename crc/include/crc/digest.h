@@ -24,6 +24,14 @@ void crc_sha256_free(struct crc_sha256 *h);
 /* The hash of n bytes, as hex. Returns 0 or CRC_EIO (with err). */
 int crc_sha256_buf(char hex[CRC_SHA256_HEX], const void *p, size_t n, struct crc_error *err);
 
+/* Bytes per read() when hashing files: large sequential reads, one buffer per call (memory stays flat
+ * whatever the file's size). */
+#define CRC_DIGEST_CHUNK ((size_t)1 << 20)
+
+/* The hash of what remains to be read from fd (borrowed), and its size; name is used in messages. */
+int crc_sha256_fd(char hex[CRC_SHA256_HEX], unsigned long long *size, int fd, const char *name,
+		  struct crc_error *err);
+
 /* The hash of the file at path (opened with O_NOFOLLOW: a symlink is an error), and its size. */
 int crc_sha256_file(char hex[CRC_SHA256_HEX], unsigned long long *size, const char *path,
 		    struct crc_error *err);

@@ -28,6 +28,9 @@ int crc_os_spawn(pid_t *pid, const char *const *argv, const char *cwd, const cha
 /* Waits for any child; *status as for crc_os_capture. CRC_ENOTFOUND when there are no children. */
 int crc_os_wait_any(pid_t *pid, int *status, struct crc_error *err);
 
+/* Like crc_os_wait_any, giving up after about timeout_ms milliseconds with *pid = 0. */
+int crc_os_wait_any_timeout(pid_t *pid, int *status, int timeout_ms, struct crc_error *err);
+
 /* Sends SIGTERM to the process group led by pid. */
 void crc_os_kill_group(pid_t pid);
 
@@ -42,6 +45,9 @@ int crc_os_write_file(const char *path, const void *data, size_t n, unsigned mod
 
 /* Reads a regular file (O_NOFOLLOW) of at most max bytes into out. A missing file is CRC_ENOTFOUND. */
 int crc_os_read_file(struct crc_buf *out, const char *path, size_t max, struct crc_error *err);
+
+/* Like crc_os_read_file, from fd (borrowed; it must be a regular file); name stands for it in messages. */
+int crc_os_read_fd(struct crc_buf *out, int fd, const char *name, size_t max, struct crc_error *err);
 
 /* fsync()s a directory, so that the names created or renamed in it are on disk. */
 int crc_os_sync_dir(const char *dir, struct crc_error *err);

@@ -47,6 +47,16 @@ struct crc_yaml_doc {
 int crc_yaml_parse(struct crc_yaml_doc **out, const char *path, const char *text, size_t len,
 		   struct crc_error *err);
 
+/* Caps for a kind of document larger than the defaults allow (a drop's manifest lists every file of every
+ * archive); the depth cap stays CRC_YAML_MAX_DEPTH. */
+struct crc_yaml_limits {
+	size_t max_bytes, max_nodes;
+};
+
+/* Like crc_yaml_parse, with the caps in lim instead of CRC_YAML_MAX_BYTES and CRC_YAML_MAX_NODES. */
+int crc_yaml_parse_limited(struct crc_yaml_doc **out, const char *path, const char *text, size_t len,
+			   const struct crc_yaml_limits *lim, struct crc_error *err);
+
 /* Reads the file at path (at most CRC_YAML_MAX_BYTES) and parses it. A missing file is CRC_ENOTFOUND, an
  * unreadable one CRC_EIO. */
 int crc_yaml_load(struct crc_yaml_doc **out, const char *path, struct crc_error *err);

@@ -1,0 +1,1593 @@
+/* Deploying one target of a drop (see crc/deploy.h). The artifact's manifest entries are validated and
+ * indexed by path first; the archive is then read once through our own read callback, which hashes the
+ * compressed bytes as libarchive consumes them, and every header is checked against the index before
+ * archive_write_disk (with its own SECURE_* checks as a second line) writes it into the staging directory.
+ * The tree is then walked again from disk, without following symlinks, hashing every file and fsync'ing
+ * files and directories, before one rename publishes it. current and the state file are only ever
+ * replaced by rename(2). libarchive's read and disk-write objects stay inside the extraction section. */
+#define _GNU_SOURCE /* O_PATH */
+#include "crc/deploy.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "crc/buf.h"
+#include "crc/digest.h"
+#include "crc/os.h"
+#include "crc/plan.h"
+
+/* Bytes moved per read(), archive_read_data() or archive_write_data(). */
+#define CHUNK ((size_t)1 << 17)
+/* Room for an untrusted name shown in a message: 4 bytes per escaped byte, "..." and the NUL. */
+#define SHOWN_MAX 256
+#define STATE_SCHEMA "crc.deploy-state/v1"
+#define STATE_NAME ".crc-deploy.state"
+#define STATE_TMP_PREFIX ".crc-deploy.state.tmp-"
+#define CURRENT_TMP_PREFIX ".current-"
+#define STAGING_PREFIX ".tmp-"
+/* What libarchive may do on disk: permissions, never owners, xattrs, ACLs or file flags; and its own
+ * refusals of '..', absolute paths and writing through symlinks, behind ours. */
+#define EXTRACT_FLAGS                                                        \
+	(ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS | \
+	 ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM)
+
+/* ---- Small helpers ------------------------------------------------------------------------------------- */
+
+static int join(char *out, size_t size, const char *a, const char *b, struct crc_error *err)
+{
+	int w = snprintf(out, size, "%s/%s", a, b);
+	if (w < 0 || (size_t)w >= size)
+		return crc_err(err, CRC_EINVALID, "path too long: %s/%s", a, b);
+	return 0;
+}
+
+/* A name from an untrusted archive or tree, made safe to print: bytes outside printable ASCII become \xNN
+ * and a long name is cut visibly with "...". Returns out. */
+static const char *shown(char out[SHOWN_MAX], const char *s)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t o = 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (o + 4 + 4 > SHOWN_MAX) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c < 0x20 || c > 0x7e || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = digits[c >> 4];
+			out[o++] = digits[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* A verification failure about path (an archive or a tree): CRC_EVERIFY with the message. */
+__attribute__((format(printf, 3, 4))) static int mismatch(struct crc_error *err, const char *path,
+							  const char *fmt, ...)
+{
+	char msg[CRC_ERROR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		snprintf(msg, sizeof msg, "(message could not be formatted)");
+	else if ((size_t)n >= sizeof msg)
+		memcpy(msg + sizeof msg - 4, "...", 4);
+	return crc_err_at(err, CRC_EVERIFY, path, 0, 0, "%s", msg);
+}
+
+/* Whether two hex digests are equal, in a time that does not depend on where they differ. */
+static int same_hex(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	unsigned char d = 0;
+	if (n != strlen(b))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+static int is_hex64(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+	return n == 64 && s[n] == '\0';
+}
+
+/* A release id: a drop id not starting with '.', which deploy keeps for its temporary names. */
+static int id_ok(const char *s)
+{
+	return s[0] != '.' && crc_plan_check_drop_id(s, NULL) == 0;
+}
+
+static const char *kind_name(char type)
+{
+	return type == 'f' ? "a file" : type == 'd' ? "a directory" : "a symlink";
+}
+
+/* ---- Lists of release ids ------------------------------------------------------------------------------ */
+
+struct ids {
+	size_t n, cap;
+	struct crc_deploy_id *v;
+};
+
+/* Appends id (a valid release id); 0 or CRC_ENOMEM. */
+static int ids_push(struct ids *l, const char *id, struct crc_error *err)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct crc_deploy_id *v =
+			cap < ((size_t)-1) / sizeof *v ? realloc(l->v, cap * sizeof *v) : NULL;
+		if (!v)
+			return crc_err(err, CRC_ENOMEM, "out of memory");
+		l->v = v;
+		l->cap = cap;
+	}
+	snprintf(l->v[l->n].s, sizeof l->v[l->n].s, "%s", id);
+	l->n++;
+	return 0;
+}
+
+/* The index of id in l, or l->n. */
+static size_t ids_find(const struct ids *l, const char *id)
+{
+	size_t i = 0;
+	while (i < l->n && strcmp(l->v[i].s, id) != 0)
+		i++;
+	return i;
+}
+
+static const char *ids_last(const struct ids *l)
+{
+	return l->n ? l->v[l->n - 1].s : "";
+}
+
+static void ids_free(struct ids *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct crc_deploy_id *)a)->s, ((const struct crc_deploy_id *)b)->s);
+}
+
+/* ---- The deploy directory ------------------------------------------------------------------------------ */
+
+struct layout {
+	char dir[CRC_DEPLOY_PATH_MAX], releases[CRC_DEPLOY_PATH_MAX], current[CRC_DEPLOY_PATH_MAX];
+	char lock[CRC_DEPLOY_PATH_MAX], state[CRC_DEPLOY_PATH_MAX];
+	int lock_fd;
+};
+
+static int layout_init(struct layout *l, const char *dir, struct crc_error *err)
+{
+	memset(l, 0, sizeof *l);
+	l->lock_fd = -1;
+	if (!dir || !dir[0])
+		return crc_err(err, CRC_EINVALID, "no deploy directory given");
+	int w = snprintf(l->dir, sizeof l->dir, "%s", dir);
+	if (w < 0 || (size_t)w >= sizeof l->dir)
+		return crc_err(err, CRC_EINVALID, "path too long: %s", dir);
+	int rc = join(l->releases, sizeof l->releases, dir, "releases", err);
+	if (!rc)
+		rc = join(l->current, sizeof l->current, dir, "current", err);
+	if (!rc)
+		rc = join(l->lock, sizeof l->lock, dir, ".crc-deploy.lock", err);
+	if (!rc)
+		rc = join(l->state, sizeof l->state, dir, STATE_NAME, err);
+	return rc;
+}
+
+/* Removes the entries of dir whose names start with prefix (recursively, never following symlinks). A
+ * missing dir has none. */
+static int remove_prefixed(const char *dir, const char *prefix, int *count, struct crc_error *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : crc_err_os(err, "cannot list", dir, errno);
+	int rc = 0;
+	for (struct dirent *e; !rc && (errno = 0, e = readdir(d)) != NULL;) {
+		char path[CRC_DEPLOY_PATH_MAX];
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		if (!(rc = join(path, sizeof path, dir, e->d_name, err)) &&
+		    !(rc = crc_os_remove_tree(path, err)))
+			(*count)++;
+	}
+	if (!rc && errno)
+		rc = crc_err_os(err, "cannot list", dir, errno);
+	closedir(d);
+	return rc;
+}
+
+/* Takes dir's lock (dir must exist) and removes what killed runs left. */
+static int layout_lock(struct layout *l, void (*busy)(void *ctx), void *ctx, int *leftovers,
+		       struct crc_error *err)
+{
+	int rc = crc_os_lock(&l->lock_fd, l->lock, busy, ctx, err);
+	if (rc)
+		return rc;
+	*leftovers = 0;
+	if ((rc = remove_prefixed(l->releases, STAGING_PREFIX, leftovers, err)) ||
+	    (rc = remove_prefixed(l->dir, CURRENT_TMP_PREFIX, leftovers, err)) ||
+	    (rc = remove_prefixed(l->dir, STATE_TMP_PREFIX, leftovers, err))) {
+		crc_os_unlock(l->lock_fd);
+		l->lock_fd = -1;
+	}
+	return rc;
+}
+
+/* The release current points to, into id; "" when there is no current. */
+static int read_current(char id[CRC_DEPLOY_ID_MAX + 1], const struct layout *l, struct crc_error *err)
+{
+	char buf[CRC_DEPLOY_ID_MAX + 32], sh[SHOWN_MAX];
+	id[0] = '\0';
+	ssize_t n = readlink(l->current, buf, sizeof buf - 1);
+	if (n < 0 && errno == ENOENT)
+		return 0;
+	if (n < 0 && errno == EINVAL)
+		return crc_err(err, CRC_EINVALID,
+			       "%s is not a symlink (crc keeps it as a link to releases/<id>; move it away)",
+			       l->current);
+	if (n < 0)
+		return crc_err_os(err, "cannot read", l->current, errno);
+	buf[n] = '\0';
+	if (strncmp(buf, "releases/", 9) != 0 || !id_ok(buf + 9))
+		return crc_err(err, CRC_EINVALID,
+			       "%s points to '%s', not to releases/<id> (crc did not write it; move it away)",
+			       l->current, shown(sh, buf));
+	memcpy(id, buf + 9, strlen(buf + 9) + 1);
+	return 0;
+}
+
+/* Whether DIR/releases/<id> is a directory. */
+static int release_exists(const struct layout *l, const char *id)
+{
+	char path[CRC_DEPLOY_PATH_MAX];
+	struct stat st;
+	return join(path, sizeof path, l->releases, id, NULL) == 0 && lstat(path, &st) == 0 &&
+	       S_ISDIR(st.st_mode);
+}
+
+/* Parses the state file's text into the history after the last change (next) and before it (prev). */
+static int parse_state(struct ids *prev, struct ids *next, const struct layout *l, const char *text,
+		       size_t len, struct crc_error *err)
+{
+	char sh[SHOWN_MAX];
+	int line = 0;
+	for (size_t at = 0; at < len; line++) {
+		const char *s = text + at, *nl = memchr(s, '\n', len - at);
+		if (!nl)
+			return crc_err_at(err, CRC_EINVALID, l->state, line + 1, 0,
+					  "last line has no newline");
+		size_t n = (size_t)(nl - s);
+		char word[CRC_DEPLOY_ID_MAX + 16];
+		at += n + 1;
+		if (n >= sizeof word || memchr(s, '\0', n))
+			return crc_err_at(err, CRC_EINVALID, l->state, line + 1, 0, "line not understood");
+		memcpy(word, s, n);
+		word[n] = '\0';
+		if (line == 0) {
+			if (strcmp(word, STATE_SCHEMA) != 0)
+				return crc_err_at(err, CRC_EINVALID, l->state, 1, 0,
+						  "not a deploy state file (expected '" STATE_SCHEMA
+						  "', got '%s')",
+						  shown(sh, word));
+			continue;
+		}
+		struct ids *list = strncmp(word, "release ", 8) == 0  ? next
+				   : strncmp(word, "before ", 7) == 0 ? prev
+								      : NULL;
+		if (!list)
+			return crc_err_at(
+				err, CRC_EINVALID, l->state, line + 1, 0,
+				"line not understood: '%s' (expected 'release <id>' or 'before <id>')",
+				shown(sh, word));
+		const char *id = list == next ? word + 8 : word + 7;
+		if (!id_ok(id))
+			return crc_err_at(err, CRC_EINVALID, l->state, line + 1, 0,
+					  "'%s' is not a release id", shown(sh, id));
+		if (ids_find(list, id) < list->n)
+			return crc_err_at(err, CRC_EINVALID, l->state, line + 1, 0, "release %s listed twice",
+					  id);
+		if (list->n >= CRC_DEPLOY_MAX_HISTORY)
+			return crc_err_at(err, CRC_EINVALID, l->state, line + 1, 0, "more than %d releases",
+					  CRC_DEPLOY_MAX_HISTORY);
+		int rc = ids_push(list, id, err);
+		if (rc)
+			return rc;
+	}
+	if (line == 0)
+		return crc_err_at(err, CRC_EINVALID, l->state, 1, 0, "empty state file");
+	return 0;
+}
+
+/* The history in force, oldest first, given the release current points to: the history after the last
+ * change when current is its last release; the one before it when current is that one's last (the change
+ * was interrupted before its switch); else (current was changed by hand, or there is no state file) the
+ * later one with current moved to its end. Releases whose directory is gone are left out, except current. */
+static int resolve_history(struct ids *out, const struct layout *l, const char *cur, struct crc_error *err)
+{
+	struct ids prev = {0}, next = {0};
+	struct crc_buf b;
+	crc_buf_init(&b);
+	memset(out, 0, sizeof *out);
+	int rc = crc_os_read_file(&b, l->state, CRC_DEPLOY_MAX_STATE, err);
+	if (rc == CRC_ENOTFOUND) {
+		crc_error_clear(err);
+		rc = 0;
+	} else if (!rc) {
+		rc = parse_state(&prev, &next, l, crc_buf_str(&b), b.len, err);
+	}
+	crc_buf_free(&b);
+	const struct ids *src = &next;
+	int by_hand = 0;
+	if (strcmp(cur, ids_last(&next)) == 0)
+		src = &next;
+	else if (strcmp(cur, ids_last(&prev)) == 0)
+		src = &prev;
+	else
+		by_hand = 1;
+	for (size_t i = 0; !rc && i < src->n; i++) {
+		const char *id = src->v[i].s;
+		int is_cur = strcmp(id, cur) == 0;
+		if ((by_hand && is_cur) || (!is_cur && !release_exists(l, id)))
+			continue;
+		rc = ids_push(out, id, err);
+	}
+	if (!rc && by_hand && cur[0])
+		rc = ids_push(out, cur, err);
+	ids_free(&prev);
+	ids_free(&next);
+	if (rc)
+		ids_free(out);
+	return rc;
+}
+
+/* Replaces the state file with the history after this change (next) and before it (prev). */
+static int write_state(const struct layout *l, const struct ids *prev, const struct ids *next,
+		       struct crc_error *err)
+{
+	char name[64], tmp[CRC_DEPLOY_PATH_MAX];
+	struct crc_buf b;
+	crc_buf_init(&b);
+	crc_buf_puts(&b, STATE_SCHEMA "\n");
+	for (size_t i = 0; i < next->n; i++)
+		crc_buf_printf(&b, "release %s\n", next->v[i].s);
+	for (size_t i = 0; i < prev->n; i++)
+		crc_buf_printf(&b, "before %s\n", prev->v[i].s);
+	snprintf(name, sizeof name, STATE_TMP_PREFIX "%ld", (long)getpid());
+	int rc = crc_buf_error(&b) ? crc_err(err, CRC_ENOMEM, "out of memory") : 0;
+	if (!rc)
+		rc = join(tmp, sizeof tmp, l->dir, name, err);
+	if (!rc) {
+		unlink(tmp);
+		rc = crc_os_write_file(tmp, b.data, b.len, 0644, err);
+	}
+	if (!rc && rename(tmp, l->state) != 0) {
+		rc = crc_err_os(err, "cannot replace", l->state, errno);
+		unlink(tmp);
+	}
+	if (!rc)
+		rc = crc_os_sync_dir(l->dir, err);
+	crc_buf_free(&b);
+	return rc;
+}
+
+/* Points current at releases/<id> in one step: a new symlink renamed over it, then DIR synced. */
+static int switch_current(const struct layout *l, const char *id, struct crc_error *err)
+{
+	char name[64], tmp[CRC_DEPLOY_PATH_MAX], target[CRC_DEPLOY_ID_MAX + 16];
+	snprintf(name, sizeof name, CURRENT_TMP_PREFIX "%ld", (long)getpid());
+	snprintf(target, sizeof target, "releases/%s", id);
+	int rc = join(tmp, sizeof tmp, l->dir, name, err);
+	if (rc)
+		return rc;
+	unlink(tmp);
+	if (symlink(target, tmp) != 0)
+		return crc_err_os(err, "cannot create", tmp, errno);
+	if (rename(tmp, l->current) != 0) {
+		rc = crc_err_os(err, "cannot replace", l->current, errno);
+		unlink(tmp);
+		return rc;
+	}
+	return crc_os_sync_dir(l->dir, err);
+}
+
+/* Release directories under DIR/releases that are not in keep, sorted by name. */
+static int list_strays(struct ids *out, const struct layout *l, const struct ids *keep, struct crc_error *err)
+{
+	memset(out, 0, sizeof *out);
+	DIR *d = opendir(l->releases);
+	if (!d)
+		return errno == ENOENT ? 0 : crc_err_os(err, "cannot list", l->releases, errno);
+	int rc = 0;
+	for (struct dirent *e; !rc && (errno = 0, e = readdir(d)) != NULL;) {
+		if (!id_ok(e->d_name) || ids_find(keep, e->d_name) < keep->n || !release_exists(l, e->d_name))
+			continue;
+		if (out->n >= CRC_DEPLOY_MAX_HISTORY)
+			rc = crc_err(err, CRC_EINVALID, "%s: more than %d releases", l->releases,
+				     CRC_DEPLOY_MAX_HISTORY);
+		else
+			rc = ids_push(out, e->d_name, err);
+	}
+	if (!rc && errno)
+		rc = crc_err_os(err, "cannot list", l->releases, errno);
+	closedir(d);
+	if (!rc && out->n > 1)
+		qsort(out->v, out->n, sizeof *out->v, by_id);
+	if (rc)
+		ids_free(out);
+	return rc;
+}
+
+/* ---- The artifact's entries, validated and indexed by path --------------------------------------------- */
+
+struct index {
+	/* The entries sorted by path, and which of them were met (by the extraction, then by the check). */
+	const struct crc_manifest_entry **v;
+	unsigned char *seen;
+	size_t n;
+};
+
+static int by_entry_path(const void *a, const void *b)
+{
+	return strcmp((*(const struct crc_manifest_entry *const *)a)->path,
+		      (*(const struct crc_manifest_entry *const *)b)->path);
+}
+
+/* The entry at path, its place in *at; NULL when the manifest does not list it. */
+static const struct crc_manifest_entry *index_find(const struct index *x, const char *path, size_t *at)
+{
+	size_t lo = 0, hi = x->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(x->v[mid]->path, path);
+		if (c == 0) {
+			*at = mid;
+			return x->v[mid];
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The first entry below dir (whose path starts with "dir/"), or NULL. */
+static const struct crc_manifest_entry *index_below(const struct index *x, const char *dir)
+{
+	char prefix[CRC_MANIFEST_MAX_PATH + 2];
+	size_t n = strlen(dir), lo = 0, hi = x->n;
+	if (n + 2 > sizeof prefix)
+		return NULL;
+	memcpy(prefix, dir, n);
+	prefix[n] = '/';
+	prefix[n + 1] = '\0';
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(x->v[mid]->path, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < x->n && strncmp(x->v[lo]->path, prefix, n + 1) == 0 ? x->v[lo] : NULL;
+}
+
+/* Why path is not a normalized relative path inside the tree, or NULL. */
+static const char *path_problem(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0)
+		return "empty path";
+	if (n > CRC_MANIFEST_MAX_PATH)
+		return "path too long";
+	if (s[0] == '/')
+		return "absolute path";
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "path holds a control character";
+	for (const char *p = s;;) {
+		size_t len = strcspn(p, "/");
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return "path contains '..'";
+		if (len == 0 || (len == 1 && p[0] == '.'))
+			return "path not normalized (empty or '.' component)";
+		if (!p[len])
+			return NULL;
+		p += len + 1;
+	}
+}
+
+/* Why a symlink at path with this target is refused, or NULL: the target must be relative, and its ".."
+ * components must all come first and never climb above the root ("../lib/x" is fine, "b/../x" is not,
+ * since b may itself be a symlink), as crc's archive writer requires. */
+static const char *link_problem(const char *path, const char *target)
+{
+	if (target[0] == '\0')
+		return "empty symlink target";
+	if (target[0] == '/')
+		return "absolute symlink target";
+	if (strlen(target) > CRC_MANIFEST_MAX_PATH)
+		return "symlink target too long";
+	long depth = 0;
+	for (const char *p = path; *p; p++)
+		depth += *p == '/';
+	int down = 0;
+	for (const char *p = target; *p;) {
+		size_t len = strcspn(p, "/");
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (down)
+				return "symlink target goes up after going down";
+			if (--depth < 0)
+				return "symlink target leaves the tree";
+		} else if (len > 0 && !(len == 1 && p[0] == '.')) {
+			down = 1;
+		}
+		p += len;
+		p += *p == '/';
+	}
+	return NULL;
+}
+
+__attribute__((format(printf, 3, 4))) static int
+bad_artifact(struct crc_error *err, const struct crc_manifest_artifact *a, const char *fmt, ...)
+{
+	char msg[CRC_ERROR_MSG_MAX], sh[SHOWN_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		snprintf(msg, sizeof msg, "(message could not be formatted)");
+	else if ((size_t)n >= sizeof msg)
+		memcpy(msg + sizeof msg - 4, "...", 4);
+	return crc_err(err, CRC_EINVALID, "manifest artifact %s: %s", shown(sh, a->path), msg);
+}
+
+/* Checks the artifact's entries as the tree they describe (each path and link safe, modes and hashes well
+ * formed, no path twice, nothing below a file or symlink) and indexes them. */
+static int index_build(struct index *x, const struct crc_manifest_artifact *a, struct crc_error *err)
+{
+	char sh[SHOWN_MAX], st[SHOWN_MAX];
+	const char *why;
+	memset(x, 0, sizeof *x);
+	if (a->nentries > CRC_MANIFEST_MAX_ENTRIES)
+		return bad_artifact(err, a, "more than %d entries", CRC_MANIFEST_MAX_ENTRIES);
+	if (a->nentries == 0)
+		return 0;
+	if (!a->entries)
+		return bad_artifact(err, a, "entries missing");
+	x->v = malloc(a->nentries * sizeof *x->v);
+	x->seen = calloc(a->nentries, 1);
+	if (!x->v || !x->seen)
+		return crc_err(err, CRC_ENOMEM, "out of memory");
+	x->n = a->nentries;
+	for (size_t i = 0; i < a->nentries; i++) {
+		const struct crc_manifest_entry *e = &a->entries[i];
+		x->v[i] = e;
+		if (!e->path)
+			return bad_artifact(err, a, "entry %zu has no path", i);
+		if ((why = path_problem(e->path)) != NULL)
+			return bad_artifact(err, a, "entry '%s': %s", shown(sh, e->path), why);
+		if (e->type != 'f' && e->type != 'd' && e->type != 'l')
+			return bad_artifact(err, a, "entry '%s': unknown type", shown(sh, e->path));
+		if (e->mode > 0777)
+			return bad_artifact(err, a, "entry '%s': mode %o out of range", shown(sh, e->path),
+					    e->mode);
+		if (e->type == 'f' && (!e->sha256 || !is_hex64(e->sha256)))
+			return bad_artifact(err, a, "entry '%s': sha256 is not 64 lower-case hex digits",
+					    shown(sh, e->path));
+		if (e->type == 'l' && !e->link)
+			return bad_artifact(err, a, "entry '%s': symlink without a target",
+					    shown(sh, e->path));
+		if (e->type == 'l' && (why = link_problem(e->path, e->link)) != NULL)
+			return bad_artifact(err, a, "entry '%s' -> '%s': %s", shown(sh, e->path),
+					    shown(st, e->link), why);
+	}
+	qsort(x->v, x->n, sizeof *x->v, by_entry_path);
+	for (size_t i = 1; i < x->n; i++)
+		if (strcmp(x->v[i - 1]->path, x->v[i]->path) == 0)
+			return bad_artifact(err, a, "entry '%s' listed twice", shown(sh, x->v[i]->path));
+	for (size_t i = 0; i < x->n; i++) {
+		const struct crc_manifest_entry *below;
+		if (x->v[i]->type != 'd' && (below = index_below(x, x->v[i]->path)) != NULL)
+			return bad_artifact(err, a, "entry '%s' lies below '%s', which is %s",
+					    shown(sh, below->path), shown(st, x->v[i]->path),
+					    kind_name(x->v[i]->type));
+	}
+	return 0;
+}
+
+static void index_free(struct index *x)
+{
+	free(x->v);
+	free(x->seen);
+	memset(x, 0, sizeof *x);
+}
+
+/* ---- Extraction (libarchive stays in this section) ----------------------------------------------------- */
+
+/* The archive file, read through read() so that I/O errors are told apart from bad data, and hashed as
+ * libarchive consumes it. */
+struct source {
+	int fd;
+	unsigned char *buf;
+	struct crc_sha256 *h;
+	unsigned long long size;
+	/* The errno of a failed read(), -1 when hashing failed; 0 while all is well. */
+	int failed;
+};
+
+/* Reads the next chunk into s->buf and hashes it; the byte count, 0 at the end, or -1 (s->failed set). */
+static ssize_t source_next(struct source *s)
+{
+	for (;;) {
+		ssize_t n = read(s->fd, s->buf, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			s->failed = errno;
+			return -1;
+		}
+		if (crc_sha256_update(s->h, s->buf, (size_t)n)) {
+			s->failed = -1;
+			return -1;
+		}
+		s->size += (unsigned long long)n;
+		return n;
+	}
+}
+
+static la_ssize_t source_read(struct archive *a, void *ctx, const void **out)
+{
+	struct source *s = ctx;
+	ssize_t n = source_next(s);
+	if (n < 0) {
+		archive_set_error(a, s->failed > 0 ? s->failed : EIO, "%s",
+				  s->failed > 0 ? strerror(s->failed) : "SHA-256 failed (OpenSSL)");
+		return -1;
+	}
+	*out = s->buf;
+	return n;
+}
+
+struct extract {
+	/* The archive's path (for messages) and the staging directory, the working directory meanwhile. */
+	const char *archive, *staging;
+	struct index *idx;
+	struct source *src;
+	unsigned char *buf;
+	struct crc_error *err;
+};
+
+/* The error for a failed read: the source's own I/O failure, or a corrupt archive. */
+static int read_failed(const struct extract *x, struct archive *ar)
+{
+	if (x->src->failed > 0)
+		return crc_err_os(x->err, "cannot read", x->archive, x->src->failed);
+	if (x->src->failed < 0)
+		return crc_err(x->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	const char *msg = archive_error_string(ar);
+	return mismatch(x->err, x->archive, "%s", msg ? msg : "unreadable archive");
+}
+
+/* The error for a failed write to disk: an OS error with the staging directory, or libarchive's refusal. */
+static int disk_failed(const struct extract *x, struct archive *aw, const char *path)
+{
+	char sh[SHOWN_MAX];
+	int e = archive_errno(aw);
+	const char *msg = archive_error_string(aw);
+	if (e > 0)
+		return crc_err(x->err, e == ENOMEM ? CRC_ENOMEM : CRC_EIO,
+			       "cannot extract '%s' into %s: %s: %s", shown(sh, path), x->staging,
+			       msg ? msg : "write failed", strerror(e));
+	return mismatch(x->err, x->archive, "entry '%s': refused by libarchive: %s", shown(sh, path),
+			msg ? msg : "unknown error");
+}
+
+static const char *entry_name(struct archive_entry *ae)
+{
+	const char *s = archive_entry_pathname(ae);
+	return s ? s : archive_entry_pathname_utf8(ae);
+}
+
+static const char *entry_symlink(struct archive_entry *ae)
+{
+	const char *s = archive_entry_symlink(ae);
+	return s ? s : archive_entry_symlink_utf8(ae);
+}
+
+static const char *entry_hardlink(struct archive_entry *ae)
+{
+	const char *s = archive_entry_hardlink(ae);
+	return s ? s : archive_entry_hardlink_utf8(ae);
+}
+
+static const char *filetype_name(int filetype)
+{
+	switch (filetype) {
+	case AE_IFCHR:
+		return "a character device";
+	case AE_IFBLK:
+		return "a block device";
+	case AE_IFIFO:
+		return "a fifo";
+	case AE_IFSOCK:
+		return "a socket";
+	default:
+		return "of an unknown type";
+	}
+}
+
+/* The entry's name with leading "./" and one trailing '/' dropped, into out; why it is refused, or NULL.
+ * An empty result is the archive's root. */
+static const char *clean_name(char *out, size_t size, const char *name)
+{
+	if (name[0] == '/')
+		return "absolute path";
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	if (strcmp(name, ".") == 0)
+		name++;
+	size_t n = strlen(name);
+	if (n > 0 && name[n - 1] == '/')
+		n--;
+	if (n >= size)
+		return "path too long";
+	memcpy(out, name, n);
+	out[n] = '\0';
+	return n ? path_problem(out) : NULL;
+}
+
+/* Copies a file's data to disk, hashing it; its size and hash must be the manifest's. */
+static int extract_data(const struct extract *x, struct archive *ar, struct archive *aw,
+			const struct crc_manifest_entry *e)
+{
+	char sh[SHOWN_MAX], hex[CRC_SHA256_HEX];
+	unsigned char md[CRC_SHA256_LEN];
+	unsigned long long done = 0;
+	struct crc_sha256 *h = crc_sha256_new();
+	int rc = h ? 0 : crc_err(x->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	while (!rc) {
+		la_ssize_t n = archive_read_data(ar, x->buf, CHUNK);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			rc = read_failed(x, ar);
+			break;
+		}
+		done += (unsigned long long)n;
+		if (done > e->size)
+			rc = mismatch(x->err, x->archive,
+				      "entry '%s': more than the %llu bytes the manifest says",
+				      shown(sh, e->path), e->size);
+		else if (crc_sha256_update(h, x->buf, (size_t)n))
+			rc = crc_err(x->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+		else if (archive_write_data(aw, x->buf, (size_t)n) != n)
+			rc = disk_failed(x, aw, e->path);
+	}
+	if (!rc && crc_sha256_final(h, md, hex))
+		rc = crc_err(x->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	crc_sha256_free(h);
+	if (!rc && done != e->size)
+		rc = mismatch(x->err, x->archive, "entry '%s': %llu bytes of content, the manifest says %llu",
+			      shown(sh, e->path), done, e->size);
+	if (!rc && !same_hex(hex, e->sha256))
+		rc = mismatch(x->err, x->archive, "entry '%s': content has sha256 %s, the manifest says %s",
+			      shown(sh, e->path), hex, e->sha256);
+	return rc;
+}
+
+/* Checks one header against the hazards and the manifest, then writes the entry. */
+static int extract_entry(const struct extract *x, struct archive *ar, struct archive *aw,
+			 struct archive_entry *ae)
+{
+	char path[CRC_MANIFEST_MAX_PATH + 1], sh[SHOWN_MAX], st[SHOWN_MAX], sm[SHOWN_MAX];
+	const char *name = entry_name(ae), *why, *link = NULL;
+	size_t at;
+	if (!name)
+		return mismatch(x->err, x->archive, "an entry's name cannot be read");
+	if ((why = clean_name(path, sizeof path, name)) != NULL)
+		return mismatch(x->err, x->archive, "entry '%s': %s", shown(sh, name), why);
+	if ((link = entry_hardlink(ae)) != NULL)
+		return mismatch(x->err, x->archive, "entry '%s': hard link to '%s' (not allowed)",
+				shown(sh, name), shown(st, link));
+	int filetype = (int)archive_entry_filetype(ae);
+	if (path[0] == '\0') {
+		if (filetype == AE_IFDIR)
+			return 0; /* "./": the root itself, which is the staging directory */
+		return mismatch(x->err, x->archive, "entry '%s': names the archive's root", shown(sh, name));
+	}
+	if (filetype != AE_IFREG && filetype != AE_IFDIR && filetype != AE_IFLNK)
+		return mismatch(x->err, x->archive,
+				"entry '%s': %s; only regular files, directories and symlinks are allowed",
+				shown(sh, name), filetype_name(filetype));
+	char type = filetype == AE_IFREG ? 'f' : filetype == AE_IFDIR ? 'd' : 'l';
+	if (type == 'l') {
+		if (!(link = entry_symlink(ae)))
+			return mismatch(x->err, x->archive, "entry '%s': symlink target cannot be read",
+					shown(sh, name));
+		if ((why = link_problem(path, link)) != NULL)
+			return mismatch(x->err, x->archive, "entry '%s' -> '%s': %s", shown(sh, name),
+					shown(st, link), why);
+	}
+	const struct crc_manifest_entry *e = index_find(x->idx, path, &at);
+	if (!e)
+		return mismatch(x->err, x->archive, "entry '%s': not in the manifest", shown(sh, path));
+	if (x->idx->seen[at])
+		return mismatch(x->err, x->archive, "entry '%s': appears twice in the archive",
+				shown(sh, path));
+	x->idx->seen[at] = 1;
+	if (e->type != type)
+		return mismatch(x->err, x->archive, "entry '%s': is %s in the archive, the manifest says %s",
+				shown(sh, path), kind_name(type), kind_name(e->type));
+	unsigned perm = (unsigned)archive_entry_perm(ae) & 07777;
+	if (type != 'l' && perm != e->mode)
+		return mismatch(x->err, x->archive,
+				"entry '%s': mode %04o in the archive, the manifest says %04o",
+				shown(sh, path), perm, e->mode);
+	if (type == 'f' && (!archive_entry_size_is_set(ae) || archive_entry_size(ae) < 0 ||
+			    (unsigned long long)archive_entry_size(ae) != e->size))
+		return mismatch(x->err, x->archive,
+				"entry '%s': %lld bytes in the archive, the manifest says %llu",
+				shown(sh, path), (long long)archive_entry_size(ae), e->size);
+	if (type == 'l' && strcmp(link, e->link) != 0)
+		return mismatch(x->err, x->archive, "entry '%s' -> '%s': the manifest says -> '%s'",
+				shown(sh, path), shown(st, link), shown(sm, e->link));
+	archive_entry_copy_pathname(ae, path);
+	if (archive_write_header(aw, ae) < ARCHIVE_WARN)
+		return disk_failed(x, aw, path);
+	int rc = type == 'f' ? extract_data(x, ar, aw, e) : 0;
+	if (!rc && archive_write_finish_entry(aw) < ARCHIVE_WARN)
+		rc = disk_failed(x, aw, path);
+	return rc;
+}
+
+/* Reads the archive from x->src and writes its entries under x->staging, which is the working directory
+ * meanwhile (libarchive's NOABSOLUTEPATHS refuses names with the staging directory in front). The disk
+ * writer is freed, applying the directories' modes, before the working directory is restored. */
+static int extract(const struct extract *x, const char *format)
+{
+	struct archive *ar = archive_read_new(), *aw = archive_write_disk_new();
+	struct archive_entry *ae;
+	int cwd = -1, moved = 0, rc = 0;
+	if (!ar || !aw) {
+		rc = crc_err(x->err, CRC_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* ARCHIVE_WARN from a support call means an external program would decompress: refused as well. */
+	int r = strcmp(format, "tar.zst") == 0 ? archive_read_support_filter_zstd(ar)
+					       : archive_read_support_filter_gzip(ar);
+	if (r != ARCHIVE_OK || archive_read_support_format_tar(ar) != ARCHIVE_OK ||
+	    archive_write_disk_set_options(aw, EXTRACT_FLAGS) != ARCHIVE_OK) {
+		rc = crc_err(x->err, CRC_EIO, "cannot set up libarchive for %s (no built-in %s support)",
+			     x->archive, format);
+		goto out;
+	}
+	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = crc_err_os(x->err, "cannot open", "the working directory", errno);
+		goto out;
+	}
+	int sfd = open(x->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0 || fchdir(sfd) != 0) {
+		rc = crc_err_os(x->err, "cannot enter", x->staging, errno);
+		if (sfd >= 0)
+			close(sfd);
+		goto out;
+	}
+	close(sfd);
+	moved = 1;
+	if (archive_read_open(ar, x->src, NULL, source_read, NULL) != ARCHIVE_OK) {
+		rc = read_failed(x, ar);
+		goto out;
+	}
+	while (!rc) {
+		r = archive_read_next_header(ar, &ae);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			rc = read_failed(x, ar);
+		else
+			rc = extract_entry(x, ar, aw, ae);
+	}
+	if (!rc && archive_write_close(aw) != ARCHIVE_OK)
+		rc = disk_failed(x, aw, ".");
+out:
+	if (aw)
+		archive_write_free(aw);
+	if (ar)
+		archive_read_free(ar);
+	if (moved && fchdir(cwd) != 0)
+		rc = crc_err_os(x->err, "cannot return to", "the working directory", errno);
+	if (cwd >= 0)
+		close(cwd);
+	return rc;
+}
+
+/* Extracts the artifact at archive_path into staging: its size checked first, its bytes hashed as they
+ * are read and checked at the end, every manifest entry met once. */
+static int unpack(const char *staging, const char *archive_path, const struct crc_manifest_artifact *a,
+		  struct index *idx, struct crc_error *err)
+{
+	struct source src = {-1, NULL, NULL, 0, 0};
+	struct extract x = {archive_path, staging, idx, &src, NULL, err};
+	unsigned char md[CRC_SHA256_LEN];
+	char hex[CRC_SHA256_HEX], sh[SHOWN_MAX];
+	struct stat st;
+	int rc = 0;
+	if (idx->n)
+		memset(idx->seen, 0, idx->n);
+	src.fd = open(archive_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (src.fd < 0)
+		return crc_err_os(err, "cannot open", archive_path, errno);
+	if (fstat(src.fd, &st) != 0)
+		rc = crc_err_os(err, "cannot stat", archive_path, errno);
+	else if (!S_ISREG(st.st_mode))
+		rc = mismatch(err, archive_path, "not a regular file");
+	else if ((unsigned long long)st.st_size != a->size)
+		rc = mismatch(err, archive_path, "archive is %lld bytes, the manifest says %llu",
+			      (long long)st.st_size, a->size);
+	else if (!(src.buf = malloc(CHUNK)) || !(x.buf = malloc(CHUNK)))
+		rc = crc_err(err, CRC_ENOMEM, "out of memory");
+	else if (!(src.h = crc_sha256_new()))
+		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	else
+		rc = extract(&x, a->format);
+	ssize_t n = 0;
+	while (!rc && (n = source_next(&src)) > 0)
+		; /* the end-of-archive blocks and anything after them count too */
+	if (!rc && n < 0)
+		rc = src.failed > 0 ? crc_err_os(err, "cannot read", archive_path, src.failed)
+				    : crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	if (!rc && crc_sha256_final(src.h, md, hex))
+		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	if (!rc && (src.size != a->size || !same_hex(hex, a->sha256)))
+		rc = mismatch(err, archive_path,
+			      "archive has sha256 %s (%llu bytes), the manifest says %s (%llu bytes)", hex,
+			      src.size, a->sha256, a->size);
+	for (size_t i = 0; !rc && i < idx->n; i++)
+		if (!idx->seen[i])
+			rc = mismatch(err, archive_path, "entry '%s': in the manifest but not in the archive",
+				      shown(sh, idx->v[i]->path));
+	free(x.buf);
+	free(src.buf);
+	crc_sha256_free(src.h);
+	close(src.fd);
+	return rc;
+}
+
+/* ---- Checking a tree on disk against the manifest ------------------------------------------------------ */
+
+struct check {
+	/* The tree (for messages and as rootfd); every other path is relative to it. */
+	const char *root;
+	int rootfd;
+	struct index *idx;
+	/* fsync every file and directory as it is checked. */
+	int sync;
+	unsigned char *buf;
+	struct crc_error *err;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in the directory rel ("" for the root), sorted, each and the array malloc'ed. */
+static int read_names(const struct check *c, const char *rel, char ***names, size_t *n)
+{
+	char sh[SHOWN_MAX];
+	size_t cap = 0;
+	*names = NULL;
+	*n = 0;
+	int fd = openat(c->rootfd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return crc_err(c->err, e == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot read directory %s/%s: %s",
+			       c->root, shown(sh, rel), strerror(e));
+	}
+	int rc = 0;
+	for (;;) {
+		errno = 0;
+		struct dirent *de = readdir(d);
+		if (!de) {
+			if (errno)
+				rc = crc_err(c->err, CRC_EIO, "cannot read directory %s/%s: %s", c->root,
+					     shown(sh, rel), strerror(errno));
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			char **v = nc < ((size_t)-1) / sizeof *v ? realloc(*names, nc * sizeof *v) : NULL;
+			if (!v) {
+				rc = crc_err(c->err, CRC_ENOMEM, "out of memory");
+				break;
+			}
+			*names = v;
+			cap = nc;
+		}
+		if (!((*names)[*n] = strdup(de->d_name))) {
+			rc = crc_err(c->err, CRC_ENOMEM, "out of memory");
+			break;
+		}
+		(*n)++;
+	}
+	closedir(d);
+	if (!rc && *n > 1)
+		qsort(*names, *n, sizeof **names, by_name);
+	return rc;
+}
+
+/* Hashes (and syncs) the regular file rel, which was lstat'ed as st. */
+static int check_file(const struct check *c, const char *rel, const struct stat *st,
+		      const struct crc_manifest_entry *e)
+{
+	char sh[SHOWN_MAX], hex[CRC_SHA256_HEX];
+	unsigned char md[CRC_SHA256_LEN];
+	unsigned long long size = 0;
+	struct stat fst;
+	int fd = openat(c->rootfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return crc_err(c->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot open %s/%s: %s",
+			       c->root, shown(sh, rel), strerror(errno));
+	struct crc_sha256 *h = crc_sha256_new();
+	int rc = h ? 0 : crc_err(c->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	if (!rc && (fstat(fd, &fst) != 0 || fst.st_ino != st->st_ino || fst.st_dev != st->st_dev))
+		rc = mismatch(c->err, c->root, "entry '%s': changed while it was being checked",
+			      shown(sh, rel));
+	while (!rc) {
+		ssize_t n = read(fd, c->buf, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = crc_err(c->err, CRC_EIO, "cannot read %s/%s: %s", c->root, shown(sh, rel),
+				     strerror(errno));
+		else if (n == 0)
+			break;
+		else if (crc_sha256_update(h, c->buf, (size_t)n))
+			rc = crc_err(c->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+		else
+			size += (unsigned long long)n;
+	}
+	if (!rc && crc_sha256_final(h, md, hex))
+		rc = crc_err(c->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	if (!rc && size != e->size)
+		rc = mismatch(c->err, c->root, "entry '%s': %llu bytes, the manifest says %llu",
+			      shown(sh, rel), size, e->size);
+	if (!rc && !same_hex(hex, e->sha256))
+		rc = mismatch(c->err, c->root, "entry '%s': content has sha256 %s, the manifest says %s",
+			      shown(sh, rel), hex, e->sha256);
+	if (!rc && c->sync && fsync(fd) != 0)
+		rc = crc_err(c->err, CRC_EIO, "cannot sync %s/%s: %s", c->root, shown(sh, rel),
+			     strerror(errno));
+	crc_sha256_free(h);
+	close(fd);
+	return rc;
+}
+
+/* Checks the entry rel (lstat'ed as st) against the manifest; *descend says whether it is a directory to
+ * walk into. */
+static int check_entry(const struct check *c, const char *rel, const struct stat *st, int *descend)
+{
+	char sh[SHOWN_MAX], st1[SHOWN_MAX], st2[SHOWN_MAX], target[CRC_MANIFEST_MAX_PATH + 2];
+	size_t at;
+	*descend = 0;
+	const struct crc_manifest_entry *e = index_find(c->idx, rel, &at);
+	if (!e && S_ISDIR(st->st_mode) && index_below(c->idx, rel)) {
+		*descend = 1; /* a directory the manifest implies but does not list */
+		return 0;
+	}
+	const char *what = S_ISREG(st->st_mode)    ? "a file"
+			   : S_ISDIR(st->st_mode)  ? "a directory"
+			   : S_ISLNK(st->st_mode)  ? "a symlink"
+			   : S_ISFIFO(st->st_mode) ? "a fifo"
+			   : S_ISSOCK(st->st_mode) ? "a socket"
+			   : S_ISCHR(st->st_mode)  ? "a character device"
+			   : S_ISBLK(st->st_mode)  ? "a block device"
+						   : "of an unknown type";
+	if (!e)
+		return mismatch(c->err, c->root, "entry '%s': %s not in the manifest", shown(sh, rel), what);
+	char type = S_ISREG(st->st_mode)   ? 'f'
+		    : S_ISDIR(st->st_mode) ? 'd'
+		    : S_ISLNK(st->st_mode) ? 'l'
+					   : '?';
+	if (type != e->type)
+		return mismatch(c->err, c->root, "entry '%s': is %s, the manifest says %s", shown(sh, rel),
+				what, kind_name(e->type));
+	c->idx->seen[at] = 1;
+	unsigned mode = (unsigned)(st->st_mode & 07777);
+	if (type != 'l' && mode != e->mode)
+		return mismatch(c->err, c->root, "entry '%s': mode %04o, the manifest says %04o",
+				shown(sh, rel), mode, e->mode);
+	if (type == 'd') {
+		*descend = 1;
+		return 0;
+	}
+	if (type == 'f') {
+		if (st->st_nlink != 1)
+			return mismatch(c->err, c->root, "entry '%s': has %lu hard links (must be 1)",
+					shown(sh, rel), (unsigned long)st->st_nlink);
+		return check_file(c, rel, st, e);
+	}
+	ssize_t n = readlinkat(c->rootfd, rel, target, sizeof target - 1);
+	if (n < 0)
+		return crc_err(c->err, CRC_EIO, "cannot read symlink %s/%s: %s", c->root, shown(sh, rel),
+			       strerror(errno));
+	target[n] = '\0';
+	if (strcmp(target, e->link) != 0)
+		return mismatch(c->err, c->root, "entry '%s' -> '%s': the manifest says -> '%s'",
+				shown(sh, rel), shown(st1, target), shown(st2, e->link));
+	return 0;
+}
+
+/* Checks everything below the directory rel ("" for the root), then syncs it when asked. */
+static int check_dir(const struct check *c, const char *rel)
+{
+	char **names;
+	size_t n;
+	int rc = read_names(c, rel, &names, &n);
+	struct crc_buf sub;
+	crc_buf_init(&sub);
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct stat st;
+		int descend;
+		sub.len = 0;
+		if (rel[0]) {
+			crc_buf_puts(&sub, rel);
+			crc_buf_putc(&sub, '/');
+		}
+		crc_buf_puts(&sub, names[i]);
+		if (crc_buf_error(&sub)) {
+			rc = crc_err(c->err, CRC_ENOMEM, "out of memory");
+			break;
+		}
+		const char *path = crc_buf_str(&sub);
+		if (fstatat(c->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			char sh[SHOWN_MAX];
+			rc = crc_err(c->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot stat %s/%s: %s",
+				     c->root, shown(sh, path), strerror(errno));
+			break;
+		}
+		rc = check_entry(c, path, &st, &descend);
+		if (!rc && descend)
+			rc = check_dir(c, path);
+	}
+	crc_buf_free(&sub);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (!rc && c->sync) {
+		int fd = openat(c->rootfd, rel[0] ? rel : ".",
+				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL)) {
+			char sh[SHOWN_MAX];
+			rc = crc_err(c->err, CRC_EIO, "cannot sync %s/%s: %s", c->root, shown(sh, rel),
+				     strerror(errno));
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	return rc;
+}
+
+/* Checks that the tree at root is exactly the artifact's entries (read back without following symlinks),
+ * fsync'ing everything when sync is set. */
+static int check_tree(const char *root, struct index *idx, int sync, struct crc_error *err)
+{
+	char sh[SHOWN_MAX];
+	struct check c = {root, -1, idx, sync, NULL, err};
+	if (idx->n)
+		memset(idx->seen, 0, idx->n);
+	c.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (c.rootfd < 0)
+		return crc_err_os(err, "cannot open", root, errno);
+	int rc = (c.buf = malloc(CHUNK)) ? check_dir(&c, "") : crc_err(err, CRC_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < idx->n; i++)
+		if (!idx->seen[i])
+			rc = mismatch(err, root, "entry '%s': in the manifest but missing",
+				      shown(sh, idx->v[i]->path));
+	free(c.buf);
+	close(c.rootfd);
+	return rc;
+}
+
+/* ---- Deploy -------------------------------------------------------------------------------------------- */
+
+/* The artifact for target into *out; CRC_ENOTFOUND listing the targets the drop has. */
+static int find_artifact(const struct crc_manifest_artifact **out, const struct crc_manifest *m,
+			 const char *target, struct crc_error *err)
+{
+	char sh[SHOWN_MAX];
+	for (size_t i = 0; i < m->nartifacts; i++)
+		if (m->artifacts[i].target && strcmp(m->artifacts[i].target, target) == 0) {
+			*out = &m->artifacts[i];
+			return 0;
+		}
+	struct crc_buf b;
+	crc_buf_init(&b);
+	for (size_t i = 0; i < m->nartifacts; i++) {
+		crc_buf_puts(&b, i ? ", " : "");
+		crc_buf_puts(&b, m->artifacts[i].target ? shown(sh, m->artifacts[i].target) : "?");
+	}
+	int rc;
+	if (crc_buf_error(&b))
+		rc = crc_err(err, CRC_ENOMEM, "out of memory");
+	else
+		rc = crc_err(err, CRC_ENOTFOUND, "no artifact for target %s in drop %s (it has: %s)",
+			     shown(sh, target), m->drop_id, m->nartifacts ? crc_buf_str(&b) : "none");
+	crc_buf_free(&b);
+	return rc;
+}
+
+/* Creates dir (and its parents) when missing; anything but a directory there is an error. */
+static int prepare_dir(const struct layout *l, struct crc_error *err)
+{
+	struct stat st;
+	if (stat(l->dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return crc_err(err, CRC_EIO, "cannot deploy into %s: not a directory", l->dir);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return crc_err_os(err, "cannot stat", l->dir, errno);
+	return crc_os_mkdirs(l->dir, err);
+}
+
+/* Creates DIR/releases when missing (syncing DIR). */
+static int prepare_releases(const struct layout *l, struct crc_error *err)
+{
+	struct stat st;
+	if (mkdir(l->releases, 0755) == 0)
+		return crc_os_sync_dir(l->dir, err);
+	if (errno != EEXIST)
+		return crc_err_os(err, "cannot create", l->releases, errno);
+	if (stat(l->releases, &st) != 0)
+		return crc_err_os(err, "cannot stat", l->releases, errno);
+	if (!S_ISDIR(st.st_mode))
+		return crc_err(err, CRC_EIO, "cannot deploy into %s: %s is not a directory", l->dir,
+			       l->releases);
+	return 0;
+}
+
+/* Extracts and checks the release in a staging directory, then renames it to release. */
+static int install_fresh(const struct layout *l, const char *id, const char *release,
+			 const char *archive_path, const struct crc_manifest_artifact *a, struct index *idx,
+			 struct crc_error *err)
+{
+	char name[CRC_DEPLOY_ID_MAX + 64], staging[CRC_DEPLOY_PATH_MAX];
+	snprintf(name, sizeof name, STAGING_PREFIX "%s-%ld", id, (long)getpid());
+	int rc = join(staging, sizeof staging, l->releases, name, err);
+	if (rc)
+		return rc;
+	if (mkdir(staging, 0755) != 0)
+		return crc_err_os(err, "cannot create", staging, errno);
+	/* 0755 whatever the umask: the release's root is what current points to. */
+	if (chmod(staging, 0755) != 0)
+		rc = crc_err_os(err, "cannot set the mode of", staging, errno);
+	if (!rc)
+		rc = unpack(staging, archive_path, a, idx, err);
+	if (!rc)
+		rc = check_tree(staging, idx, 1, err);
+	if (!rc && rename(staging, release) != 0)
+		rc = crc_err_os(err, "cannot rename into place", release, errno);
+	if (!rc)
+		rc = crc_os_sync_dir(l->releases, err);
+	if (rc)
+		crc_os_remove_tree(staging, NULL);
+	return rc;
+}
+
+/* Checks an existing release against the manifest; a difference is CRC_EVERIFY saying so. */
+static int reuse_existing(const char *release, const char *drop_id, struct index *idx, struct crc_error *err)
+{
+	struct stat st;
+	if (lstat(release, &st) != 0)
+		return crc_err_os(err, "cannot stat", release, errno);
+	if (!S_ISDIR(st.st_mode))
+		return mismatch(err, release, "exists and is not a directory (move it away to deploy %s)",
+				drop_id);
+	int rc = check_tree(release, idx, 0, err);
+	if (rc == CRC_EVERIFY && err) {
+		char msg[CRC_ERROR_MSG_MAX];
+		memcpy(msg, err->msg, sizeof msg);
+		return mismatch(err, release,
+				"release exists and differs from drop %s: %s (remove it to deploy again)",
+				drop_id, msg);
+	}
+	return rc;
+}
+
+/* Checks the options and finds, validates and indexes the artifact. */
+static int install_inputs(const struct crc_manifest_artifact **out, struct index *idx,
+			  const struct crc_deploy_options *o, struct crc_error *err)
+{
+	char sh[SHOWN_MAX];
+	*out = NULL;
+	if (!o || !o->drop_dir || !o->manifest || !o->target || !o->dir)
+		return crc_err(err, CRC_EINVALID,
+			       "deploy needs a drop directory, a manifest, a target and a directory");
+	const struct crc_manifest *m = o->manifest;
+	if (!m->drop_id)
+		return crc_err(err, CRC_EINVALID, "the manifest has no drop id");
+	int rc = crc_plan_check_drop_id(m->drop_id, err);
+	if (rc)
+		return rc;
+	if (m->drop_id[0] == '.')
+		return crc_err(err, CRC_EINVALID,
+			       "drop id '%s' starts with '.', which deploy keeps for temporary names",
+			       m->drop_id);
+	if (m->nartifacts && !m->artifacts)
+		return crc_err(err, CRC_EINVALID, "the manifest lists artifacts but has none");
+	const struct crc_manifest_artifact *a = NULL;
+	if ((rc = find_artifact(&a, m, o->target, err)))
+		return rc;
+	if (!a->path || !a->path[0] || strchr(a->path, '/') || strcmp(a->path, ".") == 0 ||
+	    strcmp(a->path, "..") == 0)
+		return crc_err(err, CRC_EINVALID, "manifest artifact '%s': not a file name of the drop",
+			       a->path ? shown(sh, a->path) : "");
+	if (!a->format || (strcmp(a->format, "tar.zst") != 0 && strcmp(a->format, "tar.gz") != 0))
+		return bad_artifact(err, a, "format '%s' is not tar.zst or tar.gz",
+				    a->format ? shown(sh, a->format) : "");
+	if (!a->sha256 || !is_hex64(a->sha256))
+		return bad_artifact(err, a, "sha256 is not 64 lower-case hex digits");
+	if ((rc = index_build(idx, a, err)))
+		return rc;
+	*out = a;
+	return 0;
+}
+
+/* The history after deploying id (moved or added to the end), cut to the last keep + 1 releases; the
+ * releases cut off go to pruned, followed by the release directories outside it. */
+static int plan_prune(struct ids *kept, struct ids *pruned, const struct layout *l, const struct ids *hist,
+		      const char *id, unsigned keep, struct crc_error *err)
+{
+	struct ids all = {0}, strays = {0};
+	size_t k = (size_t)(keep ? keep : 1) + 1;
+	int rc = 0;
+	memset(kept, 0, sizeof *kept);
+	memset(pruned, 0, sizeof *pruned);
+	for (size_t i = 0; !rc && i < hist->n; i++)
+		if (strcmp(hist->v[i].s, id) != 0)
+			rc = ids_push(&all, hist->v[i].s, err);
+	if (!rc)
+		rc = ids_push(&all, id, err);
+	for (size_t i = 0; !rc && i < all.n; i++)
+		rc = ids_push(i + k < all.n ? pruned : kept, all.v[i].s, err);
+	if (!rc)
+		rc = list_strays(&strays, l, &all, err);
+	for (size_t i = 0; !rc && i < strays.n; i++)
+		rc = ids_push(pruned, strays.v[i].s, err);
+	ids_free(&all);
+	ids_free(&strays);
+	return rc;
+}
+
+/* Removes the pruned releases (never id or previous), recording those removed in res. A failure is
+ * reported after trying the others: the deploy itself is done. */
+static int prune(struct crc_deploy_result *res, const struct layout *l, const struct ids *pruned,
+		 struct crc_error *err)
+{
+	int rc = 0;
+	if (pruned->n && !(res->pruned = calloc(pruned->n, sizeof *res->pruned)))
+		return crc_err(err, CRC_ENOMEM, "deployed %s, but out of memory while pruning", res->id);
+	for (size_t i = 0; i < pruned->n; i++) {
+		const char *id = pruned->v[i].s;
+		char path[CRC_DEPLOY_PATH_MAX];
+		struct crc_error e;
+		if (strcmp(id, res->id) == 0 || strcmp(id, res->previous) == 0)
+			continue;
+		char name[CRC_DEPLOY_ID_MAX + 64], doomed[CRC_DEPLOY_PATH_MAX];
+		snprintf(name, sizeof name, STAGING_PREFIX "prune-%s-%ld", id, (long)getpid());
+		/* Renamed out of the way first, so that a run killed while removing it leaves a leftover that
+		 * the next run removes, never a half-removed release under its own name. */
+		int r = join(path, sizeof path, l->releases, id, &e);
+		if (!r)
+			r = join(doomed, sizeof doomed, l->releases, name, &e);
+		if (!r && rename(path, doomed) != 0)
+			r = crc_err_os(&e, "cannot rename", path, errno);
+		if (!r)
+			r = crc_os_remove_tree(doomed, &e);
+		if (!r)
+			res->pruned[res->npruned++] = pruned->v[i];
+		else if (!rc)
+			rc = crc_err(err, r, "deployed %s, but cannot prune release %s: %s", res->id, id,
+				     e.msg);
+	}
+	return rc;
+}
+
+int crc_deploy_install(struct crc_deploy_result *res, const struct crc_deploy_options *o,
+		       struct crc_error *err)
+{
+	const struct crc_manifest_artifact *a = NULL;
+	struct index idx;
+	struct layout l = {.lock_fd = -1};
+	struct ids hist = {0}, kept = {0}, pruned = {0};
+	char cur[CRC_DEPLOY_ID_MAX + 1], archive_path[CRC_DEPLOY_PATH_MAX], release[CRC_DEPLOY_PATH_MAX];
+	int leftovers = 0, reused = 0;
+	memset(res, 0, sizeof *res);
+	memset(&idx, 0, sizeof idx);
+	int rc = install_inputs(&a, &idx, o, err);
+	if (rc)
+		goto out;
+	const char *id = o->manifest->drop_id;
+	if ((rc = layout_init(&l, o->dir, err)) ||
+	    (rc = join(archive_path, sizeof archive_path, o->drop_dir, a->path, err)) ||
+	    (rc = join(release, sizeof release, l.releases, id, err)) || (rc = prepare_dir(&l, err)) ||
+	    (rc = prepare_releases(&l, err)) || (rc = layout_lock(&l, o->busy, o->ctx, &leftovers, err)))
+		goto out;
+	if ((rc = read_current(cur, &l, err)) || (rc = resolve_history(&hist, &l, cur, err)))
+		goto out;
+	struct stat st;
+	if (lstat(release, &st) == 0) {
+		reused = 1;
+		rc = reuse_existing(release, id, &idx, err);
+	} else if (errno == ENOENT) {
+		rc = install_fresh(&l, id, release, archive_path, a, &idx, err);
+	} else {
+		rc = crc_err_os(err, "cannot stat", release, errno);
+	}
+	if (rc || (rc = plan_prune(&kept, &pruned, &l, &hist, id, o->keep, err)) ||
+	    (rc = write_state(&l, &hist, &kept, err)) || (rc = switch_current(&l, id, err)))
+		goto out;
+	snprintf(res->id, sizeof res->id, "%s", id);
+	snprintf(res->release, sizeof res->release, "%s", release);
+	snprintf(res->previous, sizeof res->previous, "%s", cur);
+	res->reused = reused;
+	res->unchanged = strcmp(cur, id) == 0;
+	res->leftovers_removed = leftovers;
+	rc = prune(res, &l, &pruned, err);
+out:
+	crc_os_unlock(l.lock_fd);
+	index_free(&idx);
+	ids_free(&hist);
+	ids_free(&kept);
+	ids_free(&pruned);
+	return rc;
+}
+
+void crc_deploy_result_free(struct crc_deploy_result *res)
+{
+	if (!res)
+		return;
+	free(res->pruned);
+	memset(res, 0, sizeof *res);
+}
+
+/* ---- Rollback and status ------------------------------------------------------------------------------- */
+
+/* dir must exist: CRC_ENOTFOUND "no deployment in DIR: ..." otherwise. */
+static int existing_dir(const struct layout *l, struct crc_error *err)
+{
+	struct stat st;
+	if (stat(l->dir, &st) != 0)
+		return crc_err_os(err, "no deployment in", l->dir, errno);
+	if (!S_ISDIR(st.st_mode))
+		return crc_err_os(err, "no deployment in", l->dir, ENOTDIR);
+	return 0;
+}
+
+int crc_deploy_rollback(struct crc_deploy_rollback_result *res, const char *dir, void (*busy)(void *ctx),
+			void *ctx, struct crc_error *err)
+{
+	struct layout l;
+	struct ids hist = {0}, next = {0};
+	char cur[CRC_DEPLOY_ID_MAX + 1];
+	int leftovers = 0;
+	memset(res, 0, sizeof *res);
+	int rc = layout_init(&l, dir, err);
+	if (rc || (rc = existing_dir(&l, err)) || (rc = layout_lock(&l, busy, ctx, &leftovers, err)))
+		return rc;
+	if ((rc = read_current(cur, &l, err)) || (rc = resolve_history(&hist, &l, cur, err)))
+		goto out;
+	if (!cur[0]) {
+		rc = crc_err(err, CRC_ENOTFOUND, "nothing is deployed in %s (no %s)", l.dir, l.current);
+		goto out;
+	}
+	if (hist.n < 2) {
+		rc = crc_err(
+			err, CRC_ENOTFOUND,
+			"no earlier release to roll back to (%s is the first release in the history of %s)",
+			cur, l.dir);
+		goto out;
+	}
+	const char *to = hist.v[hist.n - 2].s;
+	for (size_t i = 0; !rc && i + 1 < hist.n; i++)
+		rc = ids_push(&next, hist.v[i].s, err);
+	if (rc || (rc = write_state(&l, &hist, &next, err)) || (rc = switch_current(&l, to, err)))
+		goto out;
+	snprintf(res->from, sizeof res->from, "%s", cur);
+	snprintf(res->to, sizeof res->to, "%s", to);
+	rc = join(res->release, sizeof res->release, l.releases, to, err);
+	res->leftovers_removed = leftovers;
+out:
+	crc_os_unlock(l.lock_fd);
+	ids_free(&hist);
+	ids_free(&next);
+	return rc;
+}
+
+int crc_deploy_status(struct crc_deploy_status *st, const char *dir, struct crc_error *err)
+{
+	struct layout l;
+	struct ids hist = {0}, strays = {0};
+	memset(st, 0, sizeof *st);
+	int rc = layout_init(&l, dir, err);
+	if (rc || (rc = existing_dir(&l, err)) || (rc = read_current(st->current, &l, err)) ||
+	    (rc = resolve_history(&hist, &l, st->current, err)) ||
+	    (rc = list_strays(&strays, &l, &hist, err))) {
+		ids_free(&hist);
+		memset(st, 0, sizeof *st);
+		return rc;
+	}
+	st->nreleases = hist.n;
+	st->releases = hist.v;
+	st->nstray = strays.n;
+	st->stray = strays.v;
+	return 0;
+}
+
+void crc_deploy_status_free(struct crc_deploy_status *st)
+{
+	if (!st)
+		return;
+	free(st->releases);
+	free(st->stray);
+	memset(st, 0, sizeof *st);
+}
+
+/* ---- The host's target triple -------------------------------------------------------------------------- */
+
+int crc_deploy_triple_for_machine(char *out, size_t n, const char *machine, struct crc_error *err)
+{
+	char sh[SHOWN_MAX];
+	const char *triple = NULL;
+	if (strcmp(machine, "x86_64") == 0)
+		triple = "x86_64-linux-gnu";
+	else if (strcmp(machine, "aarch64") == 0 || strcmp(machine, "arm64") == 0)
+		triple = "aarch64-linux-gnu";
+	if (!triple)
+		return crc_err(err, CRC_ENOTFOUND,
+			       "no target triple known for this machine (%s); pass --target",
+			       shown(sh, machine));
+	int w = snprintf(out, n, "%s", triple);
+	if (w < 0 || (size_t)w >= n)
+		return crc_err(err, CRC_EINVALID, "no room for the target triple %s", triple);
+	return 0;
+}
+
+int crc_deploy_host_triple(char *out, size_t n, struct crc_error *err)
+{
+	struct utsname u;
+	if (uname(&u) != 0)
+		return crc_err(err, CRC_EIO, "uname failed: %s", strerror(errno));
+	return crc_deploy_triple_for_machine(out, n, u.machine, err);
+}

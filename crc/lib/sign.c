@@ -1,0 +1,570 @@
+/* Ed25519 keys and signatures with OpenSSL (see crc/sign.h). EVP_PKEY, BIO and OpenSSL's errors stay in
+ * this file: its errors are translated here, once, with ERR_error_string_n and then ERR_clear_error().
+ * Key bytes that pass through our own buffers (a key file read, a PEM written) are wiped with
+ * OPENSSL_cleanse; OpenSSL wipes its own copy when the key is freed. Signature text is parsed here,
+ * strictly, without OpenSSL's lenient base64 decoder. */
+#include "crc/sign.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/bio.h>
+#include <openssl/buffer.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crc/digest.h"
+#include "crc/manifest.h"
+#include "crc/os.h"
+
+struct crc_sign_key {
+	EVP_PKEY *pkey;
+	int is_private;
+	/* The raw public key, and the id derived from it. */
+	unsigned char pub[CRC_SIGN_PUBLIC_LEN];
+	char id[CRC_SIGN_KEY_ID_SIZE];
+};
+
+/* The largest signature file read: anything near this size is malformed anyway. */
+#define SIG_FILE_MAX 4096
+
+static const char malformed_sig[] = "malformed signature (expected 88 base64 characters)";
+static const char not_ed25519[] = "not an Ed25519 key (crc keys come from `crc keygen`)";
+
+/* Records the most recent OpenSSL error after what, clears OpenSSL's queue, and returns code. */
+static int ossl_err(struct crc_error *err, int code, const char *path, const char *what)
+{
+	char detail[256];
+	unsigned long e = ERR_peek_last_error();
+	if (e)
+		ERR_error_string_n(e, detail, sizeof detail);
+	else
+		snprintf(detail, sizeof detail, "no detail");
+	ERR_clear_error();
+	return crc_err_at(err, code, path, 0, 0, "%s (OpenSSL: %s)", what, detail);
+}
+
+static int join(char out[PATH_MAX], const char *dir, const char *name, struct crc_error *err)
+{
+	int w = snprintf(out, PATH_MAX, "%s/%s", dir, name);
+	if (w < 0 || (size_t)w >= PATH_MAX)
+		return crc_err(err, CRC_EINVALID, "path too long: %.200s/%s", dir, name);
+	return 0;
+}
+
+/* Whether the n bytes at p hold the string s. */
+static int contains(const void *p, size_t n, const char *s)
+{
+	size_t len = strlen(s);
+	const char *c = p;
+	for (size_t i = 0; len <= n && i <= n - len; i++)
+		if (memcmp(c + i, s, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Writes n bytes to fd; path names it in errors. */
+static int write_all(int fd, const void *data, size_t n, const char *path, struct crc_error *err)
+{
+	const char *p = data;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return crc_err_os(err, "cannot write", path, errno);
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Creates a new file (O_EXCL, O_NOFOLLOW) with exactly mode (set with fchmod before anything is written,
+ * whatever the umask), holding n bytes, fsync'ed. On failure nothing is left at path. Unlike
+ * crc_os_write_file, the mode is exact: a private key must never be readable by others, even briefly. */
+static int create_file(const char *path, const void *data, size_t n, mode_t mode, struct crc_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0 && errno == EEXIST)
+		return crc_err_at(err, CRC_EINVALID, path, 0, 0,
+				  "exists already (remove it, or choose another path)");
+	if (fd < 0)
+		return crc_err_os(err, "cannot create", path, errno);
+	int rc = 0;
+	if (fchmod(fd, mode) != 0)
+		rc = crc_err_os(err, "cannot set the mode of", path, errno);
+	if (!rc)
+		rc = write_all(fd, data, n, path, err);
+	if (!rc && fsync(fd) != 0)
+		rc = crc_err_os(err, "cannot write", path, errno);
+	if (close(fd) != 0 && !rc)
+		rc = crc_err_os(err, "cannot write", path, errno);
+	if (rc)
+		unlink(path);
+	return rc;
+}
+
+/* fsyncs the directory that holds path. */
+static int sync_parent(const char *path, struct crc_error *err)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return crc_os_sync_dir(".", err);
+	size_t len = slash == path ? 1 : (size_t)(slash - path);
+	if (len >= sizeof dir)
+		return crc_err(err, CRC_EINVALID, "path too long: %.200s", path);
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	return crc_os_sync_dir(dir, err);
+}
+
+/* Reads a key file whole into buf (which holds CRC_SIGN_KEY_MAX_BYTES + 1): a regular file, opened
+ * without following a symlink and without blocking on a FIFO. */
+static int read_key_file(unsigned char *buf, size_t *n, const char *path, struct crc_error *err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 && errno == ELOOP)
+		return crc_err_at(err, CRC_EINVALID, path, 0, 0,
+				  "is a symbolic link (key files are not followed through links)");
+	if (fd < 0)
+		return crc_err_os(err, "cannot open key", path, errno);
+	int rc = 0;
+	*n = 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		rc = crc_err_at(err, CRC_EINVALID, path, 0, 0, "not a regular file");
+	while (!rc && *n <= CRC_SIGN_KEY_MAX_BYTES) {
+		ssize_t r = read(fd, buf + *n, CRC_SIGN_KEY_MAX_BYTES + 1 - *n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			rc = crc_err_os(err, "cannot read", path, errno);
+		else if (r == 0)
+			break;
+		else
+			*n += (size_t)r;
+	}
+	if (!rc && *n > CRC_SIGN_KEY_MAX_BYTES)
+		rc = crc_err_at(err, CRC_EINVALID, path, 0, 0, "larger than %zu bytes: not a crc key",
+				CRC_SIGN_KEY_MAX_BYTES);
+	close(fd);
+	return rc;
+}
+
+/* A PEM passphrase callback that has none: an encrypted key fails instead of prompting on the terminal. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf, (void)size, (void)rwflag, (void)u;
+	return -1;
+}
+
+/* Takes pkey (Ed25519, checked by the caller) into a new key. */
+static int wrap_key(struct crc_sign_key **out, EVP_PKEY *pkey, int is_private, struct crc_error *err)
+{
+	char hex[CRC_SHA256_HEX];
+	size_t len = sizeof(*out)->pub;
+	struct crc_sign_key *k = calloc(1, sizeof *k);
+	if (!k) {
+		EVP_PKEY_free(pkey);
+		return crc_err(err, CRC_ENOMEM, "out of memory");
+	}
+	k->pkey = pkey;
+	k->is_private = is_private;
+	if (EVP_PKEY_get_raw_public_key(pkey, k->pub, &len) != 1 || len != CRC_SIGN_PUBLIC_LEN) {
+		crc_sign_key_free(k);
+		return ossl_err(err, CRC_EIO, NULL, "cannot read the raw public key");
+	}
+	int rc = crc_sha256_buf(hex, k->pub, sizeof k->pub, err);
+	if (rc) {
+		crc_sign_key_free(k);
+		return rc;
+	}
+	memcpy(k->id, hex, CRC_SIGN_KEY_ID_SIZE - 1);
+	k->id[CRC_SIGN_KEY_ID_SIZE - 1] = '\0';
+	*out = k;
+	return 0;
+}
+
+static int parse_key(struct crc_sign_key **out, const char *name, const void *pem, size_t n, int is_private,
+		     struct crc_error *err)
+{
+	*out = NULL;
+	if (n > CRC_SIGN_KEY_MAX_BYTES)
+		return crc_err_at(err, CRC_EINVALID, name, 0, 0, "larger than %zu bytes: not a crc key",
+				  CRC_SIGN_KEY_MAX_BYTES);
+	if (n == 0)
+		return crc_err_at(err, CRC_EINVALID, name, 0, 0, "empty: not a PEM %s key",
+				  is_private ? "private" : "public");
+	BIO *bio = BIO_new_mem_buf(pem, (int)n);
+	if (!bio)
+		return ossl_err(err, CRC_ENOMEM, name, "cannot read the key");
+	EVP_PKEY *pkey = is_private ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)
+				    : PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
+	BIO_free(bio);
+	if (!pkey && is_private && contains(pem, n, "-----BEGIN PUBLIC KEY-----")) {
+		ERR_clear_error();
+		return crc_err_at(err, CRC_EINVALID, name, 0, 0,
+				  "a public key, where the private key is needed (the file without .pub)");
+	}
+	if (!pkey && is_private && contains(pem, n, "-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
+		ERR_clear_error();
+		return crc_err_at(
+			err, CRC_EINVALID, name, 0, 0,
+			"an encrypted private key (crc reads unencrypted keys, as `crc keygen` writes them)");
+	}
+	if (!pkey && !is_private && contains(pem, n, "PRIVATE KEY-----")) {
+		ERR_clear_error();
+		return crc_err_at(err, CRC_EINVALID, name, 0, 0,
+				  "a private key, where the public key is needed (KEY.pub)");
+	}
+	if (!pkey)
+		return ossl_err(err, CRC_EINVALID, name,
+				is_private
+					? "not a PEM private key (expected \"-----BEGIN PRIVATE KEY-----\")"
+					: "not a PEM public key (expected \"-----BEGIN PUBLIC KEY-----\")");
+	if (EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(pkey);
+		ERR_clear_error();
+		return crc_err_at(err, CRC_EINVALID, name, 0, 0, "%s", not_ed25519);
+	}
+	return wrap_key(out, pkey, is_private, err);
+}
+
+int crc_sign_key_parse_private(struct crc_sign_key **out, const char *name, const void *pem, size_t n,
+			       struct crc_error *err)
+{
+	return parse_key(out, name, pem, n, 1, err);
+}
+
+int crc_sign_key_parse_public(struct crc_sign_key **out, const char *name, const void *pem, size_t n,
+			      struct crc_error *err)
+{
+	return parse_key(out, name, pem, n, 0, err);
+}
+
+static int load_key(struct crc_sign_key **out, const char *path, int is_private, struct crc_error *err)
+{
+	unsigned char *buf = malloc(CRC_SIGN_KEY_MAX_BYTES + 1);
+	size_t n = 0;
+	*out = NULL;
+	if (!buf)
+		return crc_err(err, CRC_ENOMEM, "out of memory");
+	int rc = read_key_file(buf, &n, path, err);
+	if (!rc)
+		rc = parse_key(out, path, buf, n, is_private, err);
+	OPENSSL_cleanse(buf, CRC_SIGN_KEY_MAX_BYTES + 1);
+	free(buf);
+	return rc;
+}
+
+int crc_sign_key_load_private(struct crc_sign_key **out, const char *path, struct crc_error *err)
+{
+	return load_key(out, path, 1, err);
+}
+
+int crc_sign_key_load_public(struct crc_sign_key **out, const char *path, struct crc_error *err)
+{
+	return load_key(out, path, 0, err);
+}
+
+int crc_sign_key_public(struct crc_sign_key **out, const struct crc_sign_key *key, struct crc_error *err)
+{
+	*out = NULL;
+	EVP_PKEY *pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->pub, sizeof key->pub);
+	if (!pkey)
+		return ossl_err(err, CRC_EIO, NULL, "cannot make the public key");
+	return wrap_key(out, pkey, 0, err);
+}
+
+int crc_sign_key_write_public(struct crc_buf *out, const struct crc_sign_key *key, struct crc_error *err)
+{
+	BUF_MEM *bm = NULL;
+	BIO *bio = BIO_new(BIO_s_mem());
+	if (!bio || PEM_write_bio_PUBKEY(bio, key->pkey) != 1 || BIO_get_mem_ptr(bio, &bm) != 1 || !bm) {
+		BIO_free(bio);
+		return ossl_err(err, CRC_EIO, NULL, "cannot write the public key");
+	}
+	crc_buf_add(out, bm->data, bm->length);
+	BIO_free(bio);
+	return crc_buf_error(out) ? crc_err(err, CRC_ENOMEM, "out of memory") : 0;
+}
+
+const char *crc_sign_key_id(const struct crc_sign_key *key)
+{
+	return key->id;
+}
+
+int crc_sign_key_is_private(const struct crc_sign_key *key)
+{
+	return key->is_private;
+}
+
+void crc_sign_key_free(struct crc_sign_key *key)
+{
+	if (!key)
+		return;
+	EVP_PKEY_free(key->pkey);
+	free(key);
+}
+
+int crc_sign_keygen(char id[CRC_SIGN_KEY_ID_SIZE], const char *key_path, struct crc_error *err)
+{
+	char pub_path[PATH_MAX];
+	struct stat st;
+	struct crc_buf pub;
+	struct crc_sign_key *key = NULL;
+	EVP_PKEY *pkey = NULL;
+	BIO *priv = NULL;
+	BUF_MEM *bm = NULL;
+	int rc, created = 0;
+	crc_buf_init(&pub);
+	int w = snprintf(pub_path, sizeof pub_path, "%s.pub", key_path);
+	if (w < 0 || (size_t)w >= sizeof pub_path)
+		return crc_err(err, CRC_EINVALID, "path too long: %.200s.pub", key_path);
+	if (lstat(key_path, &st) == 0 || lstat(pub_path, &st) == 0)
+		return crc_err_at(err, CRC_EINVALID, lstat(key_path, &st) == 0 ? key_path : pub_path, 0, 0,
+				  "exists already (remove it, or choose another path)");
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+	if (!ctx || EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &pkey) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		return ossl_err(err, CRC_EIO, NULL, "cannot generate an Ed25519 key");
+	}
+	EVP_PKEY_CTX_free(ctx);
+	if ((rc = wrap_key(&key, pkey, 1, err)))
+		goto out;
+	/* Secure memory (where OpenSSL has it): what it frees or outgrows is wiped. */
+	priv = BIO_new(BIO_s_secmem());
+	if (!priv || PEM_write_bio_PKCS8PrivateKey(priv, key->pkey, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    BIO_get_mem_ptr(priv, &bm) != 1 || !bm) {
+		rc = ossl_err(err, CRC_EIO, NULL, "cannot write the private key");
+		goto out;
+	}
+	if ((rc = crc_sign_key_write_public(&pub, key, err)) ||
+	    (rc = create_file(key_path, bm->data, bm->length, 0600, err)))
+		goto out;
+	created = 1;
+	if ((rc = create_file(pub_path, pub.data, pub.len, 0644, err)))
+		goto out;
+	created = 2;
+	if ((rc = sync_parent(key_path, err)))
+		goto out;
+	if (id)
+		memcpy(id, key->id, CRC_SIGN_KEY_ID_SIZE);
+out:
+	if (rc && created >= 2)
+		unlink(pub_path);
+	if (rc && created >= 1)
+		unlink(key_path);
+	if (bm && bm->data)
+		OPENSSL_cleanse(bm->data, bm->length);
+	BIO_free(priv);
+	crc_buf_free(&pub);
+	crc_sign_key_free(key);
+	return rc;
+}
+
+static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* The value of a base64 character, or -1. */
+static int b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+void crc_sign_format_signature(char text[CRC_SIGN_TEXT_SIZE], const unsigned char raw[CRC_SIGN_RAW_LEN])
+{
+	size_t o = 0;
+	/* 21 whole groups of three bytes, then the last byte alone with "==". */
+	for (size_t i = 0; i + 3 <= CRC_SIGN_RAW_LEN; i += 3) {
+		unsigned long v = (unsigned long)raw[i] << 16 | (unsigned long)raw[i + 1] << 8 | raw[i + 2];
+		text[o++] = b64_alphabet[(v >> 18) & 63];
+		text[o++] = b64_alphabet[(v >> 12) & 63];
+		text[o++] = b64_alphabet[(v >> 6) & 63];
+		text[o++] = b64_alphabet[v & 63];
+	}
+	text[o++] = b64_alphabet[raw[CRC_SIGN_RAW_LEN - 1] >> 2];
+	text[o++] = b64_alphabet[(raw[CRC_SIGN_RAW_LEN - 1] & 3) << 4];
+	text[o++] = '=';
+	text[o++] = '=';
+	text[o++] = '\n';
+	text[o] = '\0';
+}
+
+int crc_sign_parse_signature(unsigned char raw[CRC_SIGN_RAW_LEN], const char *text, size_t n,
+			     const char *sig_name, struct crc_error *err)
+{
+	if (n != CRC_SIGN_B64_LEN && !(n == CRC_SIGN_B64_LEN + 1 && text[CRC_SIGN_B64_LEN] == '\n'))
+		return crc_err_at(err, CRC_EINVALID, sig_name, 0, 0, "%s", malformed_sig);
+	size_t o = 0;
+	for (size_t i = 0; i + 4 <= CRC_SIGN_B64_LEN - 4; i += 4) {
+		int a = b64_value(text[i]), b = b64_value(text[i + 1]), c = b64_value(text[i + 2]),
+		    d = b64_value(text[i + 3]);
+		if (a < 0 || b < 0 || c < 0 || d < 0)
+			return crc_err_at(err, CRC_EINVALID, sig_name, 0, 0, "%s", malformed_sig);
+		unsigned long v = (unsigned long)a << 18 | (unsigned long)b << 12 | (unsigned long)c << 6 |
+				  (unsigned long)d;
+		raw[o++] = (unsigned char)(v >> 16);
+		raw[o++] = (unsigned char)(v >> 8);
+		raw[o++] = (unsigned char)v;
+	}
+	/* The last group: one byte, whose unused low four bits must be zero (the only canonical form). */
+	int a = b64_value(text[84]), b = b64_value(text[85]);
+	if (a < 0 || b < 0 || (b & 15) != 0 || text[86] != '=' || text[87] != '=')
+		return crc_err_at(err, CRC_EINVALID, sig_name, 0, 0, "%s", malformed_sig);
+	raw[o] = (unsigned char)(a << 2 | b >> 4);
+	return 0;
+}
+
+int crc_sign_buf(char text[CRC_SIGN_TEXT_SIZE], const struct crc_sign_key *key, const void *msg, size_t n,
+		 struct crc_error *err)
+{
+	unsigned char raw[CRC_SIGN_RAW_LEN];
+	size_t len = sizeof raw;
+	if (!key->is_private)
+		return crc_err(err, CRC_EINVALID, "key %s is a public key: signing needs the private key",
+			       key->id);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx || EVP_DigestSignInit(ctx, NULL, NULL, NULL, key->pkey) != 1 ||
+	    EVP_DigestSign(ctx, raw, &len, n ? msg : (const void *)"", n) != 1 || len != sizeof raw) {
+		EVP_MD_CTX_free(ctx);
+		return ossl_err(err, CRC_EIO, NULL, "cannot sign");
+	}
+	EVP_MD_CTX_free(ctx);
+	crc_sign_format_signature(text, raw);
+	return 0;
+}
+
+int crc_sign_verify_buf(const struct crc_sign_key *key, const void *msg, size_t msg_len, const char *text,
+			size_t n, const char *sig_name, struct crc_error *err)
+{
+	unsigned char raw[CRC_SIGN_RAW_LEN];
+	int rc = crc_sign_parse_signature(raw, text, n, sig_name, err);
+	if (rc)
+		return rc;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx || EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key->pkey) != 1) {
+		EVP_MD_CTX_free(ctx);
+		return ossl_err(err, CRC_EIO, NULL, "cannot verify");
+	}
+	/* Anything but 1 is a signature that does not hold, whatever OpenSSL says about why. */
+	int ok = EVP_DigestVerify(ctx, raw, sizeof raw, msg_len ? msg : (const void *)"", msg_len);
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	if (ok != 1)
+		return crc_err_at(
+			err, CRC_EVERIFY, sig_name, 0, 0,
+			"signature does not match (signed by another key, or manifest.yaml was changed)");
+	return 0;
+}
+
+/* After a failure rc to read path: a symlink (which O_NOFOLLOW refused) is said so, as an input error. */
+static int refuse_link(int rc, const char *path, struct crc_error *err)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return crc_err_at(err, CRC_EINVALID, path, 0, 0,
+				  "is a symbolic link (a drop's files are not followed through links)");
+	return rc;
+}
+
+/* Reads drop_dir/manifest.yaml into m (path: its path), saying whether the drop or its manifest is what
+ * is missing, and refusing a symlink. */
+static int read_manifest(struct crc_buf *m, const char *drop_dir, const char *path, struct crc_error *err)
+{
+	struct stat st;
+	int rc = crc_os_read_file(m, path, CRC_MANIFEST_MAX_BYTES, err);
+	if (rc == CRC_ENOTFOUND && (stat(drop_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+		return crc_err_at(err, CRC_ENOTFOUND, drop_dir, 0, 0, "no such drop directory");
+	if (rc == CRC_ENOTFOUND)
+		return crc_err_at(err, CRC_ENOTFOUND, path, 0, 0, "missing (not a drop directory?)");
+	return rc ? refuse_link(rc, path, err) : 0;
+}
+
+/* Writes n bytes to path atomically: a new temporary file in dir (mode 0644), fsync'ed, renamed over
+ * path, then dir fsync'ed. On failure the temporary file is removed and path is as it was. */
+static int replace_file(const char *dir, const char *path, const void *data, size_t n, struct crc_error *err)
+{
+	char tmp[PATH_MAX];
+	int rc = join(tmp, dir, "." CRC_SIGN_SIGNATURE ".XXXXXX", err);
+	if (rc)
+		return rc;
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return crc_err_os(err, "cannot create a temporary file in", dir, errno);
+	if (fchmod(fd, 0644) != 0)
+		rc = crc_err_os(err, "cannot set the mode of", tmp, errno);
+	if (!rc)
+		rc = write_all(fd, data, n, tmp, err);
+	if (!rc && fsync(fd) != 0)
+		rc = crc_err_os(err, "cannot write", tmp, errno);
+	if (close(fd) != 0 && !rc)
+		rc = crc_err_os(err, "cannot write", tmp, errno);
+	if (!rc && rename(tmp, path) != 0)
+		rc = crc_err_os(err, "cannot rename a temporary file to", path, errno);
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	return crc_os_sync_dir(dir, err);
+}
+
+int crc_sign_drop(const char *drop_dir, const struct crc_sign_key *key, struct crc_error *err)
+{
+	char manifest[PATH_MAX], sig[PATH_MAX], text[CRC_SIGN_TEXT_SIZE];
+	struct crc_buf m;
+	int rc;
+	crc_buf_init(&m);
+	if ((rc = join(manifest, drop_dir, CRC_SIGN_MANIFEST, err)) ||
+	    (rc = join(sig, drop_dir, CRC_SIGN_SIGNATURE, err)))
+		return rc;
+	if (!key->is_private)
+		return crc_err(err, CRC_EINVALID, "key %s is a public key: signing needs the private key",
+			       key->id);
+	if ((rc = read_manifest(&m, drop_dir, manifest, err)) == 0 &&
+	    (rc = crc_sign_buf(text, key, m.data, m.len, err)) == 0)
+		rc = replace_file(drop_dir, sig, text, strlen(text), err);
+	crc_buf_free(&m);
+	return rc;
+}
+
+int crc_sign_verify_drop(const char *drop_dir, const struct crc_sign_key *key, struct crc_error *err)
+{
+	char manifest[PATH_MAX], sig[PATH_MAX];
+	struct crc_buf m, s;
+	int rc;
+	crc_buf_init(&m);
+	crc_buf_init(&s);
+	if ((rc = join(manifest, drop_dir, CRC_SIGN_MANIFEST, err)) ||
+	    (rc = join(sig, drop_dir, CRC_SIGN_SIGNATURE, err)) ||
+	    (rc = read_manifest(&m, drop_dir, manifest, err)))
+		goto out;
+	rc = crc_os_read_file(&s, sig, SIG_FILE_MAX, err);
+	if (rc == CRC_ENOTFOUND)
+		rc = crc_err_at(err, CRC_ENOTFOUND, sig, 0, 0, "missing (the drop is not signed)");
+	else if (rc)
+		rc = refuse_link(rc, sig, err);
+	if (!rc)
+		rc = crc_sign_verify_buf(key, m.data, m.len, s.data ? s.data : "", s.len, sig, err);
+out:
+	crc_buf_free(&m);
+	crc_buf_free(&s);
+	return rc;
+}

@@ -1,0 +1,686 @@
+/* Verifying a drop (crc/verify.h). The manifest is read and parsed first, on its own: nothing else can be
+ * checked without it. Then every file it pins is hashed by a small pool of threads, each task opening its
+ * file relative to the drop's directory (openat, O_NOFOLLOW, so that a symlink planted in the drop is seen,
+ * never followed) and reading it once: a deep check lists the archive in that same read (crc_archive_list_fd
+ * hashes the compressed bytes as libarchive consumes them). The findings are turned into problems only
+ * after the pool is done, in manifest order, so that the report is the same whatever the scheduling. */
+#include "crc/verify.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crc/archive.h"
+#include "crc/buf.h"
+#include "crc/os.h"
+
+/* SHA256SUMS is small: one line per file of the drop. */
+#define SUMS_MAX_BYTES ((size_t)1 << 20)
+
+/* One file to read, hash (and for a deep check, list), and what came of it. */
+struct task {
+	/* Index in the report's files. */
+	size_t file;
+	/* The artifact whose entries a deep check lists; NULL to hash only. */
+	const struct crc_manifest_artifact *art;
+	/* 0 when it could be stat'ed; else the errno (ENOENT: missing). */
+	int errnum;
+	/* When it is not a regular file: what it is ("a symlink", ...). */
+	const char *not_regular;
+	/* 0 when it was hashed; else the error, in err. */
+	int rc;
+	struct crc_error err;
+	/* Deep: 0 when the archive listed; CRC_EVERIFY (hostile or corrupt) with the reason in list_err. */
+	int list_rc;
+	struct crc_error list_err;
+	struct crc_archive_result listing;
+	unsigned long long size;
+	char sha256[CRC_SHA256_HEX];
+};
+
+struct pool {
+	int dirfd;
+	struct crc_verify_report *r;
+	struct task *tasks;
+	/* Indexes into tasks, largest expected file first, so that the big ones do not come last. */
+	size_t *order;
+	size_t ntasks, next;
+	pthread_mutex_t lock;
+};
+
+/* Room for an untrusted name in a message: 4 bytes per escaped byte, "..." and the NUL. */
+#define SHOWN_MAX 1040
+
+/* s as it may be shown on a terminal or in a CI log: bytes outside printable ASCII, and '\\', as \xNN
+ * (a name from the drop with "\n" or an escape sequence must not forge lines or drive the terminal). */
+static const char *shown(char out[SHOWN_MAX], const char *s)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t o = 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (o + 4 + 4 > SHOWN_MAX) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c < 0x20 || c > 0x7e || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = digits[c >> 4];
+			out[o++] = digits[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static const char *what_is(mode_t mode)
+{
+	if (S_ISLNK(mode))
+		return "a symlink";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	if (S_ISFIFO(mode))
+		return "a fifo";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/* Reads and hashes one file (run by the pool's threads; touches only its task). */
+static void run_task(struct pool *p, struct task *t)
+{
+	const char *name = p->r->files[t->file].name;
+	struct stat st;
+	if (fstatat(p->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		t->errnum = errno;
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		t->not_regular = what_is(st.st_mode);
+		return;
+	}
+	/* O_NONBLOCK: a fifo swapped in after the fstatat must not hang the check. */
+	int fd = openat(p->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		t->errnum = errno;
+		return;
+	}
+	if (fstat(fd, &st) != 0) {
+		t->rc = crc_err_os(&t->err, "cannot stat", name, errno);
+	} else if (!S_ISREG(st.st_mode)) {
+		t->not_regular = what_is(st.st_mode);
+	} else if (t->art) {
+		t->list_rc = crc_archive_list_fd(&t->listing, fd, name, &t->list_err);
+		if (t->list_rc == 0) {
+			t->size = t->listing.size;
+			memcpy(t->sha256, t->listing.sha256, sizeof t->sha256);
+		} else if (t->list_rc != CRC_EVERIFY) {
+			t->rc = t->list_rc, t->err = t->list_err;
+		} else if (lseek(fd, 0, SEEK_SET) != 0) {
+			/* The archive is refused; its hash is still reported, from a second read. */
+			t->rc = crc_err_os(&t->err, "cannot seek in", name, errno);
+		} else {
+			t->rc = crc_sha256_fd(t->sha256, &t->size, fd, name, &t->err);
+		}
+	} else {
+		t->rc = crc_sha256_fd(t->sha256, &t->size, fd, name, &t->err);
+	}
+	close(fd);
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		size_t i = p->next < p->ntasks ? p->order[p->next++] : (size_t)-1;
+		pthread_mutex_unlock(&p->lock);
+		if (i == (size_t)-1)
+			return NULL;
+		run_task(p, &p->tasks[i]);
+	}
+}
+
+/* Runs every task on up to nthreads threads (this one included). Threads that cannot be created are
+ * simply not used. */
+static void run_pool(struct pool *p, size_t nthreads)
+{
+	pthread_t th[64];
+	size_t started = 0;
+	if (nthreads > p->ntasks)
+		nthreads = p->ntasks;
+	if (nthreads > 64)
+		nthreads = 64;
+	pthread_mutex_init(&p->lock, NULL);
+	while (started + 1 < nthreads && pthread_create(&th[started], NULL, worker, p) == 0)
+		started++;
+	worker(p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p->lock);
+}
+
+int crc_verify_add_problem(struct crc_verify_report *r, const char *file, int code, const char *msg)
+{
+	if (code == CRC_EVERIFY)
+		r->mismatches++;
+	else
+		r->unreadable++;
+	if (r->nproblems >= CRC_VERIFY_MAX_PROBLEMS) {
+		r->dropped++;
+		return 0;
+	}
+	if (r->nproblems % 64 == 0) {
+		struct crc_verify_problem *np =
+			realloc(r->problems, (r->nproblems + 64) * sizeof *r->problems);
+		if (!np)
+			return CRC_ENOMEM;
+		r->problems = np;
+	}
+	struct crc_verify_problem *p = &r->problems[r->nproblems];
+	p->file = strdup(file);
+	p->msg = strdup(msg);
+	p->code = code;
+	if (!p->file || !p->msg) {
+		free(p->file);
+		free(p->msg);
+		return CRC_ENOMEM;
+	}
+	r->nproblems++;
+	return 0;
+}
+
+/* Adds a formatted problem; returns 0 or CRC_ENOMEM. */
+__attribute__((format(printf, 4, 5))) static int problem(struct crc_verify_report *r, const char *file,
+							 int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char msg[2048];
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return CRC_ENOMEM;
+	if ((size_t)n >= sizeof msg)
+		memcpy(msg + sizeof msg - 4, "...", 4);
+	return crc_verify_add_problem(r, file, code, msg);
+}
+
+/* Adds a file to the report; returns its index or (size_t)-1 when out of memory. */
+static size_t add_file(struct crc_verify_report *r, const char *name, const char *kind)
+{
+	if (r->nfiles % 16 == 0) {
+		struct crc_verify_file *nf = realloc(r->files, (r->nfiles + 16) * sizeof *r->files);
+		if (!nf)
+			return (size_t)-1;
+		r->files = nf;
+	}
+	struct crc_verify_file *f = &r->files[r->nfiles];
+	memset(f, 0, sizeof *f);
+	if (!(f->name = strdup(name)))
+		return (size_t)-1;
+	f->kind = kind;
+	return r->nfiles++;
+}
+
+/* The problems of a file that could not be hashed; returns 1 when there were any (rc: ENOMEM). */
+static int access_problems(struct crc_verify_report *r, const struct task *t, const char *what, int *rc)
+{
+	const char *name = r->files[t->file].name;
+	if (t->errnum == ENOENT)
+		*rc = problem(r, name, CRC_EVERIFY, "missing (%s)", what);
+	else if (t->errnum == ELOOP)
+		*rc = problem(r, name, CRC_EVERIFY, "is a symlink, not a regular file");
+	else if (t->errnum)
+		*rc = problem(r, name, CRC_EIO, "cannot open: %s", strerror(t->errnum));
+	else if (t->not_regular)
+		*rc = problem(r, name, CRC_EVERIFY, "is %s, not a regular file", t->not_regular);
+	else if (t->rc)
+		*rc = crc_verify_add_problem(r, name, t->rc == CRC_EVERIFY ? CRC_EVERIFY : CRC_EIO,
+					     t->err.msg);
+	else
+		return 0;
+	return 1;
+}
+
+static int by_entry_path(const void *a, const void *b)
+{
+	const struct crc_manifest_entry *const *x = a, *const *y = b;
+	return strcmp((*x)->path, (*y)->path);
+}
+
+static const char *type_word(char type)
+{
+	return type == 'f' ? "file" : type == 'd' ? "dir" : type == 'l' ? "symlink" : "?";
+}
+
+/* Compares one manifest entry with what the archive holds; returns 0 or CRC_ENOMEM. */
+static int compare_entry(struct crc_verify_report *r, const char *file, const struct crc_manifest_entry *m,
+			 const struct crc_archive_entry *e)
+{
+	char sp[SHOWN_MAX], s1[SHOWN_MAX], s2[SHOWN_MAX];
+	const char *path = shown(sp, m->path);
+	int rc = 0;
+	if (m->type != e->type)
+		return problem(r, file, CRC_EVERIFY, "entry '%s': type mismatch: expected %s got %s", path,
+			       type_word(m->type), type_word(e->type));
+	if (m->mode != e->mode)
+		rc = problem(r, file, CRC_EVERIFY, "entry '%s': mode mismatch: expected %04o got %04o", path,
+			     m->mode, e->mode);
+	if (!rc && m->type == 'f' && m->size != e->size)
+		rc = problem(r, file, CRC_EVERIFY, "entry '%s': size mismatch: expected %llu got %llu", path,
+			     m->size, e->size);
+	else if (!rc && m->type == 'f' && strcmp(m->sha256, e->sha256) != 0)
+		rc = problem(r, file, CRC_EVERIFY, "entry '%s': sha256 mismatch: expected %s got %s", path,
+			     m->sha256, e->sha256);
+	if (!rc && m->type == 'l' && strcmp(m->link, e->link ? e->link : "") != 0)
+		rc = problem(r, file, CRC_EVERIFY,
+			     "entry '%s': symlink target mismatch: expected '%s' got '%s'", path,
+			     shown(s1, m->link), shown(s2, e->link ? e->link : ""));
+	return rc;
+}
+
+/* Deep check of one archive: every entry of the listing against the manifest's, both ways. */
+static int compare_entries(struct crc_verify_report *r, struct crc_verify_file *f,
+			   const struct crc_manifest_artifact *a, const struct crc_archive_result *l)
+{
+	const struct crc_manifest_entry **m = NULL;
+	int rc = 0;
+	if (a->nentries && !(m = malloc(a->nentries * sizeof *m)))
+		return CRC_ENOMEM;
+	for (size_t i = 0; i < a->nentries; i++)
+		m[i] = &a->entries[i];
+	if (a->nentries)
+		qsort(m, a->nentries, sizeof *m, by_entry_path);
+	size_t i = 0, j = 0;
+	while (!rc && (i < a->nentries || j < l->nentries)) {
+		int c = i == a->nentries ? 1 : j == l->nentries ? -1 : strcmp(m[i]->path, l->entries[j].path);
+		char sp[SHOWN_MAX];
+		if (c < 0) {
+			rc = problem(r, f->name, CRC_EVERIFY,
+				     "entry '%s' is listed in manifest.yaml but missing",
+				     shown(sp, m[i++]->path));
+			f->ok = 0;
+		} else if (c > 0) {
+			rc = problem(r, f->name, CRC_EVERIFY, "entry '%s' is not listed in manifest.yaml",
+				     shown(sp, l->entries[j++].path));
+			f->ok = 0;
+		} else {
+			size_t before = r->mismatches;
+			rc = compare_entry(r, f->name, m[i++], &l->entries[j++]);
+			f->entries++;
+			if (r->mismatches != before)
+				f->ok = 0;
+		}
+	}
+	free(m);
+	return rc;
+}
+
+/* Reads manifest.yaml whole (a regular file, capped) into text and hashes it. */
+static int read_manifest(struct crc_buf *text, char sha[CRC_SHA256_HEX], int dirfd, struct crc_error *err)
+{
+	struct stat st;
+	int fd = openat(dirfd, "manifest.yaml", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? crc_err_at(err, CRC_EINVALID, "manifest.yaml", 0, 0,
+						   "is a symlink, not a regular file")
+				      : crc_err_os(err, "cannot open", "manifest.yaml", errno);
+	int rc = 0;
+	if (fstat(fd, &st) != 0)
+		rc = crc_err_os(err, "cannot stat", "manifest.yaml", errno);
+	else if (!S_ISREG(st.st_mode))
+		rc = crc_err_at(err, CRC_EINVALID, "manifest.yaml", 0, 0, "is %s, not a regular file",
+				what_is(st.st_mode));
+	else if ((unsigned long long)st.st_size > CRC_MANIFEST_MAX_BYTES)
+		rc = crc_err_at(err, CRC_EINVALID, "manifest.yaml", 0, 0,
+				"too large: %lld bytes (at most %zu MiB)", (long long)st.st_size,
+				CRC_MANIFEST_MAX_BYTES >> 20);
+	else
+		rc = crc_os_read_fd(text, fd, "manifest.yaml", CRC_MANIFEST_MAX_BYTES, err);
+	close(fd);
+	if (!rc)
+		rc = crc_sha256_buf(sha, text->data ? text->data : "", text->len, err);
+	return rc;
+}
+
+/* The hash the manifest pins for a file of the drop, or NULL when it names no such file. */
+static const char *pinned(const struct crc_manifest *m, const char *manifest_sha, const char *name)
+{
+	if (strcmp(name, "manifest.yaml") == 0)
+		return manifest_sha;
+	if (strcmp(name, "flags.txt") == 0)
+		return m->flags_sha256;
+	for (size_t i = 0; i < m->nartifacts; i++)
+		if (strcmp(m->artifacts[i].path, name) == 0)
+			return m->artifacts[i].sha256;
+	return NULL;
+}
+
+/* SHA256SUMS against the manifest: it must list exactly the manifest, flags.txt and the artifacts, each
+ * with the hash the manifest pins (the files themselves are checked against the manifest elsewhere). */
+static int check_sums(struct crc_verify_report *r, int dirfd, const char *manifest_sha)
+{
+	const struct crc_manifest *m = r->manifest;
+	struct crc_buf text;
+	struct crc_manifest_sums *sums = NULL;
+	struct crc_error err;
+	size_t fi = add_file(r, "SHA256SUMS", "sums");
+	int rc = 0;
+	if (fi == (size_t)-1)
+		return CRC_ENOMEM;
+	crc_buf_init(&text);
+	struct crc_verify_file *f = &r->files[fi];
+	struct task t;
+	memset(&t, 0, sizeof t);
+	t.file = fi;
+	struct stat st;
+	int fd = -1;
+	if (fstatat(dirfd, "SHA256SUMS", &st, AT_SYMLINK_NOFOLLOW) != 0)
+		t.errnum = errno;
+	else if (!S_ISREG(st.st_mode))
+		t.not_regular = what_is(st.st_mode);
+	else if ((unsigned long long)st.st_size > SUMS_MAX_BYTES) {
+		rc = problem(r, "SHA256SUMS", CRC_EVERIFY,
+			     "too large: %lld bytes (crc writes one line per file)", (long long)st.st_size);
+		goto out;
+	} else if ((fd = openat(dirfd, "SHA256SUMS", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+		t.errnum = errno;
+	else {
+		t.rc = crc_os_read_fd(&text, fd, "SHA256SUMS", SUMS_MAX_BYTES, &t.err);
+		close(fd);
+	}
+	if (access_problems(r, &t, "every drop has one, for sha256sum -c", &rc))
+		goto out;
+	f->size = text.len;
+	r->bytes += text.len;
+	if ((rc = crc_sha256_buf(f->sha256, text.data ? text.data : "", text.len, &err)) != 0)
+		goto out;
+	if (crc_manifest_parse_sha256sums(&sums, "SHA256SUMS", text.data ? text.data : "", text.len, &err)) {
+		if (err.code == CRC_ENOMEM)
+			rc = CRC_ENOMEM;
+		else if (err.line)
+			rc = problem(r, "SHA256SUMS", CRC_EVERIFY, "line %d: malformed: %s", err.line,
+				     err.msg);
+		else
+			rc = problem(r, "SHA256SUMS", CRC_EVERIFY, "malformed: %s", err.msg);
+		goto out;
+	}
+	f->ok = 1;
+	for (size_t i = 0; !rc && i < sums->n; i++) {
+		const struct crc_manifest_sum *s = &sums->items[i];
+		const char *want = pinned(m, manifest_sha, s->name);
+		if (!want) {
+			rc = problem(r, "SHA256SUMS", CRC_EVERIFY,
+				     "line %d: lists '%s', which manifest.yaml does not", s->line, s->name);
+			f->ok = 0;
+		} else if (strcmp(want, s->sha256) != 0) {
+			rc = problem(
+				r, "SHA256SUMS", CRC_EVERIFY,
+				"line %d: sha256 of '%s' disagrees with manifest.yaml: lists %s, expected %s",
+				s->line, s->name, s->sha256, want);
+			f->ok = 0;
+		}
+	}
+	/* Everything the manifest pins must be listed. */
+	for (size_t i = 0; !rc && i < m->nartifacts + 2; i++) {
+		const char *name = i == 0 ? "manifest.yaml" : i == 1 ? "flags.txt" : m->artifacts[i - 2].path;
+		size_t k = 0;
+		while (k < sums->n && strcmp(sums->items[k].name, name) != 0)
+			k++;
+		if (k == sums->n) {
+			rc = problem(r, "SHA256SUMS", CRC_EVERIFY, "does not list '%s'", name);
+			f->ok = 0;
+		}
+	}
+out:
+	crc_manifest_sums_free(sums);
+	crc_buf_free(&text);
+	return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The files of the drop the manifest does not list (names in order). */
+static int check_extra(struct crc_verify_report *r, int dirfd, int allow_extra)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return problem(r, ".", CRC_EIO, "cannot list the drop: %s", strerror(errno));
+	}
+	struct dirent *de;
+	while (!rc && (de = readdir(d)) != NULL) {
+		const char *s = de->d_name;
+		struct stat st;
+		if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+			continue;
+		/* The signature is the caller's to check, when it is a file at all. */
+		if (strcmp(s, "manifest.yaml.sig") == 0 && fstatat(dirfd, s, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			continue;
+		size_t k = 0;
+		while (k < r->nfiles && strcmp(r->files[k].name, s) != 0)
+			k++;
+		if (k < r->nfiles)
+			continue;
+		if (n == cap) {
+			char **nn = realloc(names, (cap = cap ? 2 * cap : 16) * sizeof *names);
+			if (!nn) {
+				rc = CRC_ENOMEM;
+				break;
+			}
+			names = nn;
+		}
+		if (!(names[n] = strdup(s)))
+			rc = CRC_ENOMEM;
+		else
+			n++;
+	}
+	closedir(d);
+	if (!rc && n)
+		qsort(names, n, sizeof *names, by_name);
+	for (size_t i = 0; !rc && i < n; i++) {
+		char sn[SHOWN_MAX];
+		size_t fi = add_file(r, shown(sn, names[i]), "extra");
+		if (fi == (size_t)-1) {
+			rc = CRC_ENOMEM;
+			break;
+		}
+		r->files[fi].ok = allow_extra;
+		if (strcmp(names[i], "manifest.yaml.sig") == 0)
+			rc = problem(r, sn, CRC_EVERIFY, "not a regular file (a signature is a file)");
+		else if (!allow_extra)
+			rc = problem(r, sn, CRC_EVERIFY, "not listed in manifest.yaml");
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/* Whether the file the task read has the size and hash the manifest lists; adds the problems. */
+static int check_hash(struct crc_verify_report *r, struct crc_verify_file *f, const struct task *t,
+		      int have_size)
+{
+	f->size = t->size;
+	memcpy(f->sha256, t->sha256, sizeof f->sha256);
+	r->bytes += t->size;
+	if (have_size && t->size != f->expected_size) {
+		f->ok = 0;
+		return problem(r, f->name, CRC_EVERIFY, "size mismatch: expected %llu bytes got %llu",
+			       f->expected_size, t->size);
+	}
+	if (strcmp(t->sha256, f->expected_sha256) != 0) {
+		f->ok = 0;
+		return problem(r, f->name, CRC_EVERIFY, "sha256 mismatch: expected %s got %s",
+			       f->expected_sha256, t->sha256);
+	}
+	return 0;
+}
+
+/* The expected size of task i of check_files: flags.txt (0) first, then the artifacts. */
+static unsigned long long size_of(const struct crc_manifest *m, size_t i)
+{
+	return i ? m->artifacts[i - 1].size : 0;
+}
+
+/* Hashes flags.txt and the artifacts on the pool, then reports on each in manifest order. */
+static int check_files(struct crc_verify_report *r, int dirfd, const struct crc_verify_options *o)
+{
+	const struct crc_manifest *m = r->manifest;
+	size_t n = m->nartifacts + 1;
+	struct task *tasks = calloc(n, sizeof *tasks);
+	size_t *order = calloc(n, sizeof *order);
+	int rc = 0;
+	if (!tasks || !order) {
+		rc = CRC_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct crc_manifest_artifact *a = i ? &m->artifacts[i - 1] : NULL;
+		size_t fi = add_file(r, a ? a->path : "flags.txt", a ? "artifact" : "flags");
+		if (fi == (size_t)-1) {
+			rc = CRC_ENOMEM;
+			goto out;
+		}
+		struct crc_verify_file *f = &r->files[fi];
+		snprintf(f->expected_sha256, sizeof f->expected_sha256, "%s",
+			 a ? a->sha256 : m->flags_sha256);
+		f->expected_size = a ? a->size : 0;
+		f->ok = 1;
+		tasks[i].file = fi;
+		tasks[i].art = a && o->deep ? a : NULL;
+		/* Largest first (flags.txt counts as 0), by insertion. */
+		size_t k = i;
+		while (k > 0 && size_of(m, i) > size_of(m, order[k - 1])) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = i;
+	}
+	struct pool p = {dirfd, r, tasks, order, n, 0, PTHREAD_MUTEX_INITIALIZER};
+	run_pool(&p, o->threads ? o->threads : 1);
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct task *t = &tasks[i];
+		struct crc_verify_file *f = &r->files[t->file];
+		const struct crc_manifest_artifact *a = i ? &m->artifacts[i - 1] : NULL;
+		if (access_problems(r, t, a ? "listed in manifest.yaml" : "manifest.yaml lists its sha256",
+				    &rc)) {
+			f->ok = 0;
+			continue;
+		}
+		if ((rc = check_hash(r, f, t, a != NULL)) != 0)
+			break;
+		if (t->art && t->list_rc) {
+			f->ok = 0;
+			rc = problem(r, f->name, CRC_EVERIFY, "%s", t->list_err.msg);
+		} else if (t->art) {
+			rc = compare_entries(r, f, a, &t->listing);
+		}
+	}
+out:
+	for (size_t i = 0; tasks && i < n; i++)
+		crc_archive_result_free(&tasks[i].listing);
+	free(tasks);
+	free(order);
+	return rc;
+}
+
+int crc_verify_drop(struct crc_verify_report *r, const char *dir, const struct crc_verify_options *o,
+		    struct crc_error *err)
+{
+	static const struct crc_verify_options defaults = {0, 0, 1};
+	struct crc_buf text;
+	char manifest_sha[CRC_SHA256_HEX];
+	int rc = 0;
+	memset(r, 0, sizeof *r);
+	crc_buf_init(&text);
+	if (!o)
+		o = &defaults;
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		if (errno == ENOTDIR)
+			rc = crc_err_at(err, CRC_EINVALID, dir, 0, 0,
+					"not a directory (give the drop's directory, or its manifest.yaml)");
+		else
+			rc = crc_err_os(err, "cannot open the drop", dir, errno);
+		crc_verify_add_problem(r, dir, rc == CRC_EINVALID ? CRC_EINVALID : CRC_EIO, err->msg);
+		goto out;
+	}
+	size_t fi = add_file(r, "manifest.yaml", "manifest");
+	if (fi == (size_t)-1) {
+		rc = crc_err(err, CRC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = read_manifest(&text, manifest_sha, dirfd, err)) == 0)
+		rc = crc_manifest_parse(&r->manifest, "manifest.yaml", text.data ? text.data : "", text.len,
+					err);
+	if (rc) {
+		char where[CRC_ERROR_PATH_MAX + 32];
+		if (err->line)
+			snprintf(where, sizeof where, "manifest.yaml:%d:%d", err->line, err->col);
+		else
+			snprintf(where, sizeof where, "manifest.yaml");
+		if (rc == CRC_ENOTFOUND)
+			crc_err_at(err, rc, "manifest.yaml", 0, 0, "missing (is %s a drop?)", dir);
+		crc_verify_add_problem(r, where, rc == CRC_EINVALID ? CRC_EINVALID : CRC_EIO, err->msg);
+		goto out;
+	}
+	r->files[fi].size = text.len;
+	r->files[fi].ok = 1;
+	memcpy(r->files[fi].sha256, manifest_sha, sizeof manifest_sha);
+	r->bytes += text.len;
+	if ((rc = check_files(r, dirfd, o)) == 0 && (rc = check_sums(r, dirfd, manifest_sha)) == 0)
+		rc = check_extra(r, dirfd, o->allow_extra);
+	if (rc)
+		rc = crc_err(err, CRC_ENOMEM, "out of memory verifying %s", dir);
+	else if (r->mismatches)
+		rc = crc_err(err, CRC_EVERIFY, "%zu problem%s", r->mismatches + r->unreadable,
+			     r->mismatches + r->unreadable == 1 ? "" : "s");
+	else if (r->unreadable)
+		rc = crc_err(err, CRC_EIO, "%zu file%s could not be read", r->unreadable,
+			     r->unreadable == 1 ? "" : "s");
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	crc_buf_free(&text);
+	return rc;
+}
+
+void crc_verify_report_free(struct crc_verify_report *r)
+{
+	if (!r)
+		return;
+	crc_manifest_free(r->manifest);
+	for (size_t i = 0; i < r->nfiles; i++)
+		free(r->files[i].name);
+	free(r->files);
+	for (size_t i = 0; i < r->nproblems; i++) {
+		free(r->problems[i].file);
+		free(r->problems[i].msg);
+	}
+	free(r->problems);
+	memset(r, 0, sizeof *r);
+}
