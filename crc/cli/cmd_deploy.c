@@ -12,7 +12,6 @@
 #include "commands.h"
 #include "crc/deploy.h"
 #include "crc/json.h"
-#include "crc/sign.h"
 #include "crc/verify.h"
 #include "drops.h"
 #include "exit.h"
@@ -49,23 +48,17 @@ static int report(const struct cli *cli, int rc, const struct crc_error *err)
 
 /* Verifies the drop deeply (and its signature when pubkey is set) into r; prints every problem and returns
  * an exit code when the drop must not be deployed. */
-static int verify_first(struct cli *cli, struct crc_verify_report *r, const char *dir, const char *pubkey)
+static int verify_first(struct cli *cli, struct crc_verify_report *r, const char *dir, const char *pubkey,
+			char *key_id, size_t key_id_size)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	struct crc_verify_options o = {1, 0, cpus > 0 ? (size_t)cpus : 1};
 	struct crc_error err;
 	int rc = crc_verify_drop(r, dir, &o, &err);
 	if (pubkey && r->manifest) {
-		struct crc_sign_key *key = NULL;
-		int src = crc_sign_key_load_public(&key, pubkey, &err);
-		if (src == 0)
-			src = crc_sign_verify_drop(dir, key, &err);
-		crc_sign_key_free(key);
-		if (src && crc_verify_add_problem(r, "manifest.yaml.sig",
-						  src == CRC_EIO || src == CRC_ENOMEM ? CRC_EIO : CRC_EVERIFY,
-						  err.msg))
+		if (drop_check_signature(r, dir, pubkey, key_id, key_id_size) == CRC_ENOMEM)
 			rc = CRC_ENOMEM;
-		if (rc == 0 || rc == CRC_EVERIFY || rc == CRC_EIO)
+		else if (rc == 0 || rc == CRC_EVERIFY || rc == CRC_EIO)
 			rc = r->mismatches ? CRC_EVERIFY : r->unreadable ? CRC_EIO : 0;
 	}
 	if (rc == 0)
@@ -170,14 +163,8 @@ int cmd_deploy(struct cli *cli, int argc, char **argv)
 			return report(cli, rc, &err);
 		target = triple;
 	}
-	if ((status = verify_first(cli, &r, dir, pubkey)) != CLI_EXIT_OK)
+	if ((status = verify_first(cli, &r, dir, pubkey, key_id, sizeof key_id)) != CLI_EXIT_OK)
 		goto out;
-	if (pubkey) {
-		struct crc_sign_key *key = NULL;
-		if (crc_sign_key_load_public(&key, pubkey, &err) == 0)
-			snprintf(key_id, sizeof key_id, "%s", crc_sign_key_id(key));
-		crc_sign_key_free(key);
-	}
 	cli_info(cli, "%s verified%s; installing %s into %s", dir, pubkey ? " and its signature checked" : "",
 		 target, to);
 	struct crc_deploy_options o = {dir, r.manifest, target, to, keep, on_busy, cli};

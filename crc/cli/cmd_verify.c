@@ -13,7 +13,6 @@
 #include "cli.h"
 #include "commands.h"
 #include "crc/json.h"
-#include "crc/sign.h"
 #include "crc/verify.h"
 #include "drops.h"
 #include "exit.h"
@@ -43,30 +42,6 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Checks manifest.yaml.sig with the public key, adding a problem to r when it does not hold. */
-static int check_signature(struct crc_verify_report *r, struct sig *s, const char *dir)
-{
-	struct crc_sign_key *key = NULL;
-	struct crc_error err;
-	int rc = crc_sign_key_load_public(&key, s->pubkey, &err);
-	if (rc) {
-		char msg[2 * CRC_ERROR_MSG_MAX];
-		crc_error_format(&err, msg, sizeof msg);
-		return crc_verify_add_problem(r, "manifest.yaml.sig", CRC_EIO, msg) ? CRC_ENOMEM : rc;
-	}
-	snprintf(s->key_id, sizeof s->key_id, "%s", crc_sign_key_id(key));
-	rc = crc_sign_verify_drop(dir, key, &err);
-	crc_sign_key_free(key);
-	if (rc == 0) {
-		s->ok = 1;
-		return 0;
-	}
-	/* A missing, malformed or wrong signature is a verification failure; only an unreadable one is not.
-	 */
-	int code = rc == CRC_EIO || rc == CRC_ENOMEM ? CRC_EIO : CRC_EVERIFY;
-	return crc_verify_add_problem(r, "manifest.yaml.sig", code, err.msg) ? CRC_ENOMEM : 0;
 }
 
 static struct crc_json *report_json(const struct crc_verify_report *r, const char *dir,
@@ -176,8 +151,13 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	}
 	double t0 = now();
 	int rc = crc_verify_drop(&r, dir, &o, &err);
-	if (s.pubkey && r.manifest && check_signature(&r, &s, dir) == CRC_ENOMEM)
+	if (s.pubkey && r.manifest &&
+	    drop_check_signature(&r, dir, s.pubkey, s.key_id, sizeof s.key_id) == CRC_ENOMEM)
 		rc = crc_err(&err, CRC_ENOMEM, "out of memory");
+	s.ok = s.pubkey && r.manifest;
+	for (size_t i = 0; i < r.nproblems; i++)
+		if (strcmp(r.problems[i].file, "manifest.yaml.sig") == 0)
+			s.ok = 0;
 	double seconds = now() - t0;
 	/* The signature's finding may change the outcome. */
 	if (rc == 0 || rc == CRC_EVERIFY || rc == CRC_EIO)

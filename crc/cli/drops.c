@@ -2,10 +2,13 @@
 #include "drops.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crc/error.h"
 #include "crc/plan.h"
+#include "crc/sign.h"
+#include "crc/verify.h"
 #include "exit.h"
 
 int drop_arg_option(struct cli *cli, struct drop_arg *a, int id, const char *value, int *status)
@@ -63,4 +66,39 @@ int drop_arg_dir(const struct cli *cli, const struct drop_arg *a, char *out, siz
 		return CLI_EXIT_USAGE;
 	}
 	return 0;
+}
+
+int drop_pubkey(const struct cli *cli, const char *pubkey, int require, const char **out)
+{
+	*out = pubkey;
+	if (pubkey || !require)
+		return 0;
+	const char *env = getenv("CRC_PUBKEY");
+	if (!env || !*env)
+		return cli_usage(cli, "--require-signature needs a public key: set CRC_PUBKEY to its file, "
+				      "or give --pubkey PUB");
+	*out = env;
+	return 0;
+}
+
+int drop_check_signature(struct crc_verify_report *r, const char *dir, const char *pubkey, char *key_id,
+			 size_t key_id_size)
+{
+	struct crc_sign_key *key = NULL;
+	struct crc_error err;
+	char msg[2 * CRC_ERROR_MSG_MAX];
+	int rc = crc_sign_key_load_public(&key, pubkey, &err);
+	if (rc) {
+		/* The key is the caller's input, not part of the drop: name its file. */
+		crc_error_format(&err, msg, sizeof msg);
+		return crc_verify_add_problem(r, "manifest.yaml.sig", CRC_EIO, msg) ? CRC_ENOMEM : 0;
+	}
+	snprintf(key_id, key_id_size, "%s", crc_sign_key_id(key));
+	rc = crc_sign_verify_drop(dir, key, &err);
+	crc_sign_key_free(key);
+	if (rc == 0)
+		return 0;
+	/* A missing, malformed or wrong signature fails verification; only an unreadable one is not. */
+	int code = rc == CRC_EIO || rc == CRC_ENOMEM ? CRC_EIO : CRC_EVERIFY;
+	return crc_verify_add_problem(r, "manifest.yaml.sig", code, err.msg) ? CRC_ENOMEM : 0;
 }

@@ -32,4 +32,17 @@ int drop_arg_option(struct cli *cli, struct drop_arg *a, int id, const char *val
  * problem (usage: neither or both forms, only one of --profile/--drop-id, a bad name). */
 int drop_arg_dir(const struct cli *cli, const struct drop_arg *a, char *out, size_t size);
 
+struct crc_verify_report;
+
+/* The public key a command checks signatures with: pubkey (--pubkey) when set, else with require
+ * (--require-signature) the file $CRC_PUBKEY names. Returns 0 with *out set (NULL: no signature
+ * required), or a usage error's exit code after reporting it. */
+int drop_pubkey(const struct cli *cli, const char *pubkey, int require, const char **out);
+
+/* Checks dir/manifest.yaml.sig with the public key in the file pubkey and adds what is wrong to r (a
+ * missing, malformed or wrong signature as a mismatch; an unreadable key or signature as unreadable). On
+ * success the key's id goes into key_id. Returns 0, or CRC_ENOMEM. */
+int drop_check_signature(struct crc_verify_report *r, const char *dir, const char *pubkey, char *key_id,
+			 size_t key_id_size);
+
 #endif

@@ -106,3 +106,27 @@ const char *crc_code_name(int code)
 		return "unknown error";
 	}
 }
+
+const char *crc_shown(char out[CRC_SHOWN_MAX], const char *s)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t o = 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (o + 4 + 4 > CRC_SHOWN_MAX) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c < 0x20 || c > 0x7e || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = digits[c >> 4];
+			out[o++] = digits[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}

@@ -55,35 +55,6 @@ struct pool {
 	pthread_mutex_t lock;
 };
 
-/* Room for an untrusted name in a message: 4 bytes per escaped byte, "..." and the NUL. */
-#define SHOWN_MAX 1040
-
-/* s as it may be shown on a terminal or in a CI log: bytes outside printable ASCII, and '\\', as \xNN
- * (a name from the drop with "\n" or an escape sequence must not forge lines or drive the terminal). */
-static const char *shown(char out[SHOWN_MAX], const char *s)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t o = 0;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (o + 4 + 4 > SHOWN_MAX) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c < 0x20 || c > 0x7e || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = digits[c >> 4];
-			out[o++] = digits[c & 15];
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static const char *what_is(mode_t mode)
 {
 	if (S_ISLNK(mode))
@@ -271,8 +242,8 @@ static const char *type_word(char type)
 static int compare_entry(struct crc_verify_report *r, const char *file, const struct crc_manifest_entry *m,
 			 const struct crc_archive_entry *e)
 {
-	char sp[SHOWN_MAX], s1[SHOWN_MAX], s2[SHOWN_MAX];
-	const char *path = shown(sp, m->path);
+	char sp[CRC_SHOWN_MAX], s1[CRC_SHOWN_MAX], s2[CRC_SHOWN_MAX];
+	const char *path = crc_shown(sp, m->path);
 	int rc = 0;
 	if (m->type != e->type)
 		return problem(r, file, CRC_EVERIFY, "entry '%s': type mismatch: expected %s got %s", path,
@@ -289,7 +260,7 @@ static int compare_entry(struct crc_verify_report *r, const char *file, const st
 	if (!rc && m->type == 'l' && strcmp(m->link, e->link ? e->link : "") != 0)
 		rc = problem(r, file, CRC_EVERIFY,
 			     "entry '%s': symlink target mismatch: expected '%s' got '%s'", path,
-			     shown(s1, m->link), shown(s2, e->link ? e->link : ""));
+			     crc_shown(s1, m->link), crc_shown(s2, e->link ? e->link : ""));
 	return rc;
 }
 
@@ -308,15 +279,15 @@ static int compare_entries(struct crc_verify_report *r, struct crc_verify_file *
 	size_t i = 0, j = 0;
 	while (!rc && (i < a->nentries || j < l->nentries)) {
 		int c = i == a->nentries ? 1 : j == l->nentries ? -1 : strcmp(m[i]->path, l->entries[j].path);
-		char sp[SHOWN_MAX];
+		char sp[CRC_SHOWN_MAX];
 		if (c < 0) {
 			rc = problem(r, f->name, CRC_EVERIFY,
 				     "entry '%s' is listed in manifest.yaml but missing",
-				     shown(sp, m[i++]->path));
+				     crc_shown(sp, m[i++]->path));
 			f->ok = 0;
 		} else if (c > 0) {
 			rc = problem(r, f->name, CRC_EVERIFY, "entry '%s' is not listed in manifest.yaml",
-				     shown(sp, l->entries[j++].path));
+				     crc_shown(sp, l->entries[j++].path));
 			f->ok = 0;
 		} else {
 			size_t before = r->mismatches;
@@ -502,8 +473,8 @@ static int check_extra(struct crc_verify_report *r, int dirfd, int allow_extra)
 	if (!rc && n)
 		qsort(names, n, sizeof *names, by_name);
 	for (size_t i = 0; !rc && i < n; i++) {
-		char sn[SHOWN_MAX];
-		size_t fi = add_file(r, shown(sn, names[i]), "extra");
+		char sn[CRC_SHOWN_MAX];
+		size_t fi = add_file(r, crc_shown(sn, names[i]), "extra");
 		if (fi == (size_t)-1) {
 			rc = CRC_ENOMEM;
 			break;

@@ -34,6 +34,16 @@ assert kinds == ["artifact", "artifact", "flags", "manifest", "sums"], kinds
 assert all(f["ok"] for f in r["files"]) and r["problems"] == []
 assert all(f["entries_checked"] > 5 for f in r["files"] if f["kind"] == "artifact")
 PY
+"$CRC" verify --json --pubkey "$tmp/other.pub" "$d1" >"$tmp/json" 2>/dev/null && fail "verify --json with another key passed"
+python3 - "$tmp/json" <<'PY' || fail "verify --json signature report: $(cat "$tmp/json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = r["signature"]
+assert r["ok"] is False and s["required"] is True and s["ok"] is False and len(s["key_id"]) == 16, r
+assert [p["file"] for p in r["problems"]] == ["manifest.yaml.sig"] and r["problems"][0]["kind"] == "mismatch", r
+PY
+"$CRC" verify --json --pubkey "$tmp/k.pub" "$d1" | python3 -c 'import json,sys; s=json.load(sys.stdin)["signature"]; assert s["ok"] is True, s' ||
+  fail "verify --json --pubkey: signature not ok"
 # The openssl command line alone (README.md, "Signing").
 openssl base64 -d -A -in "$d1/manifest.yaml.sig" -out "$tmp/sig.bin" &&
   openssl pkeyutl -verify -pubin -inkey "$tmp/k.pub" -rawin -in "$d1/manifest.yaml" -sigfile "$tmp/sig.bin" \
