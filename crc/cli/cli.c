@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crc/buf.h"
 #include "crc/error.h"
 #include "crc/suggest.h"
 #include "crc/version.h"
@@ -54,24 +55,128 @@ int cli_use_color(const struct cli *cli)
 	return isatty(STDERR_FILENO);
 }
 
-/* Prints "crc: [<cmd>: ]<msg>\n" to stderr, the "crc:" in the given SGR colour when colour is on. */
-static void vdiag(const struct cli *cli, const char *sgr, const char *fmt, va_list ap)
+/* Whether crc runs as a step of GitHub Actions, whose runner sets GITHUB_ACTIONS=true. */
+static int in_github_actions(void)
 {
+	const char *v = getenv("GITHUB_ACTIONS");
+	return v && strcmp(v, "true") == 0;
+}
+
+/* Appends the n bytes at s escaped as GitHub's workflow commands require: % CR LF in the message, and
+ * also : and , in a property's value. */
+static void add_escaped(struct crc_buf *b, const char *s, size_t n, int property)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%')
+			crc_buf_puts(b, "%25");
+		else if (s[i] == '\r')
+			crc_buf_puts(b, "%0D");
+		else if (s[i] == '\n')
+			crc_buf_puts(b, "%0A");
+		else if (property && s[i] == ':')
+			crc_buf_puts(b, "%3A");
+		else if (property && s[i] == ',')
+			crc_buf_puts(b, "%2C");
+		else
+			crc_buf_putc(b, s[i]);
+	}
+}
+
+/* Reads 1 to 9 decimal digits at p into *v; returns the end, or NULL when p holds no number. */
+static const char *number(const char *p, long *v)
+{
+	const char *start = p;
+	*v = 0;
+	while (*p >= '0' && *p <= '9' && p - start < 9)
+		*v = *v * 10 + (*p++ - '0');
+	return p == start ? NULL : p;
+}
+
+/* When msg starts with "file:line:col: " (a file without ':' or blanks), returns the length of file, sets
+ * *line and *col, and points *rest after the position; otherwise returns 0. */
+static size_t file_position(const char *msg, long *line, long *col, const char **rest)
+{
+	size_t len = strcspn(msg, ": \t");
+	const char *p;
+	if (len == 0 || msg[len] != ':')
+		return 0;
+	p = number(msg + len + 1, line);
+	if (!p || *p != ':')
+		return 0;
+	p = number(p + 1, col);
+	if (!p || p[0] != ':' || p[1] != ' ')
+		return 0;
+	*rest = p + 2;
+	return len;
+}
+
+/* Prints msg as a GitHub annotation on stderr, "::error file=F,line=L,col=C,title=crc <cmd>::<msg>", the
+ * position only when msg starts with one. A relative file under -C DIR is named from the directory crc
+ * started in, where the runner resolves it. */
+static void github_error(const struct cli *cli, const char *msg)
+{
+	struct crc_buf b;
+	long line = 0, col = 0;
+	const char *rest = msg;
+	size_t flen = file_position(msg, &line, &col, &rest);
+	crc_buf_init(&b);
+	crc_buf_puts(&b, "::error ");
+	if (flen) {
+		crc_buf_puts(&b, "file=");
+		if (cli->root && msg[0] != '/') {
+			add_escaped(&b, cli->root, strlen(cli->root), 1);
+			crc_buf_putc(&b, '/');
+		}
+		add_escaped(&b, msg, flen, 1);
+		crc_buf_printf(&b, ",line=%ld,col=%ld,", line, col);
+	}
+	crc_buf_puts(&b, "title=crc");
+	if (cli->cmd) {
+		crc_buf_putc(&b, ' ');
+		add_escaped(&b, cli->cmd->name, strlen(cli->cmd->name), 1);
+	}
+	crc_buf_puts(&b, "::");
+	add_escaped(&b, rest, strlen(rest), 0);
+	crc_buf_putc(&b, '\n');
+	if (!crc_buf_error(&b))
+		fputs(crc_buf_str(&b), stderr);
+	crc_buf_free(&b);
+}
+
+/* Prints "crc: [<cmd>: ]<msg>\n" to stderr, the "crc:" in the given SGR colour when colour is on. Under
+ * GitHub Actions an error is repeated as an annotation (without the memory for it, it is printed only). */
+static void vdiag(const struct cli *cli, const char *sgr, int error, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	if (error && in_github_actions()) {
+		va_list again;
+		va_copy(again, ap);
+		int n = vsnprintf(NULL, 0, fmt, again);
+		va_end(again);
+		if (n >= 0 && (msg = malloc((size_t)n + 1)) != NULL)
+			vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	}
 	if (sgr && cli_use_color(cli))
 		fprintf(stderr, "\033[%sm%s\033[0m ", sgr, "crc:");
 	else
 		fputs("crc: ", stderr);
 	if (cli->cmd)
 		fprintf(stderr, "%s: ", cli->cmd->name);
-	vfprintf(stderr, fmt, ap);
+	if (msg)
+		fputs(msg, stderr);
+	else
+		vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	if (msg)
+		github_error(cli, msg);
+	free(msg);
 }
 
 void cli_error(const struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vdiag(cli, "1;31", fmt, ap);
+	vdiag(cli, "1;31", 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -81,7 +186,7 @@ void cli_warn(const struct cli *cli, const char *fmt, ...)
 	if (cli->verbosity < 0)
 		return;
 	va_start(ap, fmt);
-	vdiag(cli, "1;33", fmt, ap);
+	vdiag(cli, "1;33", 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -91,7 +196,7 @@ void cli_info(const struct cli *cli, const char *fmt, ...)
 	if (cli->verbosity < 0)
 		return;
 	va_start(ap, fmt);
-	vdiag(cli, NULL, fmt, ap);
+	vdiag(cli, NULL, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -101,7 +206,7 @@ void cli_verbose(const struct cli *cli, const char *fmt, ...)
 	if (cli->verbosity < 1)
 		return;
 	va_start(ap, fmt);
-	vdiag(cli, NULL, fmt, ap);
+	vdiag(cli, NULL, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -109,7 +214,7 @@ int cli_usage(const struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vdiag(cli, "1;31", fmt, ap);
+	vdiag(cli, "1;31", 1, fmt, ap);
 	va_end(ap);
 	return CLI_EXIT_USAGE;
 }

@@ -16,6 +16,7 @@
 #include "crc/archive.h"
 #include "crc/build.h"
 #include "crc/digest.h"
+#include "crc/drop.h"
 #include "crc/json.h"
 #include "crc/manifest.h"
 #include "crc/os.h"
@@ -228,6 +229,8 @@ struct drop {
 	struct crc_archive_result archives[CRC_PROFILE_MAX_TARGETS];
 	const char *features[CRC_PROFILE_MAX_TARGETS][16];
 	char created[32], flags_sha256[CRC_SHA256_HEX];
+	/* What the metadata files hash to (m points into it once they are written). */
+	struct crc_drop_sums sums;
 	struct crc_arena arena;
 };
 
@@ -334,44 +337,6 @@ static int pack(struct drop *d, const struct planning *pl, struct progress *pr, 
 	}
 	d->m.artifacts = d->artifacts;
 	return 0;
-}
-
-/* Writes flags.txt, manifest.yaml and SHA256SUMS into tmp. */
-static int write_metadata(struct drop *d, const struct planning *pl, const char *tmp, struct crc_error *err)
-{
-	const char *flags = pl->plan->flags_txt;
-	char path[8192], manifest_sha[CRC_SHA256_HEX];
-	const char *names[CRC_PROFILE_MAX_TARGETS + 2], *sums[CRC_PROFILE_MAX_TARGETS + 2];
-	struct crc_buf b;
-	int rc;
-	if ((rc = pathf(path, sizeof path, err, "%s/flags.txt", tmp)) ||
-	    (rc = crc_os_write_file(path, flags, strlen(flags), 0644, err)))
-		return rc;
-	crc_buf_init(&b);
-	if ((rc = crc_manifest_write(&b, &d->m, err)) == 0 &&
-	    (rc = pathf(path, sizeof path, err, "%s/manifest.yaml", tmp)) == 0) {
-		rc = crc_os_write_file(path, b.data, b.len, 0644, err);
-		if (!rc)
-			rc = crc_sha256_buf(manifest_sha, b.data, b.len, err);
-	}
-	crc_buf_free(&b);
-	if (rc)
-		return rc;
-	size_t n = 0;
-	for (size_t i = 0; i < d->m.nartifacts; i++) {
-		names[n] = d->artifacts[i].path;
-		sums[n++] = d->artifacts[i].sha256;
-	}
-	names[n] = "flags.txt";
-	sums[n++] = d->flags_sha256;
-	names[n] = "manifest.yaml";
-	sums[n++] = manifest_sha;
-	crc_buf_init(&b);
-	if ((rc = crc_manifest_sha256sums(&b, names, sums, n, err)) == 0 &&
-	    (rc = pathf(path, sizeof path, err, "%s/SHA256SUMS", tmp)) == 0)
-		rc = crc_os_write_file(path, b.data, b.len, 0644, err);
-	crc_buf_free(&b);
-	return rc;
 }
 
 /* Whether the existing drop at dir was built from these inputs and still verifies against its manifest
@@ -544,12 +509,17 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 		  !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
 	cli_info(cli, "building %s for %zu target%s (drop %s)", plan->profile->name, plan->ntargets,
 		 plan->ntargets == 1 ? "" : "s", plan->drop_id);
+	if (pl.launcher)
+		cli_info(cli, "compiling through %s (CMAKE_C_COMPILER_LAUNCHER)", pl.launcher);
 	if (pr.live)
 		draw(&pr);
 	char sde[64];
 	snprintf(sde, sizeof sde, "SOURCE_DATE_EPOCH=%lld", pl.epoch);
-	const char *env[] = {sde, "LC_ALL=C", "TZ=UTC", NULL};
-	struct crc_build_options bo = {pl.root, concurrency, env};
+	/* ccache keys on paths below CCACHE_BASEDIR relatively, so checkouts at other paths share hits. */
+	char basedir[sizeof pl.root + 32];
+	snprintf(basedir, sizeof basedir, "CCACHE_BASEDIR=%s", pl.root);
+	const char *env[] = {sde, "LC_ALL=C", "TZ=UTC", pl.launcher ? basedir : NULL, NULL};
+	struct crc_build_options bo = {pl.root, concurrency, env, pl.launcher};
 	struct crc_build_events ev = {on_phase, pr.live ? on_tick : NULL, &pr};
 	rc = crc_build_run(res, plan, &bo, &ev, &err);
 	if (getenv("GITHUB_ACTIONS"))
@@ -585,7 +555,9 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	describe(d, &pl, res);
 	if ((rc = crc_sha256_buf(d->flags_sha256, plan->flags_txt, strlen(plan->flags_txt), &err)) ||
 	    (rc = crc_store_begin(tmp, &store, plan->drop_id, &err)) || (rc = pack(d, &pl, &pr, tmp, &err)) ||
-	    (rc = write_metadata(d, &pl, tmp, &err)) || (key && (rc = crc_sign_drop(tmp, key, &err))) ||
+	    (rc = crc_drop_write_metadata(&d->sums, tmp, &d->m, plan->flags_txt, strlen(plan->flags_txt),
+					  &err)) ||
+	    (key && (rc = crc_sign_drop(tmp, key, &err))) ||
 	    (rc = crc_store_publish(&store, tmp, plan->drop_id, force, &err))) {
 		crc_store_abort(tmp);
 		status = report(cli, rc, &err);

@@ -126,6 +126,21 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 			if (strcmp(p->targets[i].triple, triples[k]) == 0 &&
 			    crc_toolchain_find_tools(pl->toolchains[i], getenv("PATH"), &err))
 				return report(cli, CRC_EINVALID, &err);
+	/* ccache when the profile asks for it (then it must be there) or, by default, when it is installed.
+	 */
+	pl->launcher = NULL;
+	if (strcmp(p->compiler_cache, "off") != 0) {
+		if (crc_toolchain_on_path("ccache", getenv("PATH")))
+			pl->launcher = "ccache";
+		else if (strcmp(p->compiler_cache, "ccache") == 0) {
+			cli_error(cli,
+				  "profile %s asks for compiler_cache: ccache, but ccache is not on PATH: "
+				  "install the "
+				  "Debian package 'ccache' (or set compiler_cache: auto)",
+				  p->name);
+			return CLI_EXIT_INPUT;
+		}
+	}
 	if ((rc = crc_plan_load_gates(&pl->gates, &pl->arena, ".", &err)))
 		return report(cli, rc, &err);
 	int jobs = a->jobs;

@@ -56,6 +56,9 @@ struct planning {
 	char versions[CRC_PROFILE_MAX_TARGETS][256];
 	/* The hash of the inputs (crc_plan_inputs_hash). */
 	char inputs_sha256[CRC_SHA256_HEX];
+	/* The compiler launcher builds use ("ccache"), or NULL: the profile's compiler_cache resolved
+	 * against PATH. It changes no output, so it is not part of the plan or the inputs. */
+	const char *launcher;
 };
 
 /* Handles one of the shared options; returns 0, or an exit code for a usage error. */

@@ -3,8 +3,11 @@
  * writer (restricted pax: plain ustar headers unless a name needs more; names are printable ASCII, so
  * that no locale conversion can change a byte) through zstd or gzip, whose output callback writes the file
  * and feeds SHA-256; each file is read once, for its data and its own hash. Reading: libarchive's tar reader
- * over the in-process decompressors, every header checked before its data is hashed, then the checks that
- * need the whole list (duplicates, entries below a symlink or a file). */
+ * over the in-process decompressors, fed by a read callback that hashes the archive's bytes, every header
+ * checked before its data is hashed. Listing then makes the checks that need the whole list (duplicates,
+ * entries below a symlink or a file). Extracting asks the caller's hooks about each entry and writes it
+ * itself, relative to the destination's descriptor with *at() calls that never follow a symlink, rather
+ * than through libarchive's disk writer, whose checks need the working directory changed. */
 #include "crc/archive.h"
 
 #include <archive.h>
@@ -25,8 +28,6 @@
 #define MAX_MTIME 077777777777LL
 /* Bytes moved per read() or archive_read_data(). */
 #define CHUNK ((size_t)1 << 17)
-/* Room for an untrusted name shown in a message: 4 bytes per escaped byte, "..." and the NUL. */
-#define SHOWN_MAX 256
 
 static const struct crc_archive_limits default_limits = {
 	CRC_ARCHIVE_MAX_ENTRIES,
@@ -69,15 +70,13 @@ void crc_archive_result_free(struct crc_archive_result *res)
 
 /* ---- Shared by writing and listing ------------------------------------------------------------------ */
 
-/* A name from the tree or an untrusted archive, made safe to print: bytes outside printable ASCII become
- * \xNN, and a long name is cut visibly with "...". Returns out. */
-static const char *shown(char out[SHOWN_MAX], const char *s)
+const char *crc_archive_shown(char out[CRC_ARCHIVE_SHOWN_MAX], const char *s)
 {
 	static const char digits[] = "0123456789abcdef";
 	size_t o = 0;
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (o + 4 + 4 > SHOWN_MAX) {
+		if (o + 4 + 4 > CRC_ARCHIVE_SHOWN_MAX) {
 			memcpy(out + o, "...", 3);
 			o += 3;
 			break;
@@ -119,12 +118,9 @@ static struct crc_archive_entry *add_entry(struct crc_archive_result *res, size_
 	return e;
 }
 
-/* Why the symlink at path (relative to the root) with this target is refused, or NULL when it is fine.
- * The target must be relative and non-empty, and its ".." components must all come first and never climb
- * above the root: "../lib/x" is fine, "b/../x" is not, since b may itself be a symlink and take ".."
- * somewhere else. (Walking and listing make sure that no entry lies below a symlink, so the link's own
- * directories are real ones.) */
-static const char *link_problem(const char *path, const char *target)
+/* Walking, listing and extracting make sure that no entry lies below a symlink, so the link's own
+ * directories are real ones. */
+const char *crc_archive_link_problem(const char *path, const char *target)
 {
 	if (target[0] == '\0')
 		return "empty symlink target";
@@ -207,14 +203,14 @@ struct walk {
 
 static int walk_refuse(struct walk *w, const char *rel, const char *what)
 {
-	char s[SHOWN_MAX];
-	return crc_err(w->err, CRC_EINVALID, "%s/%s: %s", w->dir, shown(s, rel), what);
+	char s[CRC_ARCHIVE_SHOWN_MAX];
+	return crc_err(w->err, CRC_EINVALID, "%s/%s: %s", w->dir, crc_archive_shown(s, rel), what);
 }
 
 /* Reads the names in the directory rel ("" for the root) into *names (each and the array malloc'ed). */
 static int read_names(struct walk *w, const char *rel, char ***names, size_t *n)
 {
-	char s[SHOWN_MAX];
+	char s[CRC_ARCHIVE_SHOWN_MAX];
 	size_t cap = 0;
 	*names = NULL;
 	*n = 0;
@@ -225,7 +221,7 @@ static int read_names(struct walk *w, const char *rel, char ***names, size_t *n)
 		if (fd >= 0)
 			close(fd);
 		return crc_err(w->err, e == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot read directory %s/%s: %s",
-			       w->dir, shown(s, rel), strerror(e));
+			       w->dir, crc_archive_shown(s, rel), strerror(e));
 	}
 	int rc = 0;
 	for (;;) {
@@ -234,7 +230,7 @@ static int read_names(struct walk *w, const char *rel, char ***names, size_t *n)
 		if (!de) {
 			if (errno)
 				rc = crc_err(w->err, CRC_EIO, "cannot read directory %s/%s: %s", w->dir,
-					     shown(s, rel), strerror(errno));
+					     crc_archive_shown(s, rel), strerror(errno));
 			break;
 		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -304,19 +300,19 @@ static int walk_add(struct walk *w, const char *rel, const struct stat *st)
 	e->mode = 0777;
 	ssize_t n = readlinkat(w->rootfd, rel, target, sizeof target);
 	if (n < 0) {
-		char s[SHOWN_MAX];
-		return crc_err(w->err, CRC_EIO, "cannot read symlink %s/%s: %s", w->dir, shown(s, rel),
-			       strerror(errno));
+		char s[CRC_ARCHIVE_SHOWN_MAX];
+		return crc_err(w->err, CRC_EIO, "cannot read symlink %s/%s: %s", w->dir,
+			       crc_archive_shown(s, rel), strerror(errno));
 	}
 	if ((size_t)n > CRC_ARCHIVE_MAX_PATH)
 		return walk_refuse(w, rel, "symlink target longer than 1024 bytes");
 	target[n] = '\0';
 	if (strlen(target) != (size_t)n || unprintable(target))
 		return walk_refuse(w, rel, "symlink target holds a byte outside printable ASCII");
-	if ((why = link_problem(rel, target)) != NULL) {
-		char s[SHOWN_MAX], t[SHOWN_MAX];
-		return crc_err(w->err, CRC_EINVALID, "%s/%s -> %s: %s", w->dir, shown(s, rel),
-			       shown(t, target), why);
+	if ((why = crc_archive_link_problem(rel, target)) != NULL) {
+		char s[CRC_ARCHIVE_SHOWN_MAX], t[CRC_ARCHIVE_SHOWN_MAX];
+		return crc_err(w->err, CRC_EINVALID, "%s/%s -> %s: %s", w->dir, crc_archive_shown(s, rel),
+			       crc_archive_shown(t, target), why);
 	}
 	if (!(e->link = strdup(target)))
 		return crc_err(w->err, CRC_ENOMEM, "out of memory");
@@ -353,9 +349,9 @@ static int walk(struct walk *w, const char *rel)
 			break;
 		}
 		if (fstatat(w->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			char s[SHOWN_MAX];
+			char s[CRC_ARCHIVE_SHOWN_MAX];
 			rc = crc_err(w->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot stat %s/%s: %s",
-				     w->dir, shown(s, path), strerror(errno));
+				     w->dir, crc_archive_shown(s, path), strerror(errno));
 			break;
 		}
 		rc = walk_add(w, path, &st);
@@ -444,7 +440,7 @@ static int write_data(struct archive *a, const struct sink *s, const char *out_p
 		      struct crc_archive_entry *e, int fd, unsigned char *buf, const char *dir,
 		      struct crc_error *err)
 {
-	char sh[SHOWN_MAX];
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	unsigned char md[CRC_SHA256_LEN];
 	unsigned long long done = 0;
 	struct crc_sha256 *h = crc_sha256_new();
@@ -459,15 +455,15 @@ static int write_data(struct archive *a, const struct sink *s, const char *out_p
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = crc_err(err, CRC_EIO, "cannot read %s/%s: %s", dir, shown(sh, e->path),
-				     strerror(errno));
+			rc = crc_err(err, CRC_EIO, "cannot read %s/%s: %s", dir,
+				     crc_archive_shown(sh, e->path), strerror(errno));
 			break;
 		}
 		if (n == 0 && done == e->size)
 			break;
 		if (n == 0 || done == e->size) {
 			rc = crc_err(err, CRC_EIO, "%s/%s changed size while it was being archived", dir,
-				     shown(sh, e->path));
+				     crc_archive_shown(sh, e->path));
 			break;
 		}
 		if (archive_write_data(a, buf, (size_t)n) != n) {
@@ -489,7 +485,7 @@ static int write_entry(struct archive *a, struct archive_entry *ae, const struct
 		       const char *out_path, const struct walk *w, struct crc_archive_entry *e,
 		       long long mtime, unsigned char *buf)
 {
-	char sh[SHOWN_MAX];
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	int fd = -1, rc;
 	archive_entry_clear(ae);
 	archive_entry_copy_pathname(ae, e->path);
@@ -507,12 +503,13 @@ static int write_entry(struct archive *a, struct archive_entry *ae, const struct
 		fd = openat(w->rootfd, e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return crc_err(w->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO,
-				       "cannot open %s/%s: %s", w->dir, shown(sh, e->path), strerror(errno));
+				       "cannot open %s/%s: %s", w->dir, crc_archive_shown(sh, e->path),
+				       strerror(errno));
 		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 		    (unsigned long long)st.st_size != e->size) {
 			close(fd);
 			return crc_err(w->err, CRC_EIO, "%s/%s changed while it was being archived", w->dir,
-				       shown(sh, e->path));
+				       crc_archive_shown(sh, e->path));
 		}
 		archive_entry_set_filetype(ae, AE_IFREG);
 		archive_entry_set_size(ae, (la_int64_t)e->size);
@@ -616,10 +613,10 @@ out:
 	return rc;
 }
 
-/* ---- Listing ---------------------------------------------------------------------------------------- */
+/* ---- Reading: listing and extracting ------------------------------------------------------------------ */
 
-/* The input of a listing: a file read through read(), so that I/O errors are told apart from bad data,
- * and hashed as it goes, so that the listing also gives the archive's own size and SHA-256. */
+/* The input of a reading: a file read through read(), so that I/O errors are told apart from bad data,
+ * and hashed as it goes, so that the reading also gives the archive's own size and SHA-256. */
 struct source {
 	int fd;
 	unsigned char *buf;
@@ -662,6 +659,7 @@ static la_ssize_t source_read(struct archive *a, void *ctx, const void **out)
 	return n;
 }
 
+/* One reading of an archive: a listing, or an extraction when destfd is open. */
 struct lister {
 	/* The archive's file name, for messages (NULL for memory). */
 	const char *name;
@@ -671,6 +669,11 @@ struct lister {
 	unsigned long long total;
 	unsigned char *buf;
 	struct crc_error *err;
+	/* Extracting: the destination (for messages) and its descriptor (-1 when listing), and the caller's
+	 * hooks (NULL: none). */
+	const char *dest;
+	int destfd;
+	const struct crc_archive_hooks *hooks;
 };
 
 __attribute__((format(printf, 2, 3))) static int bad(struct lister *l, const char *fmt, ...);
@@ -700,6 +703,30 @@ static int read_failed(struct lister *l, struct archive *a, const struct source 
 	return bad(l, "%s", msg ? msg : "unreadable archive");
 }
 
+/* Why the components of a non-empty relative path are refused ('..', an empty or '.' one), or NULL. */
+static const char *components_problem(const char *p)
+{
+	for (;;) {
+		size_t len = strcspn(p, "/");
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return "path contains '..'";
+		if (len == 0 || (len == 1 && p[0] == '.'))
+			return "path not normalized (empty or '.' component)";
+		if (!p[len])
+			return NULL;
+		p += len + 1;
+	}
+}
+
+const char *crc_archive_path_problem(const char *path)
+{
+	if (path[0] == '\0')
+		return "empty path";
+	if (path[0] == '/')
+		return "absolute path";
+	return components_problem(path);
+}
+
 /* Normalizes an entry's name into out (at most lim->max_path bytes): leading "./" and one trailing '/'
  * dropped. Returns why it is refused, or NULL; an empty result is the root entry. */
 static const char *clean_path(char *out, size_t size, const char *name, size_t max_path)
@@ -719,17 +746,7 @@ static const char *clean_path(char *out, size_t size, const char *name, size_t m
 		return "path too long";
 	memcpy(out, name, n);
 	out[n] = '\0';
-	for (const char *p = out; n > 0;) {
-		size_t len = strcspn(p, "/");
-		if (len == 2 && p[0] == '.' && p[1] == '.')
-			return "path contains '..'";
-		if (len == 0 || (len == 1 && p[0] == '.'))
-			return "path not normalized (empty or '.' component)";
-		if (!p[len])
-			break;
-		p += len + 1;
-	}
-	return NULL;
+	return n > 0 ? components_problem(out) : NULL;
 }
 
 /* The name of an entry as stored, whatever the locale: the multibyte form, else the UTF-8 one. */
@@ -767,20 +784,100 @@ static const char *type_name(int filetype)
 	}
 }
 
-/* Reads the data of the file entry e, hashing it, within the caps. */
-static int list_data(struct lister *l, struct archive *a, const struct source *src, struct archive_entry *ae,
-		     struct crc_archive_entry *e)
+/* A header that passed the checks every reading makes. */
+struct header {
+	/* Normalized (see clean_path). */
+	char path[CRC_ARCHIVE_MAX_PATH + 1];
+	/* 'f', 'd', 'l'; 0 for the archive's root ("./"), which is skipped. */
+	char type;
+	/* The archive's permission bits, & 07777. */
+	unsigned perm;
+	/* Symlinks: the target, borrowed from the entry; NULL otherwise. */
+	const char *link;
+};
+
+/* Checks one header into h: the caps, the name, hard links, the type, a symlink's target. */
+static int read_header(struct lister *l, struct archive_entry *ae, struct header *h)
 {
-	char sh[SHOWN_MAX];
+	char sh[CRC_ARCHIVE_SHOWN_MAX], st[CRC_ARCHIVE_SHOWN_MAX];
+	const char *name = entry_name(ae), *why, *link;
+	h->type = 0;
+	h->link = NULL;
+	if (++l->count > l->lim->max_entries)
+		return bad(l, "more than %zu entries", l->lim->max_entries);
+	if (!name)
+		return bad(l, "entry %zu: name cannot be read", l->count);
+	size_t max_path = l->lim->max_path < CRC_ARCHIVE_MAX_PATH ? l->lim->max_path : CRC_ARCHIVE_MAX_PATH;
+	if ((why = clean_path(h->path, sizeof h->path, name, max_path)) != NULL)
+		return bad(l, "entry '%s': %s", crc_archive_shown(sh, name), why);
+	int filetype = (int)archive_entry_filetype(ae);
+	if ((link = entry_hardlink(ae)) != NULL)
+		return bad(l, "entry '%s': hard link to '%s' (not allowed)", crc_archive_shown(sh, name),
+			   crc_archive_shown(st, link));
+	if (h->path[0] == '\0') {
+		if (filetype == AE_IFDIR)
+			return 0; /* "./": the root itself */
+		return bad(l, "entry '%s': names the archive's root", crc_archive_shown(sh, name));
+	}
+	if (filetype != AE_IFREG && filetype != AE_IFDIR && filetype != AE_IFLNK)
+		return bad(l, "entry '%s': %s; only regular files, directories and symlinks are allowed",
+			   crc_archive_shown(sh, name), type_name(filetype));
+	h->perm = (unsigned)archive_entry_perm(ae) & 07777;
+	if (filetype != AE_IFLNK) {
+		h->type = filetype == AE_IFDIR ? 'd' : 'f';
+		return 0;
+	}
+	h->type = 'l';
+	if (!(link = entry_symlink(ae)))
+		return bad(l, "entry '%s': symlink target cannot be read", crc_archive_shown(sh, name));
+	if (strlen(link) > max_path)
+		return bad(l, "entry '%s': symlink target too long", crc_archive_shown(sh, name));
+	if ((why = crc_archive_link_problem(h->path, link)) != NULL)
+		return bad(l, "entry '%s' -> '%s': %s", crc_archive_shown(sh, name),
+			   crc_archive_shown(st, link), why);
+	h->link = link;
+	return 0;
+}
+
+/* The error for a failed write under the destination. */
+static int disk_failed(struct lister *l, const char *path, int errnum)
+{
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
+	return crc_err(l->err, errnum == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot extract '%s' into %s: %s",
+		       crc_archive_shown(sh, path), l->dest, strerror(errnum));
+}
+
+/* Writes n bytes to fd, the file of the entry at path. */
+static int write_all(struct lister *l, int fd, const unsigned char *p, size_t n, const char *path)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return disk_failed(l, path, w < 0 ? errno : EIO);
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Reads the data of the file entry e, hashing it into e->size and e->sha256 within the caps, and writes it
+ * to out when out >= 0 (extracting). */
+static int read_data(struct lister *l, struct archive *a, const struct source *src, struct archive_entry *ae,
+		     struct crc_archive_entry *e, int out)
+{
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	unsigned char md[CRC_SHA256_LEN];
-	if (archive_entry_size_is_set(ae) && archive_entry_size(ae) >= 0 &&
-	    (unsigned long long)archive_entry_size(ae) > l->lim->max_entry_size)
-		return bad(l, "entry '%s': %lld bytes, over the cap of %llu", shown(sh, e->path),
-			   (long long)archive_entry_size(ae), l->lim->max_entry_size);
+	long long declared = archive_entry_size_is_set(ae) ? (long long)archive_entry_size(ae) : -1;
+	if (declared >= 0 && (unsigned long long)declared > l->lim->max_entry_size)
+		return bad(l, "entry '%s': %lld bytes, over the cap of %llu", crc_archive_shown(sh, e->path),
+			   declared, l->lim->max_entry_size);
 	struct crc_sha256 *h = crc_sha256_new();
 	if (!h)
 		return crc_err(l->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 	int rc = 0;
+	e->size = 0;
 	for (;;) {
 		la_ssize_t n = archive_read_data(a, l->buf, CHUNK);
 		if (n == 0)
@@ -792,19 +889,26 @@ static int list_data(struct lister *l, struct archive *a, const struct source *s
 		e->size += (unsigned long long)n;
 		l->total += (unsigned long long)n;
 		if (e->size > l->lim->max_entry_size) {
-			rc = bad(l, "entry '%s': more than %llu bytes", shown(sh, e->path),
+			rc = bad(l, "entry '%s': more than %llu bytes", crc_archive_shown(sh, e->path),
 				 l->lim->max_entry_size);
 			break;
 		}
 		if (l->total > l->lim->max_total_size) {
 			rc = bad(l, "more than %llu bytes of file content (at entry '%s')",
-				 l->lim->max_total_size, shown(sh, e->path));
+				 l->lim->max_total_size, crc_archive_shown(sh, e->path));
+			break;
+		}
+		if (declared >= 0 && e->size > (unsigned long long)declared) {
+			rc = bad(l, "entry '%s': more than the %lld bytes its header says",
+				 crc_archive_shown(sh, e->path), declared);
 			break;
 		}
 		if (crc_sha256_update(h, l->buf, (size_t)n)) {
 			rc = crc_err(l->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 			break;
 		}
+		if (out >= 0 && (rc = write_all(l, out, l->buf, (size_t)n, e->path)) != 0)
+			break;
 	}
 	if (!rc && crc_sha256_final(h, md, e->sha256))
 		rc = crc_err(l->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
@@ -815,62 +919,26 @@ static int list_data(struct lister *l, struct archive *a, const struct source *s
 /* Checks one header and adds its entry (reading and hashing a file's data). */
 static int list_entry(struct lister *l, struct archive *a, const struct source *src, struct archive_entry *ae)
 {
-	char path[CRC_ARCHIVE_MAX_PATH + 1], sh[SHOWN_MAX], st[SHOWN_MAX];
-	const char *name = entry_name(ae), *why, *link;
-	if (++l->count > l->lim->max_entries)
-		return bad(l, "more than %zu entries", l->lim->max_entries);
-	if (!name)
-		return bad(l, "entry %zu: name cannot be read", l->count);
-	size_t max_path = l->lim->max_path < CRC_ARCHIVE_MAX_PATH ? l->lim->max_path : CRC_ARCHIVE_MAX_PATH;
-	if ((why = clean_path(path, sizeof path, name, max_path)) != NULL)
-		return bad(l, "entry '%s': %s", shown(sh, name), why);
-	int filetype = (int)archive_entry_filetype(ae);
-	if ((link = entry_hardlink(ae)) != NULL)
-		return bad(l, "entry '%s': hard link to '%s' (not allowed)", shown(sh, name),
-			   shown(st, link));
-	if (path[0] == '\0') {
-		if (filetype == AE_IFDIR)
-			return 0; /* "./": the root itself */
-		return bad(l, "entry '%s': names the archive's root", shown(sh, name));
-	}
-	if (filetype != AE_IFREG && filetype != AE_IFDIR && filetype != AE_IFLNK)
-		return bad(l, "entry '%s': %s; only regular files, directories and symlinks are allowed",
-			   shown(sh, name), type_name(filetype));
+	struct header h;
+	int rc = read_header(l, ae, &h);
+	if (rc || !h.type)
+		return rc;
 	struct crc_archive_entry *e = add_entry(l->res, &l->cap);
-	if (!e || !(e->path = strdup(path)))
+	if (!e || !(e->path = strdup(h.path)) || (h.link && !(e->link = strdup(h.link))))
 		return crc_err(l->err, CRC_ENOMEM, "out of memory");
-	unsigned perm = (unsigned)archive_entry_perm(ae);
-	if (filetype == AE_IFDIR) {
-		e->type = 'd';
-		e->mode = 0755;
-		return 0;
-	}
-	if (filetype == AE_IFREG) {
-		e->type = 'f';
-		e->mode = (perm & 0111) ? 0755 : 0644;
-		return list_data(l, a, src, ae, e);
-	}
-	e->type = 'l';
-	e->mode = 0777;
-	if (!(link = entry_symlink(ae)))
-		return bad(l, "entry '%s': symlink target cannot be read", shown(sh, name));
-	if (strlen(link) > max_path)
-		return bad(l, "entry '%s': symlink target too long", shown(sh, name));
-	if ((why = link_problem(path, link)) != NULL)
-		return bad(l, "entry '%s' -> '%s': %s", shown(sh, name), shown(st, link), why);
-	if (!(e->link = strdup(link)))
-		return crc_err(l->err, CRC_ENOMEM, "out of memory");
-	return 0;
+	e->type = h.type;
+	e->mode = h.type == 'd' ? 0755 : h.type == 'l' ? 0777 : (h.perm & 0111) ? 0755 : 0644;
+	return h.type == 'f' ? read_data(l, a, src, ae, e, -1) : 0;
 }
 
 /* The checks over the whole list, once sorted: duplicates and entries below a symlink or a file. */
 static int list_check(struct lister *l)
 {
-	char sh[SHOWN_MAX], sp[SHOWN_MAX];
+	char sh[CRC_ARCHIVE_SHOWN_MAX], sp[CRC_ARCHIVE_SHOWN_MAX];
 	const struct crc_archive_result *res = l->res;
 	for (size_t i = 1; i < res->nentries; i++)
 		if (strcmp(res->entries[i - 1].path, res->entries[i].path) == 0)
-			return bad(l, "duplicate entry '%s'", shown(sh, res->entries[i].path));
+			return bad(l, "duplicate entry '%s'", crc_archive_shown(sh, res->entries[i].path));
 	const char *child = NULL, *parent = NULL, *what;
 	struct crc_buf scratch;
 	crc_buf_init(&scratch);
@@ -879,16 +947,175 @@ static int list_check(struct lister *l)
 	if (what && !child)
 		return crc_err(l->err, CRC_ENOMEM, "%s", what);
 	if (what)
-		return bad(l, "entry '%s' lies below '%s', which is %s", shown(sh, child), shown(sp, parent),
-			   what);
+		return bad(l, "entry '%s' lies below '%s', which is %s", crc_archive_shown(sh, child),
+			   crc_archive_shown(sp, parent), what);
 	return 0;
 }
 
-/* Lists the archive a (opened) into l->res. */
-static int list_open(struct lister *l, struct archive *a, const struct source *src)
+/* What lies at st, for messages about a name that is taken or in the way. */
+static const char *kind_of(const struct stat *st)
+{
+	return S_ISLNK(st->st_mode)   ? "a symlink"
+	       : S_ISREG(st->st_mode) ? "a file"
+	       : S_ISDIR(st->st_mode) ? "a directory"
+				      : "neither a file nor a directory";
+}
+
+/* Opens the directory named by the first len bytes of path ("" is the destination itself) one component
+ * at a time, never through a symlink; with create, a missing directory is made with 0755 (whatever the
+ * umask), as one only implied by a path. *out gets a new descriptor. path names the entry in messages. */
+static int open_dir(struct lister *l, const char *path, size_t len, int create, int *out)
+{
+	char comp[CRC_ARCHIVE_MAX_PATH + 1], sh[CRC_ARCHIVE_SHOWN_MAX], sp[CRC_ARCHIVE_SHOWN_MAX];
+	int fd = fcntl(l->destfd, F_DUPFD_CLOEXEC, 0);
+	*out = -1;
+	if (fd < 0)
+		return disk_failed(l, path, errno);
+	for (size_t at = 0; at < len;) {
+		size_t n = strcspn(path + at, "/");
+		if (n > len - at)
+			n = len - at;
+		memcpy(comp, path + at, n);
+		comp[n] = '\0';
+		int made = 0, next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create) {
+			made = mkdirat(fd, comp, 0755) == 0;
+			if (made || errno == EEXIST)
+				next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next >= 0 && made && fchmod(next, 0755) != 0) {
+			int e = errno;
+			close(next);
+			close(fd);
+			return disk_failed(l, path, e);
+		}
+		if (next < 0) {
+			int e = errno;
+			struct stat st;
+			if ((e == ELOOP || e == ENOTDIR) &&
+			    fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+				memcpy(comp, path, at + n);
+				comp[at + n] = '\0';
+				close(fd);
+				return bad(l, "entry '%s' lies below '%s', which is %s",
+					   crc_archive_shown(sh, path), crc_archive_shown(sp, comp),
+					   kind_of(&st));
+			}
+			close(fd);
+			return disk_failed(l, path, e);
+		}
+		close(fd);
+		fd = next;
+		at += n + 1;
+	}
+	*out = fd;
+	return 0;
+}
+
+/* The error for an entry whose name is taken in the directory dfd, or 0 for a directory over a directory
+ * (one implied by an earlier path; listed twice, it is refused at the end). */
+static int name_taken(struct lister *l, int dfd, const char *base, const struct crc_archive_entry *e)
+{
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
+	struct stat st;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return disk_failed(l, e->path, errno);
+	if (e->type == 'd' && S_ISDIR(st.st_mode))
+		return 0;
+	return bad(l, "entry '%s': %s is there already", crc_archive_shown(sh, e->path), kind_of(&st));
+}
+
+/* Writes the checked entry e under the destination (a file's data read from a). A directory is made 0700
+ * and gets its own mode at the end. */
+static int extract_write(struct lister *l, struct archive *a, const struct source *src,
+			 struct archive_entry *ae, struct crc_archive_entry *e)
+{
+	const char *slash = strrchr(e->path, '/'), *base = slash ? slash + 1 : e->path;
+	int dfd, rc = open_dir(l, e->path, slash ? (size_t)(slash - e->path) : 0, 1, &dfd);
+	if (rc)
+		return rc;
+	if (e->type == 'd') {
+		if (mkdirat(dfd, base, 0700) != 0)
+			rc = errno == EEXIST ? name_taken(l, dfd, base, e) : disk_failed(l, e->path, errno);
+	} else if (e->type == 'l') {
+		if (symlinkat(e->link, dfd, base) != 0)
+			rc = errno == EEXIST ? name_taken(l, dfd, base, e) : disk_failed(l, e->path, errno);
+	} else {
+		int fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			rc = errno == EEXIST ? name_taken(l, dfd, base, e) : disk_failed(l, e->path, errno);
+		} else {
+			rc = read_data(l, a, src, ae, e, fd);
+			if (!rc && fchmod(fd, e->mode & 0777) != 0)
+				rc = disk_failed(l, e->path, errno);
+			if (close(fd) != 0 && !rc)
+				rc = disk_failed(l, e->path, errno);
+		}
+	}
+	close(dfd);
+	return rc;
+}
+
+/* Checks one header (ours, then the caller's), writes its entry and records it. */
+static int extract_entry(struct lister *l, struct archive *a, const struct source *src,
+			 struct archive_entry *ae)
+{
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
+	const struct crc_archive_hooks *k = l->hooks;
+	struct header h;
+	int rc = read_header(l, ae, &h);
+	if (rc || !h.type)
+		return rc;
+	for (const char *p = h.path; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return bad(l, "entry '%s': path holds a control character",
+				   crc_archive_shown(sh, h.path));
+	if (h.type == 'f' && (!archive_entry_size_is_set(ae) || archive_entry_size(ae) < 0))
+		return bad(l, "entry '%s': size cannot be read", crc_archive_shown(sh, h.path));
+	struct crc_archive_entry *e = add_entry(l->res, &l->cap);
+	if (!e || !(e->path = strdup(h.path)) || (h.link && !(e->link = strdup(h.link))))
+		return crc_err(l->err, CRC_ENOMEM, "out of memory");
+	e->type = h.type;
+	e->mode = h.perm;
+	if (h.type == 'f')
+		e->size = (unsigned long long)archive_entry_size(ae);
+	if (k && k->check && (rc = k->check(k->ctx, e, l->err)) != 0)
+		return rc;
+	if ((rc = extract_write(l, a, src, ae, e)) != 0)
+		return rc;
+	return k && k->written ? k->written(k->ctx, e, l->err) : 0;
+}
+
+/* The end of an extraction, once sorted: a directory listed twice refused, then every directory's mode
+ * set, deepest first (children sort after their parent), so that a read-only one was still filled. */
+static int extract_finish(struct lister *l)
+{
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
+	const struct crc_archive_result *res = l->res;
+	for (size_t i = 1; i < res->nentries; i++)
+		if (strcmp(res->entries[i - 1].path, res->entries[i].path) == 0)
+			return bad(l, "duplicate entry '%s'", crc_archive_shown(sh, res->entries[i].path));
+	for (size_t i = res->nentries; i-- > 0;) {
+		const struct crc_archive_entry *e = &res->entries[i];
+		int fd, rc;
+		if (e->type != 'd')
+			continue;
+		if ((rc = open_dir(l, e->path, strlen(e->path), 0, &fd)) != 0)
+			return rc;
+		if (fchmod(fd, e->mode & 0777) != 0)
+			rc = disk_failed(l, e->path, errno);
+		close(fd);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Reads the archive a (opened): every entry listed, or extracted when l->destfd is open. */
+static int read_entries(struct lister *l, struct archive *a, const struct source *src)
 {
 	struct archive_entry *ae;
-	int rc = 0;
+	int extracting = l->destfd >= 0, rc = 0;
 	for (;;) {
 		int r = archive_read_next_header(a, &ae);
 		if (r == ARCHIVE_EOF)
@@ -897,28 +1124,32 @@ static int list_open(struct lister *l, struct archive *a, const struct source *s
 			rc = read_failed(l, a, src);
 			break;
 		}
-		if ((rc = list_entry(l, a, src, ae)) != 0)
+		rc = extracting ? extract_entry(l, a, src, ae) : list_entry(l, a, src, ae);
+		if (rc)
 			break;
 	}
 	if (!rc && l->res->nentries > 0) {
 		qsort(l->res->entries, l->res->nentries, sizeof *l->res->entries, by_path);
-		rc = list_check(l);
+		rc = extracting ? extract_finish(l) : list_check(l);
 	}
 	return rc;
 }
 
-/* A reader for tar (ustar, pax, GNU) through the in-process decompressors only: ARCHIVE_WARN from a
- * support call means libarchive would run an external program, which untrusted input must not reach. */
-static struct archive *reader_new(void)
+/* A reader for tar (ustar, pax, GNU) through the in-process decompressors only: all four when fmt is -1,
+ * else fmt's. ARCHIVE_WARN from a support call means libarchive would run an external program, which
+ * untrusted input must not reach. */
+static struct archive *reader_new(int fmt)
 {
 	struct archive *a = archive_read_new();
 	if (!a)
 		return NULL;
-	if (archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_bzip2(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_xz(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
-	    archive_read_support_format_tar(a) != ARCHIVE_OK) {
+	int ok = fmt == CRC_ARCHIVE_TAR_ZST  ? archive_read_support_filter_zstd(a) == ARCHIVE_OK
+		 : fmt == CRC_ARCHIVE_TAR_GZ ? archive_read_support_filter_gzip(a) == ARCHIVE_OK
+					     : archive_read_support_filter_gzip(a) == ARCHIVE_OK &&
+						       archive_read_support_filter_bzip2(a) == ARCHIVE_OK &&
+						       archive_read_support_filter_xz(a) == ARCHIVE_OK &&
+						       archive_read_support_filter_zstd(a) == ARCHIVE_OK;
+	if (!ok || archive_read_support_format_tar(a) != ARCHIVE_OK) {
 		archive_read_free(a);
 		return NULL;
 	}
@@ -945,60 +1176,72 @@ static int archive_digest(struct lister *l, struct source *src, const void *data
 	return 0;
 }
 
-/* Lists from src (a file) or from data/size (memory). */
-static int list_any(struct crc_archive_result *res, const char *name, struct source *src, const void *data,
-		    size_t size, const struct crc_archive_limits *lim, struct crc_error *err)
+/* Reads from src (a file) or from data/size (memory) through a reader for fmt (-1: any). */
+static int read_any(struct lister *l, struct source *src, const void *data, size_t size, int fmt)
 {
-	struct lister l = {name, lim ? lim : &default_limits, res, 0, 0, 0, NULL, err};
-	struct archive *a = reader_new();
+	struct archive *a = reader_new(fmt);
 	int rc = 0;
-	memset(res, 0, sizeof *res);
+	memset(l->res, 0, sizeof *l->res);
 	if (!a) {
-		rc = crc_err(err, CRC_EIO,
-			     "cannot set up the archive reader (libarchive lacks built-in gzip, bzip2, xz or "
-			     "zstd)");
+		if (fmt < 0)
+			rc = crc_err(
+				l->err, CRC_EIO,
+				"cannot set up the archive reader (libarchive lacks built-in gzip, bzip2, xz "
+				"or zstd)");
+		else
+			rc = crc_err(l->err, CRC_EIO,
+				     "cannot set up libarchive for %s (no built-in %s support)", l->name,
+				     crc_archive_format_name((enum crc_archive_format)fmt));
 		goto out;
 	}
-	if (!(l.buf = malloc(CHUNK))) {
-		rc = crc_err(err, CRC_ENOMEM, "out of memory");
+	if (!(l->buf = malloc(CHUNK))) {
+		rc = crc_err(l->err, CRC_ENOMEM, "out of memory");
 		goto out;
 	}
 	int r = src ? archive_read_open(a, src, NULL, source_read, NULL)
 		    : archive_read_open_memory(a, data, size);
 	if (r != ARCHIVE_OK)
-		rc = read_failed(&l, a, src);
+		rc = read_failed(l, a, src);
 	else
-		rc = list_open(&l, a, src);
+		rc = read_entries(l, a, src);
 	if (!rc)
-		rc = archive_digest(&l, src, data, size);
+		rc = archive_digest(l, src, data, size);
 out:
-	free(l.buf);
+	free(l->buf);
+	l->buf = NULL;
 	if (a)
 		archive_read_free(a);
 	if (rc)
-		crc_archive_result_free(res);
+		crc_archive_result_free(l->res);
+	return rc;
+}
+
+/* Reads fd (a regular file, from its current offset) through a hashing source. */
+static int read_fd(struct lister *l, int fd, int fmt)
+{
+	struct source src = {fd, NULL, NULL, 0, 0};
+	struct stat st;
+	int rc = 0;
+	memset(l->res, 0, sizeof *l->res);
+	if (fstat(fd, &st) != 0)
+		rc = crc_err_os(l->err, "cannot stat", l->name, errno);
+	else if (!S_ISREG(st.st_mode))
+		rc = crc_err_at(l->err, CRC_EVERIFY, l->name, 0, 0, "not a regular file");
+	else if (!(src.buf = malloc(CHUNK)))
+		rc = crc_err(l->err, CRC_ENOMEM, "out of memory");
+	else if (!(src.h = crc_sha256_new()))
+		rc = crc_err(l->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	else
+		rc = read_any(l, &src, NULL, 0, fmt);
+	crc_sha256_free(src.h);
+	free(src.buf);
 	return rc;
 }
 
 int crc_archive_list_fd(struct crc_archive_result *res, int fd, const char *name, struct crc_error *err)
 {
-	struct source src = {fd, NULL, NULL, 0, 0};
-	struct stat st;
-	int rc = 0;
-	memset(res, 0, sizeof *res);
-	if (fstat(fd, &st) != 0)
-		rc = crc_err_os(err, "cannot stat", name, errno);
-	else if (!S_ISREG(st.st_mode))
-		rc = crc_err_at(err, CRC_EVERIFY, name, 0, 0, "not a regular file");
-	else if (!(src.buf = malloc(CHUNK)))
-		rc = crc_err(err, CRC_ENOMEM, "out of memory");
-	else if (!(src.h = crc_sha256_new()))
-		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
-	else
-		rc = list_any(res, name, &src, NULL, 0, NULL, err);
-	crc_sha256_free(src.h);
-	free(src.buf);
-	return rc;
+	struct lister l = {.name = name, .lim = &default_limits, .res = res, .err = err, .destfd = -1};
+	return read_fd(&l, fd, -1);
 }
 
 int crc_archive_list(struct crc_archive_result *res, const char *path, struct crc_error *err)
@@ -1015,11 +1258,47 @@ int crc_archive_list(struct crc_archive_result *res, const char *path, struct cr
 int crc_archive_list_memory(struct crc_archive_result *res, const void *data, size_t size,
 			    struct crc_error *err)
 {
-	return list_any(res, NULL, NULL, data, size, NULL, err);
+	return crc_archive_list_memory_capped(res, data, size, NULL, err);
 }
 
 int crc_archive_list_memory_capped(struct crc_archive_result *res, const void *data, size_t size,
 				   const struct crc_archive_limits *lim, struct crc_error *err)
 {
-	return list_any(res, NULL, NULL, data, size, lim, err);
+	struct lister l = {.lim = lim ? lim : &default_limits, .res = res, .err = err, .destfd = -1};
+	return read_any(&l, NULL, data, size, -1);
+}
+
+int crc_archive_extract_fd(struct crc_archive_result *res, int fd, const char *name, const char *dest,
+			   enum crc_archive_format fmt, const struct crc_archive_hooks *hooks,
+			   struct crc_error *err)
+{
+	struct lister l = {.name = name,
+			   .lim = &default_limits,
+			   .res = res,
+			   .err = err,
+			   .dest = dest,
+			   .destfd = -1,
+			   .hooks = hooks};
+	memset(res, 0, sizeof *res);
+	if (fmt != CRC_ARCHIVE_TAR_ZST && fmt != CRC_ARCHIVE_TAR_GZ)
+		return crc_err(err, CRC_EINVALID, "unknown archive format %d", (int)fmt);
+	l.destfd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (l.destfd < 0)
+		return crc_err_os(err, "cannot open directory", dest, errno);
+	int rc = read_fd(&l, fd, (int)fmt);
+	close(l.destfd);
+	return rc;
+}
+
+int crc_archive_extract(struct crc_archive_result *res, const char *path, const char *dest,
+			enum crc_archive_format fmt, const struct crc_archive_hooks *hooks,
+			struct crc_error *err)
+{
+	memset(res, 0, sizeof *res);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return crc_err_os(err, "cannot open", path, errno);
+	int rc = crc_archive_extract_fd(res, fd, path, dest, fmt, hooks, err);
+	close(fd);
+	return rc;
 }

@@ -95,10 +95,12 @@ static int build_path(char *out, size_t size, const char *root, const struct crc
 	return 0;
 }
 
-/* Makes the build directory ready: writes toolchain.cmake (a changed one means a fresh configure: CMake
- * ignores a new toolchain in an existing cache), clears the staged install, opens the log. */
-static int prepare(struct job *j, struct crc_build_target *r, const struct crc_plan_target *t,
-		   const char *root, struct crc_error *err)
+/* Makes the build directory ready: writes toolchain.cmake (text: the plan's, with the compiler launcher
+ * when there is one; a changed file means a fresh configure, since CMake ignores a new toolchain in an
+ * existing cache, so turning ccache on or off takes effect at once), clears the staged install, opens the
+ * log. */
+static int prepare_dir(struct job *j, struct crc_build_target *r, const struct crc_plan_target *t,
+		       const char *root, const char *text, struct crc_error *err)
 {
 	char dir[4096], path[4096], tmp[4096];
 	struct crc_buf old;
@@ -107,8 +109,7 @@ static int prepare(struct job *j, struct crc_build_target *r, const struct crc_p
 	    (rc = build_path(path, sizeof path, root, t, "toolchain.cmake", err)))
 		return rc;
 	crc_buf_init(&old);
-	int same = crc_os_read_file(&old, path, 1 << 20, err) == 0 &&
-		   strcmp(crc_buf_str(&old), t->toolchain_cmake) == 0;
+	int same = crc_os_read_file(&old, path, 1 << 20, err) == 0 && strcmp(crc_buf_str(&old), text) == 0;
 	crc_buf_free(&old);
 	if (!same) {
 		char cache[4096];
@@ -118,7 +119,7 @@ static int prepare(struct job *j, struct crc_build_target *r, const struct crc_p
 		    (rc = crc_os_remove_tree(cache, err)) ||
 		    (rc = build_path(tmp, sizeof tmp, root, t, "toolchain.cmake.tmp", err)) ||
 		    (rc = crc_os_remove_tree(tmp, err)) ||
-		    (rc = crc_os_write_file(tmp, t->toolchain_cmake, strlen(t->toolchain_cmake), 0644, err)))
+		    (rc = crc_os_write_file(tmp, text, strlen(text), 0644, err)))
 			return rc;
 		if (rename(tmp, path) != 0)
 			return crc_err_os(err, "cannot rename", tmp, errno);
@@ -137,6 +138,23 @@ static int prepare(struct job *j, struct crc_build_target *r, const struct crc_p
 	if (j->log_fd < 0)
 		return crc_err_os(err, "cannot create", path, errno);
 	return 0;
+}
+
+static int prepare(struct job *j, struct crc_build_target *r, const struct crc_plan_target *t,
+		   const struct crc_build_options *o, struct crc_error *err)
+{
+	struct crc_buf text;
+	crc_buf_init(&text);
+	crc_buf_puts(&text, t->toolchain_cmake);
+	if (o->launcher)
+		crc_buf_printf(&text,
+			       "# The compiler cache crc build uses (compiler_cache in the profile).\n"
+			       "set(CMAKE_C_COMPILER_LAUNCHER \"%s\")\n",
+			       o->launcher);
+	int rc = crc_buf_error(&text) ? crc_err(err, CRC_ENOMEM, "out of memory")
+				      : prepare_dir(j, r, t, o->root, crc_buf_str(&text), err);
+	crc_buf_free(&text);
+	return rc;
 }
 
 /* Starts the job's current step. */
@@ -272,7 +290,7 @@ int crc_build_run(struct crc_build_target *out, const struct crc_plan *plan,
 			j->started = 1;
 			j->t0 = now();
 			j->step = STEP_CONFIGURE;
-			if ((rc = prepare(j, &out[next], t, o->root, err)) || (rc = start_step(j, t, o, err)))
+			if ((rc = prepare(j, &out[next], t, o, err)) || (rc = start_step(j, t, o, err)))
 				break;
 			out[next].phase = CRC_BUILD_CONFIGURE;
 			if (ev && ev->phase)

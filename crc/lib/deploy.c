@@ -1,15 +1,12 @@
 /* Deploying one target of a drop (see crc/deploy.h). The artifact's manifest entries are validated and
- * indexed by path first; the archive is then read once through our own read callback, which hashes the
- * compressed bytes as libarchive consumes them, and every header is checked against the index before
- * archive_write_disk (with its own SECURE_* checks as a second line) writes it into the staging directory.
- * The tree is then walked again from disk, without following symlinks, hashing every file and fsync'ing
- * files and directories, before one rename publishes it. current and the state file are only ever
- * replaced by rename(2). libarchive's read and disk-write objects stay inside the extraction section. */
-#define _GNU_SOURCE /* O_PATH */
+ * indexed by path first; crc_archive_extract then reads the archive once, hashing its bytes, and asks
+ * our hooks about every entry: before it is written (against the index: path, type, mode, size, link,
+ * seen once) and after (its content's size and hash), while it writes into the staging directory itself
+ * without ever following a symlink. The tree is then walked again from disk, without following symlinks,
+ * hashing every file and fsync'ing files and directories, before one rename publishes it. current and the
+ * state file are only ever replaced by rename(2). */
 #include "crc/deploy.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,25 +18,19 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "crc/archive.h"
 #include "crc/buf.h"
 #include "crc/digest.h"
 #include "crc/os.h"
 #include "crc/plan.h"
 
-/* Bytes moved per read(), archive_read_data() or archive_write_data(). */
+/* Bytes moved per read() when checking a tree. */
 #define CHUNK ((size_t)1 << 17)
-/* Room for an untrusted name shown in a message: 4 bytes per escaped byte, "..." and the NUL. */
-#define SHOWN_MAX 256
 #define STATE_SCHEMA "crc.deploy-state/v1"
 #define STATE_NAME ".crc-deploy.state"
 #define STATE_TMP_PREFIX ".crc-deploy.state.tmp-"
 #define CURRENT_TMP_PREFIX ".current-"
 #define STAGING_PREFIX ".tmp-"
-/* What libarchive may do on disk: permissions, never owners, xattrs, ACLs or file flags; and its own
- * refusals of '..', absolute paths and writing through symlinks, behind ours. */
-#define EXTRACT_FLAGS                                                        \
-	(ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS | \
-	 ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM)
 
 /* ---- Small helpers ------------------------------------------------------------------------------------- */
 
@@ -49,32 +40,6 @@ static int join(char *out, size_t size, const char *a, const char *b, struct crc
 	if (w < 0 || (size_t)w >= size)
 		return crc_err(err, CRC_EINVALID, "path too long: %s/%s", a, b);
 	return 0;
-}
-
-/* A name from an untrusted archive or tree, made safe to print: bytes outside printable ASCII become \xNN
- * and a long name is cut visibly with "...". Returns out. */
-static const char *shown(char out[SHOWN_MAX], const char *s)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t o = 0;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (o + 4 + 4 > SHOWN_MAX) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c < 0x20 || c > 0x7e || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = digits[c >> 4];
-			out[o++] = digits[c & 15];
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	out[o] = '\0';
-	return out;
 }
 
 /* A verification failure about path (an archive or a tree): CRC_EVERIFY with the message. */
@@ -240,7 +205,7 @@ static int layout_lock(struct layout *l, void (*busy)(void *ctx), void *ctx, int
 /* The release current points to, into id; "" when there is no current. */
 static int read_current(char id[CRC_DEPLOY_ID_MAX + 1], const struct layout *l, struct crc_error *err)
 {
-	char buf[CRC_DEPLOY_ID_MAX + 32], sh[SHOWN_MAX];
+	char buf[CRC_DEPLOY_ID_MAX + 32], sh[CRC_ARCHIVE_SHOWN_MAX];
 	id[0] = '\0';
 	ssize_t n = readlink(l->current, buf, sizeof buf - 1);
 	if (n < 0 && errno == ENOENT)
@@ -255,7 +220,7 @@ static int read_current(char id[CRC_DEPLOY_ID_MAX + 1], const struct layout *l, 
 	if (strncmp(buf, "releases/", 9) != 0 || !id_ok(buf + 9))
 		return crc_err(err, CRC_EINVALID,
 			       "%s points to '%s', not to releases/<id> (crc did not write it; move it away)",
-			       l->current, shown(sh, buf));
+			       l->current, crc_archive_shown(sh, buf));
 	memcpy(id, buf + 9, strlen(buf + 9) + 1);
 	return 0;
 }
@@ -269,30 +234,33 @@ static int release_exists(const struct layout *l, const char *id)
 	       S_ISDIR(st.st_mode);
 }
 
-/* Parses the state file's text into the history after the last change (next) and before it (prev). */
-static int parse_state(struct ids *prev, struct ids *next, const struct layout *l, const char *text,
-		       size_t len, struct crc_error *err)
+/* Parses the state file's text (path names it in messages) into the history after the last change (next)
+ * and before it (prev). */
+static int parse_state(struct ids *prev, struct ids *next, const char *path, const char *text, size_t len,
+		       struct crc_error *err)
 {
-	char sh[SHOWN_MAX];
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	int line = 0;
+	if (len > CRC_DEPLOY_MAX_STATE)
+		return crc_err_at(err, CRC_EINVALID, path, 0, 0, "state file larger than %zu bytes",
+				  CRC_DEPLOY_MAX_STATE);
 	for (size_t at = 0; at < len; line++) {
 		const char *s = text + at, *nl = memchr(s, '\n', len - at);
 		if (!nl)
-			return crc_err_at(err, CRC_EINVALID, l->state, line + 1, 0,
-					  "last line has no newline");
+			return crc_err_at(err, CRC_EINVALID, path, line + 1, 0, "last line has no newline");
 		size_t n = (size_t)(nl - s);
 		char word[CRC_DEPLOY_ID_MAX + 16];
 		at += n + 1;
 		if (n >= sizeof word || memchr(s, '\0', n))
-			return crc_err_at(err, CRC_EINVALID, l->state, line + 1, 0, "line not understood");
+			return crc_err_at(err, CRC_EINVALID, path, line + 1, 0, "line not understood");
 		memcpy(word, s, n);
 		word[n] = '\0';
 		if (line == 0) {
 			if (strcmp(word, STATE_SCHEMA) != 0)
-				return crc_err_at(err, CRC_EINVALID, l->state, 1, 0,
+				return crc_err_at(err, CRC_EINVALID, path, 1, 0,
 						  "not a deploy state file (expected '" STATE_SCHEMA
 						  "', got '%s')",
-						  shown(sh, word));
+						  crc_archive_shown(sh, word));
 			continue;
 		}
 		struct ids *list = strncmp(word, "release ", 8) == 0  ? next
@@ -300,26 +268,53 @@ static int parse_state(struct ids *prev, struct ids *next, const struct layout *
 								      : NULL;
 		if (!list)
 			return crc_err_at(
-				err, CRC_EINVALID, l->state, line + 1, 0,
+				err, CRC_EINVALID, path, line + 1, 0,
 				"line not understood: '%s' (expected 'release <id>' or 'before <id>')",
-				shown(sh, word));
+				crc_archive_shown(sh, word));
 		const char *id = list == next ? word + 8 : word + 7;
 		if (!id_ok(id))
-			return crc_err_at(err, CRC_EINVALID, l->state, line + 1, 0,
-					  "'%s' is not a release id", shown(sh, id));
+			return crc_err_at(err, CRC_EINVALID, path, line + 1, 0, "'%s' is not a release id",
+					  crc_archive_shown(sh, id));
 		if (ids_find(list, id) < list->n)
-			return crc_err_at(err, CRC_EINVALID, l->state, line + 1, 0, "release %s listed twice",
+			return crc_err_at(err, CRC_EINVALID, path, line + 1, 0, "release %s listed twice",
 					  id);
 		if (list->n >= CRC_DEPLOY_MAX_HISTORY)
-			return crc_err_at(err, CRC_EINVALID, l->state, line + 1, 0, "more than %d releases",
+			return crc_err_at(err, CRC_EINVALID, path, line + 1, 0, "more than %d releases",
 					  CRC_DEPLOY_MAX_HISTORY);
 		int rc = ids_push(list, id, err);
 		if (rc)
 			return rc;
 	}
 	if (line == 0)
-		return crc_err_at(err, CRC_EINVALID, l->state, 1, 0, "empty state file");
+		return crc_err_at(err, CRC_EINVALID, path, 1, 0, "empty state file");
 	return 0;
+}
+
+int crc_deploy_state_parse(struct crc_deploy_state *st, const char *path, const char *text, size_t len,
+			   struct crc_error *err)
+{
+	struct ids prev = {0}, next = {0};
+	memset(st, 0, sizeof *st);
+	int rc = parse_state(&prev, &next, path, text, len, err);
+	if (rc) {
+		ids_free(&prev);
+		ids_free(&next);
+		return rc;
+	}
+	st->nreleases = next.n;
+	st->releases = next.v;
+	st->nbefore = prev.n;
+	st->before = prev.v;
+	return 0;
+}
+
+void crc_deploy_state_free(struct crc_deploy_state *st)
+{
+	if (!st)
+		return;
+	free(st->releases);
+	free(st->before);
+	memset(st, 0, sizeof *st);
 }
 
 /* The history in force, oldest first, given the release current points to: the history after the last
@@ -337,7 +332,7 @@ static int resolve_history(struct ids *out, const struct layout *l, const char *
 		crc_error_clear(err);
 		rc = 0;
 	} else if (!rc) {
-		rc = parse_state(&prev, &next, l, crc_buf_str(&b), b.len, err);
+		rc = parse_state(&prev, &next, l->state, crc_buf_str(&b), b.len, err);
 	}
 	crc_buf_free(&b);
 	const struct ids *src = &next;
@@ -495,66 +490,31 @@ static const struct crc_manifest_entry *index_below(const struct index *x, const
 	return lo < x->n && strncmp(x->v[lo]->path, prefix, n + 1) == 0 ? x->v[lo] : NULL;
 }
 
-/* Why path is not a normalized relative path inside the tree, or NULL. */
+/* Why a manifest entry's path is refused, or NULL: what crc_archive_path_problem refuses, a control
+ * character, or more than the manifest's cap. */
 static const char *path_problem(const char *s)
 {
-	size_t n = strlen(s);
-	if (n == 0)
-		return "empty path";
-	if (n > CRC_MANIFEST_MAX_PATH)
+	if (strlen(s) > CRC_MANIFEST_MAX_PATH)
 		return "path too long";
-	if (s[0] == '/')
-		return "absolute path";
 	for (const char *p = s; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return "path holds a control character";
-	for (const char *p = s;;) {
-		size_t len = strcspn(p, "/");
-		if (len == 2 && p[0] == '.' && p[1] == '.')
-			return "path contains '..'";
-		if (len == 0 || (len == 1 && p[0] == '.'))
-			return "path not normalized (empty or '.' component)";
-		if (!p[len])
-			return NULL;
-		p += len + 1;
-	}
+	return crc_archive_path_problem(s);
 }
 
-/* Why a symlink at path with this target is refused, or NULL: the target must be relative, and its ".."
- * components must all come first and never climb above the root ("../lib/x" is fine, "b/../x" is not,
- * since b may itself be a symlink), as crc's archive writer requires. */
+/* Why a manifest entry's symlink target is refused, or NULL: what the archive module refuses (see
+ * crc_archive_link_problem), or more than the manifest's cap. */
 static const char *link_problem(const char *path, const char *target)
 {
-	if (target[0] == '\0')
-		return "empty symlink target";
-	if (target[0] == '/')
-		return "absolute symlink target";
 	if (strlen(target) > CRC_MANIFEST_MAX_PATH)
 		return "symlink target too long";
-	long depth = 0;
-	for (const char *p = path; *p; p++)
-		depth += *p == '/';
-	int down = 0;
-	for (const char *p = target; *p;) {
-		size_t len = strcspn(p, "/");
-		if (len == 2 && p[0] == '.' && p[1] == '.') {
-			if (down)
-				return "symlink target goes up after going down";
-			if (--depth < 0)
-				return "symlink target leaves the tree";
-		} else if (len > 0 && !(len == 1 && p[0] == '.')) {
-			down = 1;
-		}
-		p += len;
-		p += *p == '/';
-	}
-	return NULL;
+	return crc_archive_link_problem(path, target);
 }
 
 __attribute__((format(printf, 3, 4))) static int
 bad_artifact(struct crc_error *err, const struct crc_manifest_artifact *a, const char *fmt, ...)
 {
-	char msg[CRC_ERROR_MSG_MAX], sh[SHOWN_MAX];
+	char msg[CRC_ERROR_MSG_MAX], sh[CRC_ARCHIVE_SHOWN_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(msg, sizeof msg, fmt, ap);
@@ -563,14 +523,14 @@ bad_artifact(struct crc_error *err, const struct crc_manifest_artifact *a, const
 		snprintf(msg, sizeof msg, "(message could not be formatted)");
 	else if ((size_t)n >= sizeof msg)
 		memcpy(msg + sizeof msg - 4, "...", 4);
-	return crc_err(err, CRC_EINVALID, "manifest artifact %s: %s", shown(sh, a->path), msg);
+	return crc_err(err, CRC_EINVALID, "manifest artifact %s: %s", crc_archive_shown(sh, a->path), msg);
 }
 
 /* Checks the artifact's entries as the tree they describe (each path and link safe, modes and hashes well
  * formed, no path twice, nothing below a file or symlink) and indexes them. */
 static int index_build(struct index *x, const struct crc_manifest_artifact *a, struct crc_error *err)
 {
-	char sh[SHOWN_MAX], st[SHOWN_MAX];
+	char sh[CRC_ARCHIVE_SHOWN_MAX], st[CRC_ARCHIVE_SHOWN_MAX];
 	const char *why;
 	memset(x, 0, sizeof *x);
 	if (a->nentries > CRC_MANIFEST_MAX_ENTRIES)
@@ -590,32 +550,34 @@ static int index_build(struct index *x, const struct crc_manifest_artifact *a, s
 		if (!e->path)
 			return bad_artifact(err, a, "entry %zu has no path", i);
 		if ((why = path_problem(e->path)) != NULL)
-			return bad_artifact(err, a, "entry '%s': %s", shown(sh, e->path), why);
+			return bad_artifact(err, a, "entry '%s': %s", crc_archive_shown(sh, e->path), why);
 		if (e->type != 'f' && e->type != 'd' && e->type != 'l')
-			return bad_artifact(err, a, "entry '%s': unknown type", shown(sh, e->path));
+			return bad_artifact(err, a, "entry '%s': unknown type",
+					    crc_archive_shown(sh, e->path));
 		if (e->mode > 0777)
-			return bad_artifact(err, a, "entry '%s': mode %o out of range", shown(sh, e->path),
-					    e->mode);
+			return bad_artifact(err, a, "entry '%s': mode %o out of range",
+					    crc_archive_shown(sh, e->path), e->mode);
 		if (e->type == 'f' && (!e->sha256 || !is_hex64(e->sha256)))
 			return bad_artifact(err, a, "entry '%s': sha256 is not 64 lower-case hex digits",
-					    shown(sh, e->path));
+					    crc_archive_shown(sh, e->path));
 		if (e->type == 'l' && !e->link)
 			return bad_artifact(err, a, "entry '%s': symlink without a target",
-					    shown(sh, e->path));
+					    crc_archive_shown(sh, e->path));
 		if (e->type == 'l' && (why = link_problem(e->path, e->link)) != NULL)
-			return bad_artifact(err, a, "entry '%s' -> '%s': %s", shown(sh, e->path),
-					    shown(st, e->link), why);
+			return bad_artifact(err, a, "entry '%s' -> '%s': %s", crc_archive_shown(sh, e->path),
+					    crc_archive_shown(st, e->link), why);
 	}
 	qsort(x->v, x->n, sizeof *x->v, by_entry_path);
 	for (size_t i = 1; i < x->n; i++)
 		if (strcmp(x->v[i - 1]->path, x->v[i]->path) == 0)
-			return bad_artifact(err, a, "entry '%s' listed twice", shown(sh, x->v[i]->path));
+			return bad_artifact(err, a, "entry '%s' listed twice",
+					    crc_archive_shown(sh, x->v[i]->path));
 	for (size_t i = 0; i < x->n; i++) {
 		const struct crc_manifest_entry *below;
 		if (x->v[i]->type != 'd' && (below = index_below(x, x->v[i]->path)) != NULL)
 			return bad_artifact(err, a, "entry '%s' lies below '%s', which is %s",
-					    shown(sh, below->path), shown(st, x->v[i]->path),
-					    kind_name(x->v[i]->type));
+					    crc_archive_shown(sh, below->path),
+					    crc_archive_shown(st, x->v[i]->path), kind_name(x->v[i]->type));
 	}
 	return 0;
 }
@@ -627,303 +589,64 @@ static void index_free(struct index *x)
 	memset(x, 0, sizeof *x);
 }
 
-/* ---- Extraction (libarchive stays in this section) ----------------------------------------------------- */
+/* ---- Extraction ---------------------------------------------------------------------------------------- */
 
-/* The archive file, read through read() so that I/O errors are told apart from bad data, and hashed as
- * libarchive consumes it. */
-struct source {
-	int fd;
-	unsigned char *buf;
-	struct crc_sha256 *h;
-	unsigned long long size;
-	/* The errno of a failed read(), -1 when hashing failed; 0 while all is well. */
-	int failed;
-};
-
-/* Reads the next chunk into s->buf and hashes it; the byte count, 0 at the end, or -1 (s->failed set). */
-static ssize_t source_next(struct source *s)
-{
-	for (;;) {
-		ssize_t n = read(s->fd, s->buf, CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			s->failed = errno;
-			return -1;
-		}
-		if (crc_sha256_update(s->h, s->buf, (size_t)n)) {
-			s->failed = -1;
-			return -1;
-		}
-		s->size += (unsigned long long)n;
-		return n;
-	}
-}
-
-static la_ssize_t source_read(struct archive *a, void *ctx, const void **out)
-{
-	struct source *s = ctx;
-	ssize_t n = source_next(s);
-	if (n < 0) {
-		archive_set_error(a, s->failed > 0 ? s->failed : EIO, "%s",
-				  s->failed > 0 ? strerror(s->failed) : "SHA-256 failed (OpenSSL)");
-		return -1;
-	}
-	*out = s->buf;
-	return n;
-}
-
-struct extract {
-	/* The archive's path (for messages) and the staging directory, the working directory meanwhile. */
-	const char *archive, *staging;
+/* What the extraction hooks check against. */
+struct unpack {
+	/* The archive's path, for messages. */
+	const char *archive;
 	struct index *idx;
-	struct source *src;
-	unsigned char *buf;
-	struct crc_error *err;
 };
 
-/* The error for a failed read: the source's own I/O failure, or a corrupt archive. */
-static int read_failed(const struct extract *x, struct archive *ar)
+/* Before an entry is written: it must be in the manifest, met once, and of the manifest's type, mode, size
+ * and link. */
+static int unpack_check(void *ctx, const struct crc_archive_entry *e, struct crc_error *err)
 {
-	if (x->src->failed > 0)
-		return crc_err_os(x->err, "cannot read", x->archive, x->src->failed);
-	if (x->src->failed < 0)
-		return crc_err(x->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
-	const char *msg = archive_error_string(ar);
-	return mismatch(x->err, x->archive, "%s", msg ? msg : "unreadable archive");
-}
-
-/* The error for a failed write to disk: an OS error with the staging directory, or libarchive's refusal. */
-static int disk_failed(const struct extract *x, struct archive *aw, const char *path)
-{
-	char sh[SHOWN_MAX];
-	int e = archive_errno(aw);
-	const char *msg = archive_error_string(aw);
-	if (e > 0)
-		return crc_err(x->err, e == ENOMEM ? CRC_ENOMEM : CRC_EIO,
-			       "cannot extract '%s' into %s: %s: %s", shown(sh, path), x->staging,
-			       msg ? msg : "write failed", strerror(e));
-	return mismatch(x->err, x->archive, "entry '%s': refused by libarchive: %s", shown(sh, path),
-			msg ? msg : "unknown error");
-}
-
-static const char *entry_name(struct archive_entry *ae)
-{
-	const char *s = archive_entry_pathname(ae);
-	return s ? s : archive_entry_pathname_utf8(ae);
-}
-
-static const char *entry_symlink(struct archive_entry *ae)
-{
-	const char *s = archive_entry_symlink(ae);
-	return s ? s : archive_entry_symlink_utf8(ae);
-}
-
-static const char *entry_hardlink(struct archive_entry *ae)
-{
-	const char *s = archive_entry_hardlink(ae);
-	return s ? s : archive_entry_hardlink_utf8(ae);
-}
-
-static const char *filetype_name(int filetype)
-{
-	switch (filetype) {
-	case AE_IFCHR:
-		return "a character device";
-	case AE_IFBLK:
-		return "a block device";
-	case AE_IFIFO:
-		return "a fifo";
-	case AE_IFSOCK:
-		return "a socket";
-	default:
-		return "of an unknown type";
-	}
-}
-
-/* The entry's name with leading "./" and one trailing '/' dropped, into out; why it is refused, or NULL.
- * An empty result is the archive's root. */
-static const char *clean_name(char *out, size_t size, const char *name)
-{
-	if (name[0] == '/')
-		return "absolute path";
-	while (name[0] == '.' && name[1] == '/')
-		name += 2;
-	if (strcmp(name, ".") == 0)
-		name++;
-	size_t n = strlen(name);
-	if (n > 0 && name[n - 1] == '/')
-		n--;
-	if (n >= size)
-		return "path too long";
-	memcpy(out, name, n);
-	out[n] = '\0';
-	return n ? path_problem(out) : NULL;
-}
-
-/* Copies a file's data to disk, hashing it; its size and hash must be the manifest's. */
-static int extract_data(const struct extract *x, struct archive *ar, struct archive *aw,
-			const struct crc_manifest_entry *e)
-{
-	char sh[SHOWN_MAX], hex[CRC_SHA256_HEX];
-	unsigned char md[CRC_SHA256_LEN];
-	unsigned long long done = 0;
-	struct crc_sha256 *h = crc_sha256_new();
-	int rc = h ? 0 : crc_err(x->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
-	while (!rc) {
-		la_ssize_t n = archive_read_data(ar, x->buf, CHUNK);
-		if (n == 0)
-			break;
-		if (n < 0) {
-			rc = read_failed(x, ar);
-			break;
-		}
-		done += (unsigned long long)n;
-		if (done > e->size)
-			rc = mismatch(x->err, x->archive,
-				      "entry '%s': more than the %llu bytes the manifest says",
-				      shown(sh, e->path), e->size);
-		else if (crc_sha256_update(h, x->buf, (size_t)n))
-			rc = crc_err(x->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
-		else if (archive_write_data(aw, x->buf, (size_t)n) != n)
-			rc = disk_failed(x, aw, e->path);
-	}
-	if (!rc && crc_sha256_final(h, md, hex))
-		rc = crc_err(x->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
-	crc_sha256_free(h);
-	if (!rc && done != e->size)
-		rc = mismatch(x->err, x->archive, "entry '%s': %llu bytes of content, the manifest says %llu",
-			      shown(sh, e->path), done, e->size);
-	if (!rc && !same_hex(hex, e->sha256))
-		rc = mismatch(x->err, x->archive, "entry '%s': content has sha256 %s, the manifest says %s",
-			      shown(sh, e->path), hex, e->sha256);
-	return rc;
-}
-
-/* Checks one header against the hazards and the manifest, then writes the entry. */
-static int extract_entry(const struct extract *x, struct archive *ar, struct archive *aw,
-			 struct archive_entry *ae)
-{
-	char path[CRC_MANIFEST_MAX_PATH + 1], sh[SHOWN_MAX], st[SHOWN_MAX], sm[SHOWN_MAX];
-	const char *name = entry_name(ae), *why, *link = NULL;
+	char sh[CRC_ARCHIVE_SHOWN_MAX], st[CRC_ARCHIVE_SHOWN_MAX], sm[CRC_ARCHIVE_SHOWN_MAX];
+	const struct unpack *u = ctx;
 	size_t at;
-	if (!name)
-		return mismatch(x->err, x->archive, "an entry's name cannot be read");
-	if ((why = clean_name(path, sizeof path, name)) != NULL)
-		return mismatch(x->err, x->archive, "entry '%s': %s", shown(sh, name), why);
-	if ((link = entry_hardlink(ae)) != NULL)
-		return mismatch(x->err, x->archive, "entry '%s': hard link to '%s' (not allowed)",
-				shown(sh, name), shown(st, link));
-	int filetype = (int)archive_entry_filetype(ae);
-	if (path[0] == '\0') {
-		if (filetype == AE_IFDIR)
-			return 0; /* "./": the root itself, which is the staging directory */
-		return mismatch(x->err, x->archive, "entry '%s': names the archive's root", shown(sh, name));
-	}
-	if (filetype != AE_IFREG && filetype != AE_IFDIR && filetype != AE_IFLNK)
-		return mismatch(x->err, x->archive,
-				"entry '%s': %s; only regular files, directories and symlinks are allowed",
-				shown(sh, name), filetype_name(filetype));
-	char type = filetype == AE_IFREG ? 'f' : filetype == AE_IFDIR ? 'd' : 'l';
-	if (type == 'l') {
-		if (!(link = entry_symlink(ae)))
-			return mismatch(x->err, x->archive, "entry '%s': symlink target cannot be read",
-					shown(sh, name));
-		if ((why = link_problem(path, link)) != NULL)
-			return mismatch(x->err, x->archive, "entry '%s' -> '%s': %s", shown(sh, name),
-					shown(st, link), why);
-	}
-	const struct crc_manifest_entry *e = index_find(x->idx, path, &at);
-	if (!e)
-		return mismatch(x->err, x->archive, "entry '%s': not in the manifest", shown(sh, path));
-	if (x->idx->seen[at])
-		return mismatch(x->err, x->archive, "entry '%s': appears twice in the archive",
-				shown(sh, path));
-	x->idx->seen[at] = 1;
-	if (e->type != type)
-		return mismatch(x->err, x->archive, "entry '%s': is %s in the archive, the manifest says %s",
-				shown(sh, path), kind_name(type), kind_name(e->type));
-	unsigned perm = (unsigned)archive_entry_perm(ae) & 07777;
-	if (type != 'l' && perm != e->mode)
-		return mismatch(x->err, x->archive,
+	const struct crc_manifest_entry *m = index_find(u->idx, e->path, &at);
+	if (!m)
+		return mismatch(err, u->archive, "entry '%s': not in the manifest",
+				crc_archive_shown(sh, e->path));
+	if (u->idx->seen[at])
+		return mismatch(err, u->archive, "entry '%s': appears twice in the archive",
+				crc_archive_shown(sh, e->path));
+	u->idx->seen[at] = 1;
+	if (e->type != m->type)
+		return mismatch(err, u->archive, "entry '%s': is %s in the archive, the manifest says %s",
+				crc_archive_shown(sh, e->path), kind_name(e->type), kind_name(m->type));
+	if (e->type != 'l' && e->mode != m->mode)
+		return mismatch(err, u->archive,
 				"entry '%s': mode %04o in the archive, the manifest says %04o",
-				shown(sh, path), perm, e->mode);
-	if (type == 'f' && (!archive_entry_size_is_set(ae) || archive_entry_size(ae) < 0 ||
-			    (unsigned long long)archive_entry_size(ae) != e->size))
-		return mismatch(x->err, x->archive,
-				"entry '%s': %lld bytes in the archive, the manifest says %llu",
-				shown(sh, path), (long long)archive_entry_size(ae), e->size);
-	if (type == 'l' && strcmp(link, e->link) != 0)
-		return mismatch(x->err, x->archive, "entry '%s' -> '%s': the manifest says -> '%s'",
-				shown(sh, path), shown(st, link), shown(sm, e->link));
-	archive_entry_copy_pathname(ae, path);
-	if (archive_write_header(aw, ae) < ARCHIVE_WARN)
-		return disk_failed(x, aw, path);
-	int rc = type == 'f' ? extract_data(x, ar, aw, e) : 0;
-	if (!rc && archive_write_finish_entry(aw) < ARCHIVE_WARN)
-		rc = disk_failed(x, aw, path);
-	return rc;
+				crc_archive_shown(sh, e->path), e->mode, m->mode);
+	if (e->type == 'f' && e->size != m->size)
+		return mismatch(err, u->archive,
+				"entry '%s': %llu bytes in the archive, the manifest says %llu",
+				crc_archive_shown(sh, e->path), e->size, m->size);
+	if (e->type == 'l' && strcmp(e->link, m->link) != 0)
+		return mismatch(err, u->archive, "entry '%s' -> '%s': the manifest says -> '%s'",
+				crc_archive_shown(sh, e->path), crc_archive_shown(st, e->link),
+				crc_archive_shown(sm, m->link));
+	return 0;
 }
 
-/* Reads the archive from x->src and writes its entries under x->staging, which is the working directory
- * meanwhile (libarchive's NOABSOLUTEPATHS refuses names with the staging directory in front). The disk
- * writer is freed, applying the directories' modes, before the working directory is restored. */
-static int extract(const struct extract *x, const char *format)
+/* After a file is written: its content must be the manifest's. */
+static int unpack_written(void *ctx, const struct crc_archive_entry *e, struct crc_error *err)
 {
-	struct archive *ar = archive_read_new(), *aw = archive_write_disk_new();
-	struct archive_entry *ae;
-	int cwd = -1, moved = 0, rc = 0;
-	if (!ar || !aw) {
-		rc = crc_err(x->err, CRC_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* ARCHIVE_WARN from a support call means an external program would decompress: refused as well. */
-	int r = strcmp(format, "tar.zst") == 0 ? archive_read_support_filter_zstd(ar)
-					       : archive_read_support_filter_gzip(ar);
-	if (r != ARCHIVE_OK || archive_read_support_format_tar(ar) != ARCHIVE_OK ||
-	    archive_write_disk_set_options(aw, EXTRACT_FLAGS) != ARCHIVE_OK) {
-		rc = crc_err(x->err, CRC_EIO, "cannot set up libarchive for %s (no built-in %s support)",
-			     x->archive, format);
-		goto out;
-	}
-	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		rc = crc_err_os(x->err, "cannot open", "the working directory", errno);
-		goto out;
-	}
-	int sfd = open(x->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sfd < 0 || fchdir(sfd) != 0) {
-		rc = crc_err_os(x->err, "cannot enter", x->staging, errno);
-		if (sfd >= 0)
-			close(sfd);
-		goto out;
-	}
-	close(sfd);
-	moved = 1;
-	if (archive_read_open(ar, x->src, NULL, source_read, NULL) != ARCHIVE_OK) {
-		rc = read_failed(x, ar);
-		goto out;
-	}
-	while (!rc) {
-		r = archive_read_next_header(ar, &ae);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-			rc = read_failed(x, ar);
-		else
-			rc = extract_entry(x, ar, aw, ae);
-	}
-	if (!rc && archive_write_close(aw) != ARCHIVE_OK)
-		rc = disk_failed(x, aw, ".");
-out:
-	if (aw)
-		archive_write_free(aw);
-	if (ar)
-		archive_read_free(ar);
-	if (moved && fchdir(cwd) != 0)
-		rc = crc_err_os(x->err, "cannot return to", "the working directory", errno);
-	if (cwd >= 0)
-		close(cwd);
-	return rc;
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
+	const struct unpack *u = ctx;
+	size_t at;
+	const struct crc_manifest_entry *m = index_find(u->idx, e->path, &at);
+	if (e->type != 'f' || !m)
+		return 0;
+	if (e->size != m->size)
+		return mismatch(err, u->archive, "entry '%s': %llu bytes of content, the manifest says %llu",
+				crc_archive_shown(sh, e->path), e->size, m->size);
+	if (!same_hex(e->sha256, m->sha256))
+		return mismatch(err, u->archive, "entry '%s': content has sha256 %s, the manifest says %s",
+				crc_archive_shown(sh, e->path), e->sha256, m->sha256);
+	return 0;
 }
 
 /* Extracts the artifact at archive_path into staging: its size checked first, its bytes hashed as they
@@ -931,50 +654,39 @@ out:
 static int unpack(const char *staging, const char *archive_path, const struct crc_manifest_artifact *a,
 		  struct index *idx, struct crc_error *err)
 {
-	struct source src = {-1, NULL, NULL, 0, 0};
-	struct extract x = {archive_path, staging, idx, &src, NULL, err};
-	unsigned char md[CRC_SHA256_LEN];
-	char hex[CRC_SHA256_HEX], sh[SHOWN_MAX];
+	struct unpack u = {archive_path, idx};
+	const struct crc_archive_hooks hooks = {unpack_check, unpack_written, &u};
+	struct crc_archive_result res;
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	struct stat st;
 	int rc = 0;
+	memset(&res, 0, sizeof res);
 	if (idx->n)
 		memset(idx->seen, 0, idx->n);
-	src.fd = open(archive_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (src.fd < 0)
+	int fd = open(archive_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return crc_err_os(err, "cannot open", archive_path, errno);
-	if (fstat(src.fd, &st) != 0)
+	if (fstat(fd, &st) != 0)
 		rc = crc_err_os(err, "cannot stat", archive_path, errno);
 	else if (!S_ISREG(st.st_mode))
 		rc = mismatch(err, archive_path, "not a regular file");
 	else if ((unsigned long long)st.st_size != a->size)
 		rc = mismatch(err, archive_path, "archive is %lld bytes, the manifest says %llu",
 			      (long long)st.st_size, a->size);
-	else if (!(src.buf = malloc(CHUNK)) || !(x.buf = malloc(CHUNK)))
-		rc = crc_err(err, CRC_ENOMEM, "out of memory");
-	else if (!(src.h = crc_sha256_new()))
-		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 	else
-		rc = extract(&x, a->format);
-	ssize_t n = 0;
-	while (!rc && (n = source_next(&src)) > 0)
-		; /* the end-of-archive blocks and anything after them count too */
-	if (!rc && n < 0)
-		rc = src.failed > 0 ? crc_err_os(err, "cannot read", archive_path, src.failed)
-				    : crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
-	if (!rc && crc_sha256_final(src.h, md, hex))
-		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
-	if (!rc && (src.size != a->size || !same_hex(hex, a->sha256)))
+		rc = crc_archive_extract_fd(&res, fd, archive_path, staging,
+					    (enum crc_archive_format)crc_archive_format_parse(a->format),
+					    &hooks, err);
+	if (!rc && (res.size != a->size || !same_hex(res.sha256, a->sha256)))
 		rc = mismatch(err, archive_path,
-			      "archive has sha256 %s (%llu bytes), the manifest says %s (%llu bytes)", hex,
-			      src.size, a->sha256, a->size);
+			      "archive has sha256 %s (%llu bytes), the manifest says %s (%llu bytes)",
+			      res.sha256, res.size, a->sha256, a->size);
 	for (size_t i = 0; !rc && i < idx->n; i++)
 		if (!idx->seen[i])
 			rc = mismatch(err, archive_path, "entry '%s': in the manifest but not in the archive",
-				      shown(sh, idx->v[i]->path));
-	free(x.buf);
-	free(src.buf);
-	crc_sha256_free(src.h);
-	close(src.fd);
+				      crc_archive_shown(sh, idx->v[i]->path));
+	crc_archive_result_free(&res);
+	close(fd);
 	return rc;
 }
 
@@ -999,7 +711,7 @@ static int by_name(const void *a, const void *b)
 /* The names in the directory rel ("" for the root), sorted, each and the array malloc'ed. */
 static int read_names(const struct check *c, const char *rel, char ***names, size_t *n)
 {
-	char sh[SHOWN_MAX];
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	size_t cap = 0;
 	*names = NULL;
 	*n = 0;
@@ -1010,7 +722,7 @@ static int read_names(const struct check *c, const char *rel, char ***names, siz
 		if (fd >= 0)
 			close(fd);
 		return crc_err(c->err, e == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot read directory %s/%s: %s",
-			       c->root, shown(sh, rel), strerror(e));
+			       c->root, crc_archive_shown(sh, rel), strerror(e));
 	}
 	int rc = 0;
 	for (;;) {
@@ -1019,7 +731,7 @@ static int read_names(const struct check *c, const char *rel, char ***names, siz
 		if (!de) {
 			if (errno)
 				rc = crc_err(c->err, CRC_EIO, "cannot read directory %s/%s: %s", c->root,
-					     shown(sh, rel), strerror(errno));
+					     crc_archive_shown(sh, rel), strerror(errno));
 			break;
 		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -1050,26 +762,26 @@ static int read_names(const struct check *c, const char *rel, char ***names, siz
 static int check_file(const struct check *c, const char *rel, const struct stat *st,
 		      const struct crc_manifest_entry *e)
 {
-	char sh[SHOWN_MAX], hex[CRC_SHA256_HEX];
+	char sh[CRC_ARCHIVE_SHOWN_MAX], hex[CRC_SHA256_HEX];
 	unsigned char md[CRC_SHA256_LEN];
 	unsigned long long size = 0;
 	struct stat fst;
 	int fd = openat(c->rootfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return crc_err(c->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot open %s/%s: %s",
-			       c->root, shown(sh, rel), strerror(errno));
+			       c->root, crc_archive_shown(sh, rel), strerror(errno));
 	struct crc_sha256 *h = crc_sha256_new();
 	int rc = h ? 0 : crc_err(c->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 	if (!rc && (fstat(fd, &fst) != 0 || fst.st_ino != st->st_ino || fst.st_dev != st->st_dev))
 		rc = mismatch(c->err, c->root, "entry '%s': changed while it was being checked",
-			      shown(sh, rel));
+			      crc_archive_shown(sh, rel));
 	while (!rc) {
 		ssize_t n = read(fd, c->buf, CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			rc = crc_err(c->err, CRC_EIO, "cannot read %s/%s: %s", c->root, shown(sh, rel),
-				     strerror(errno));
+			rc = crc_err(c->err, CRC_EIO, "cannot read %s/%s: %s", c->root,
+				     crc_archive_shown(sh, rel), strerror(errno));
 		else if (n == 0)
 			break;
 		else if (crc_sha256_update(h, c->buf, (size_t)n))
@@ -1081,12 +793,12 @@ static int check_file(const struct check *c, const char *rel, const struct stat 
 		rc = crc_err(c->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 	if (!rc && size != e->size)
 		rc = mismatch(c->err, c->root, "entry '%s': %llu bytes, the manifest says %llu",
-			      shown(sh, rel), size, e->size);
+			      crc_archive_shown(sh, rel), size, e->size);
 	if (!rc && !same_hex(hex, e->sha256))
 		rc = mismatch(c->err, c->root, "entry '%s': content has sha256 %s, the manifest says %s",
-			      shown(sh, rel), hex, e->sha256);
+			      crc_archive_shown(sh, rel), hex, e->sha256);
 	if (!rc && c->sync && fsync(fd) != 0)
-		rc = crc_err(c->err, CRC_EIO, "cannot sync %s/%s: %s", c->root, shown(sh, rel),
+		rc = crc_err(c->err, CRC_EIO, "cannot sync %s/%s: %s", c->root, crc_archive_shown(sh, rel),
 			     strerror(errno));
 	crc_sha256_free(h);
 	close(fd);
@@ -1097,7 +809,8 @@ static int check_file(const struct check *c, const char *rel, const struct stat 
  * walk into. */
 static int check_entry(const struct check *c, const char *rel, const struct stat *st, int *descend)
 {
-	char sh[SHOWN_MAX], st1[SHOWN_MAX], st2[SHOWN_MAX], target[CRC_MANIFEST_MAX_PATH + 2];
+	char sh[CRC_ARCHIVE_SHOWN_MAX], st1[CRC_ARCHIVE_SHOWN_MAX], st2[CRC_ARCHIVE_SHOWN_MAX],
+		target[CRC_MANIFEST_MAX_PATH + 2];
 	size_t at;
 	*descend = 0;
 	const struct crc_manifest_entry *e = index_find(c->idx, rel, &at);
@@ -1114,19 +827,20 @@ static int check_entry(const struct check *c, const char *rel, const struct stat
 			   : S_ISBLK(st->st_mode)  ? "a block device"
 						   : "of an unknown type";
 	if (!e)
-		return mismatch(c->err, c->root, "entry '%s': %s not in the manifest", shown(sh, rel), what);
+		return mismatch(c->err, c->root, "entry '%s': %s not in the manifest",
+				crc_archive_shown(sh, rel), what);
 	char type = S_ISREG(st->st_mode)   ? 'f'
 		    : S_ISDIR(st->st_mode) ? 'd'
 		    : S_ISLNK(st->st_mode) ? 'l'
 					   : '?';
 	if (type != e->type)
-		return mismatch(c->err, c->root, "entry '%s': is %s, the manifest says %s", shown(sh, rel),
-				what, kind_name(e->type));
+		return mismatch(c->err, c->root, "entry '%s': is %s, the manifest says %s",
+				crc_archive_shown(sh, rel), what, kind_name(e->type));
 	c->idx->seen[at] = 1;
 	unsigned mode = (unsigned)(st->st_mode & 07777);
 	if (type != 'l' && mode != e->mode)
 		return mismatch(c->err, c->root, "entry '%s': mode %04o, the manifest says %04o",
-				shown(sh, rel), mode, e->mode);
+				crc_archive_shown(sh, rel), mode, e->mode);
 	if (type == 'd') {
 		*descend = 1;
 		return 0;
@@ -1134,17 +848,18 @@ static int check_entry(const struct check *c, const char *rel, const struct stat
 	if (type == 'f') {
 		if (st->st_nlink != 1)
 			return mismatch(c->err, c->root, "entry '%s': has %lu hard links (must be 1)",
-					shown(sh, rel), (unsigned long)st->st_nlink);
+					crc_archive_shown(sh, rel), (unsigned long)st->st_nlink);
 		return check_file(c, rel, st, e);
 	}
 	ssize_t n = readlinkat(c->rootfd, rel, target, sizeof target - 1);
 	if (n < 0)
-		return crc_err(c->err, CRC_EIO, "cannot read symlink %s/%s: %s", c->root, shown(sh, rel),
-			       strerror(errno));
+		return crc_err(c->err, CRC_EIO, "cannot read symlink %s/%s: %s", c->root,
+			       crc_archive_shown(sh, rel), strerror(errno));
 	target[n] = '\0';
 	if (strcmp(target, e->link) != 0)
 		return mismatch(c->err, c->root, "entry '%s' -> '%s': the manifest says -> '%s'",
-				shown(sh, rel), shown(st1, target), shown(st2, e->link));
+				crc_archive_shown(sh, rel), crc_archive_shown(st1, target),
+				crc_archive_shown(st2, e->link));
 	return 0;
 }
 
@@ -1171,9 +886,9 @@ static int check_dir(const struct check *c, const char *rel)
 		}
 		const char *path = crc_buf_str(&sub);
 		if (fstatat(c->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			char sh[SHOWN_MAX];
+			char sh[CRC_ARCHIVE_SHOWN_MAX];
 			rc = crc_err(c->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot stat %s/%s: %s",
-				     c->root, shown(sh, path), strerror(errno));
+				     c->root, crc_archive_shown(sh, path), strerror(errno));
 			break;
 		}
 		rc = check_entry(c, path, &st, &descend);
@@ -1188,9 +903,9 @@ static int check_dir(const struct check *c, const char *rel)
 		int fd = openat(c->rootfd, rel[0] ? rel : ".",
 				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL)) {
-			char sh[SHOWN_MAX];
-			rc = crc_err(c->err, CRC_EIO, "cannot sync %s/%s: %s", c->root, shown(sh, rel),
-				     strerror(errno));
+			char sh[CRC_ARCHIVE_SHOWN_MAX];
+			rc = crc_err(c->err, CRC_EIO, "cannot sync %s/%s: %s", c->root,
+				     crc_archive_shown(sh, rel), strerror(errno));
 		}
 		if (fd >= 0)
 			close(fd);
@@ -1202,7 +917,7 @@ static int check_dir(const struct check *c, const char *rel)
  * fsync'ing everything when sync is set. */
 static int check_tree(const char *root, struct index *idx, int sync, struct crc_error *err)
 {
-	char sh[SHOWN_MAX];
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	struct check c = {root, -1, idx, sync, NULL, err};
 	if (idx->n)
 		memset(idx->seen, 0, idx->n);
@@ -1213,7 +928,7 @@ static int check_tree(const char *root, struct index *idx, int sync, struct crc_
 	for (size_t i = 0; !rc && i < idx->n; i++)
 		if (!idx->seen[i])
 			rc = mismatch(err, root, "entry '%s': in the manifest but missing",
-				      shown(sh, idx->v[i]->path));
+				      crc_archive_shown(sh, idx->v[i]->path));
 	free(c.buf);
 	close(c.rootfd);
 	return rc;
@@ -1225,7 +940,7 @@ static int check_tree(const char *root, struct index *idx, int sync, struct crc_
 static int find_artifact(const struct crc_manifest_artifact **out, const struct crc_manifest *m,
 			 const char *target, struct crc_error *err)
 {
-	char sh[SHOWN_MAX];
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	for (size_t i = 0; i < m->nartifacts; i++)
 		if (m->artifacts[i].target && strcmp(m->artifacts[i].target, target) == 0) {
 			*out = &m->artifacts[i];
@@ -1235,14 +950,16 @@ static int find_artifact(const struct crc_manifest_artifact **out, const struct 
 	crc_buf_init(&b);
 	for (size_t i = 0; i < m->nartifacts; i++) {
 		crc_buf_puts(&b, i ? ", " : "");
-		crc_buf_puts(&b, m->artifacts[i].target ? shown(sh, m->artifacts[i].target) : "?");
+		crc_buf_puts(&b,
+			     m->artifacts[i].target ? crc_archive_shown(sh, m->artifacts[i].target) : "?");
 	}
 	int rc;
 	if (crc_buf_error(&b))
 		rc = crc_err(err, CRC_ENOMEM, "out of memory");
 	else
 		rc = crc_err(err, CRC_ENOTFOUND, "no artifact for target %s in drop %s (it has: %s)",
-			     shown(sh, target), m->drop_id, m->nartifacts ? crc_buf_str(&b) : "none");
+			     crc_archive_shown(sh, target), m->drop_id,
+			     m->nartifacts ? crc_buf_str(&b) : "none");
 	crc_buf_free(&b);
 	return rc;
 }
@@ -1329,7 +1046,7 @@ static int reuse_existing(const char *release, const char *drop_id, struct index
 static int install_inputs(const struct crc_manifest_artifact **out, struct index *idx,
 			  const struct crc_deploy_options *o, struct crc_error *err)
 {
-	char sh[SHOWN_MAX];
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	*out = NULL;
 	if (!o || !o->drop_dir || !o->manifest || !o->target || !o->dir)
 		return crc_err(err, CRC_EINVALID,
@@ -1352,10 +1069,10 @@ static int install_inputs(const struct crc_manifest_artifact **out, struct index
 	if (!a->path || !a->path[0] || strchr(a->path, '/') || strcmp(a->path, ".") == 0 ||
 	    strcmp(a->path, "..") == 0)
 		return crc_err(err, CRC_EINVALID, "manifest artifact '%s': not a file name of the drop",
-			       a->path ? shown(sh, a->path) : "");
+			       a->path ? crc_archive_shown(sh, a->path) : "");
 	if (!a->format || (strcmp(a->format, "tar.zst") != 0 && strcmp(a->format, "tar.gz") != 0))
 		return bad_artifact(err, a, "format '%s' is not tar.zst or tar.gz",
-				    a->format ? shown(sh, a->format) : "");
+				    a->format ? crc_archive_shown(sh, a->format) : "");
 	if (!a->sha256 || !is_hex64(a->sha256))
 		return bad_artifact(err, a, "sha256 is not 64 lower-case hex digits");
 	if ((rc = index_build(idx, a, err)))
@@ -1568,7 +1285,7 @@ void crc_deploy_status_free(struct crc_deploy_status *st)
 
 int crc_deploy_triple_for_machine(char *out, size_t n, const char *machine, struct crc_error *err)
 {
-	char sh[SHOWN_MAX];
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	const char *triple = NULL;
 	if (strcmp(machine, "x86_64") == 0)
 		triple = "x86_64-linux-gnu";
@@ -1577,7 +1294,7 @@ int crc_deploy_triple_for_machine(char *out, size_t n, const char *machine, stru
 	if (!triple)
 		return crc_err(err, CRC_ENOTFOUND,
 			       "no target triple known for this machine (%s); pass --target",
-			       shown(sh, machine));
+			       crc_archive_shown(sh, machine));
 	int w = snprintf(out, n, "%s", triple);
 	if (w < 0 || (size_t)w >= n)
 		return crc_err(err, CRC_EINVALID, "no room for the target triple %s", triple);

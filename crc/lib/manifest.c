@@ -763,7 +763,10 @@ static int validate(const struct ctx *c, const struct crc_manifest *m)
 	if ((rc = check_flag(c, &opt, "strip", m->optimization.strip)) ||
 	    (rc = check_flag(c, &opt, "debug_info", m->optimization.debug_info)) ||
 	    (rc = check_list(c, &top, "features", &m->features, 1)) ||
-	    (rc = check_hex(c, &top, "flags_sha256", m->flags_sha256)) || (rc = check_targets(c, m)))
+	    (rc = check_hex(c, &top, "flags_sha256", m->flags_sha256)) ||
+	    (S(m->provenance_sha256)[0] &&
+	     (rc = check_hex(c, &top, "provenance_sha256", m->provenance_sha256))) ||
+	    (rc = check_targets(c, m)))
 		return rc;
 	return check_artifacts(c, m);
 }
@@ -999,6 +1002,8 @@ static int emit_manifest(struct emit *e, const struct crc_manifest *m)
 	map_end(e);
 	strlist(e, "features", &m->features);
 	quoted(e, "flags_sha256", S(m->flags_sha256));
+	if (S(m->provenance_sha256)[0])
+		quoted(e, "provenance_sha256", m->provenance_sha256);
 	seq_start(e, "targets");
 	for (size_t i = 0; i < m->ntargets && !e->rc; i++)
 		emit_target(e, &m->targets[i]);
@@ -1339,6 +1344,11 @@ static int parse_tree(const struct ctx *c, struct crc_manifest *m, const struct 
 	    (rc = get_bool(c, n, &opt, "debug_info", &m->optimization.debug_info)) ||
 	    (rc = get_strlist(c, root, &top, "features", &m->features)) ||
 	    (rc = get_str(c, root, &top, "flags_sha256", &m->flags_sha256)))
+		return rc;
+	/* Optional: drops written before provenance.json have none. */
+	m->provenance_sha256 = "";
+	if (crc_yaml_get(root, "provenance_sha256") &&
+	    (rc = get_str(c, root, &top, "provenance_sha256", &m->provenance_sha256)))
 		return rc;
 	m->optimization.codegen_units = (int)units;
 	if ((rc = get_maps(c, root, &top, "targets", CRC_MANIFEST_MAX_TARGETS, "targets", sizeof *m->targets,

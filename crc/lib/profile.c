@@ -667,12 +667,14 @@ static int validate_per_target(struct loader *l, const struct crc_yaml_node *n)
  * mode, RECORDED when it recorded any (and 0 when there were none). */
 static int validate(struct loader *l, const struct crc_yaml_node *tree, const char *name)
 {
-	static const char *const keys[] = {"name",     "description", "extends", "targets", "optimization",
-					   "features", "policy",      "archive", "extra",   "per_target"};
+	static const char *const keys[] = {"name",           "description", "extends",   "targets",
+					   "optimization",   "features",    "policy",    "archive",
+					   "compiler_cache", "extra",       "per_target"};
 	static const char *const archives[] = {"tar.zst", "tar.gz"};
+	static const char *const caches[] = {"auto", "ccache", "off"};
 	struct crc_profile *p = l->p;
 	const struct crc_yaml_node *v;
-	int rc, found = check_keys(l, tree, "the profile", keys, 10);
+	int rc, found = check_keys(l, tree, "the profile", keys, 11);
 	if (found < 0)
 		return found;
 	if (!(v = crc_yaml_get(tree, "name")))
@@ -709,6 +711,10 @@ static int validate(struct loader *l, const struct crc_yaml_node *tree, const ch
 	    (rc = get_choice(l, v, "archive", archives, 2, "tar.zst, tar.gz", &p->archive)) < 0)
 		return rc;
 	found |= v ? rc : 0;
+	if ((v = crc_yaml_get(tree, "compiler_cache")) &&
+	    (rc = get_choice(l, v, "compiler_cache", caches, 3, "auto, ccache, off", &p->compiler_cache)) < 0)
+		return rc;
+	found |= v ? rc : 0;
 	if ((v = crc_yaml_get(tree, "extra")) && (rc = get_extra(l, v, "extra", &p->extra)) < 0)
 		return rc;
 	found |= v ? rc : 0;
@@ -724,6 +730,7 @@ static void defaults(struct crc_profile *p)
 	p->optimization.lto = "off";
 	p->optimization.codegen_units = 16;
 	p->archive = "tar.zst";
+	p->compiler_cache = "auto";
 	/* The runtime's own policy defaults (runtime/README.md). */
 	p->policy.prefer_gpu = 1;
 	p->policy.min_gpu_memory_gb = 8.0;
@@ -969,6 +976,7 @@ struct crc_json *crc_profile_json(const struct crc_profile *p)
 		 crc_json_set(o, "optimization", opt) ||
 		 crc_json_set(o, "features", crc_strlist_json(&p->features)) ||
 		 crc_json_set(o, "policy", pol) || crc_json_set_str(o, "archive", p->archive) ||
+		 crc_json_set_str(o, "compiler_cache", p->compiler_cache) ||
 		 crc_json_set(o, "extra", extra_json(&p->extra)) || crc_json_set(o, "per_target", per);
 	for (size_t i = 1; !rc && i < p->nchain; i++)
 		rc = crc_json_push_str(chain, p->chain[i]);

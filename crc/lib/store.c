@@ -3,12 +3,21 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crc/buf.h"
+#include "crc/manifest.h"
 #include "crc/os.h"
+#include "crc/plan.h"
+
+/* Bytes of strings one listing may hold. */
+#define LIST_ARENA_MAX ((size_t)256 << 20)
 
 static int join(char *out, size_t size, const char *a, const char *b, struct crc_error *err)
 {
@@ -137,4 +146,448 @@ void crc_store_abort(const char *tmp)
 {
 	if (tmp && tmp[0])
 		crc_os_remove_tree(tmp, NULL);
+}
+
+static int is_leftover_name(const char *name)
+{
+	return strncmp(name, ".tmp-", 5) == 0 || strncmp(name, ".old-", 5) == 0;
+}
+
+/* Whether another process holds <storage>/.crc.lock (a missing lock file: nobody). */
+static int lock_held(const char *storage)
+{
+	char lock[CRC_STORE_PATH_MAX];
+	if (join(lock, sizeof lock, storage, ".crc.lock", NULL))
+		return 0;
+	int fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+/* A growing array of entries with an arena for their strings. */
+struct lister {
+	struct crc_store_list *l;
+	size_t cap;
+	const char *storage;
+	/* -1 until a leftover asks, then whether the lock is held. */
+	int held;
+};
+
+static char *dup_str(struct crc_store_list *l, const char *s, struct crc_error *err)
+{
+	char *d = crc_arena_strndup(&l->arena, s, strlen(s));
+	if (!d)
+		crc_err(err, CRC_ENOMEM, "out of memory listing drops");
+	return d;
+}
+
+/* Appends an empty entry with the directory's name and path; NULL with *rc set on failure. */
+static struct crc_store_entry *add_entry(int *rc, struct lister *ls, const char *name, const char *path,
+					 struct crc_error *err)
+{
+	struct crc_store_list *l = ls->l;
+	if (l->n == CRC_STORE_MAX_DROPS) {
+		*rc = crc_err(err, CRC_EINVALID, "more than %d drops in %s", CRC_STORE_MAX_DROPS,
+			      ls->storage);
+		return NULL;
+	}
+	if (l->n == ls->cap) {
+		size_t cap = ls->cap ? ls->cap * 2 : 16;
+		struct crc_store_entry *grown = realloc(l->entries, cap * sizeof *grown);
+		if (!grown) {
+			*rc = crc_err(err, CRC_ENOMEM, "out of memory listing drops");
+			return NULL;
+		}
+		l->entries = grown;
+		ls->cap = cap;
+	}
+	struct crc_store_entry *e = &l->entries[l->n++];
+	memset(e, 0, sizeof *e);
+	e->created = "";
+	if (!(e->id = dup_str(l, name, err)) || !(e->dir = dup_str(l, path, err))) {
+		*rc = CRC_ENOMEM;
+		return NULL;
+	}
+	return e;
+}
+
+/* Sums the sizes of the regular files directly in dir. */
+static unsigned long long dir_size(const char *dir)
+{
+	unsigned long long total = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		char path[CRC_STORE_PATH_MAX];
+		struct stat st;
+		if (join(path, sizeof path, dir, e->d_name, NULL) == 0 && lstat(path, &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			total += (unsigned long long)st.st_size;
+	}
+	closedir(d);
+	return total;
+}
+
+/* Fills a drop's entry from its manifest.yaml: complete, or broken with the reason. */
+static int read_drop(struct lister *ls, struct crc_store_entry *e, struct crc_error *err)
+{
+	struct crc_store_list *l = ls->l;
+	char path[CRC_STORE_PATH_MAX], msg[2 * CRC_ERROR_MSG_MAX];
+	struct crc_manifest *m = NULL;
+	struct crc_error merr;
+	struct stat st;
+	int rc = join(path, sizeof path, e->dir, "manifest.yaml.sig", err);
+	if (rc)
+		return rc;
+	e->is_signed = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+	if ((rc = join(path, sizeof path, e->dir, "manifest.yaml", err)))
+		return rc;
+	rc = crc_manifest_load(&m, path, &merr);
+	if (rc == CRC_ENOMEM)
+		return crc_err(err, rc, "%s", merr.msg);
+	if (rc == 0 && (strcmp(m->drop_id, e->id) != 0 || strcmp(m->profile, e->profile) != 0)) {
+		char id[CRC_SHOWN_MAX], prof[CRC_SHOWN_MAX];
+		crc_err_at(&merr, CRC_EINVALID, path, 0, 0, "names drop '%s' of profile '%s'",
+			   crc_shown(id, m->drop_id), crc_shown(prof, m->profile));
+		rc = CRC_EINVALID;
+	}
+	if (rc) {
+		crc_manifest_free(m);
+		e->state = CRC_STORE_BROKEN;
+		if (rc == CRC_ENOTFOUND)
+			crc_err_at(&merr, rc, path, 0, 0, "missing");
+		crc_error_format(&merr, msg, sizeof msg);
+		return (e->problem = dup_str(l, msg, err)) ? 0 : CRC_ENOMEM;
+	}
+	e->state = CRC_STORE_COMPLETE;
+	rc = (e->created = dup_str(l, m->created, err)) ? 0 : CRC_ENOMEM;
+	if (!rc && m->ntargets &&
+	    !(e->targets = crc_arena_alloc(&l->arena, m->ntargets * sizeof *e->targets)))
+		rc = crc_err(err, CRC_ENOMEM, "out of memory listing drops");
+	for (size_t i = 0; !rc && i < m->ntargets; i++)
+		if (!(e->targets[e->ntargets++] = dup_str(l, m->targets[i].triple, err)))
+			rc = CRC_ENOMEM;
+	crc_manifest_free(m);
+	return rc;
+}
+
+/* Adds the drops and leftovers of one profile folder. */
+static int list_profile(struct lister *ls, const char *profile, struct crc_error *err)
+{
+	struct crc_store_list *l = ls->l;
+	struct crc_store_pins *pins = NULL;
+	char dir[CRC_STORE_PATH_MAX];
+	int rc = join(dir, sizeof dir, ls->storage, profile, err);
+	if (rc)
+		return rc;
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : crc_err_os(err, "cannot list", dir, errno);
+	if ((rc = crc_store_pins_load(&pins, dir, err)))
+		goto out;
+	const char *prof = dup_str(l, profile, err);
+	if (!prof) {
+		rc = CRC_ENOMEM;
+		goto out;
+	}
+	for (struct dirent *de; !rc && (de = readdir(d)) != NULL;) {
+		const char *name = de->d_name;
+		char path[CRC_STORE_PATH_MAX];
+		struct stat st;
+		int leftover = is_leftover_name(name);
+		if (name[0] == '.' && !leftover)
+			continue;
+		if ((rc = join(path, sizeof path, dir, name, err)))
+			break;
+		if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		struct crc_store_entry *e = add_entry(&rc, ls, name, path, err);
+		if (!e)
+			break;
+		e->profile = prof;
+		e->size = dir_size(path);
+		if (leftover) {
+			if (ls->held < 0)
+				ls->held = lock_held(ls->storage);
+			e->state = ls->held ? CRC_STORE_BUILDING : CRC_STORE_LEFTOVER;
+			continue;
+		}
+		e->pinned = crc_store_pins_has(pins, name);
+		rc = read_drop(ls, e, err);
+	}
+out:
+	closedir(d);
+	crc_store_pins_free(pins);
+	return rc;
+}
+
+static int entry_rank(const struct crc_store_entry *e)
+{
+	return e->state == CRC_STORE_COMPLETE ? 0 : e->state == CRC_STORE_BROKEN ? 1 : 2;
+}
+
+static int entry_cmp(const void *pa, const void *pb)
+{
+	const struct crc_store_entry *a = pa, *b = pb;
+	int c = strcmp(a->profile, b->profile);
+	if (c)
+		return c;
+	if ((c = entry_rank(a) - entry_rank(b)))
+		return c;
+	if (entry_rank(a) == 2)
+		return strcmp(a->id, b->id);
+	if ((c = strcmp(b->created, a->created)))
+		return c;
+	return strcmp(b->id, a->id);
+}
+
+int crc_store_list(struct crc_store_list **out, const char *storage, const char *profile,
+		   struct crc_error *err)
+{
+	*out = NULL;
+	struct crc_store_list *l = calloc(1, sizeof *l);
+	if (!l)
+		return crc_err(err, CRC_ENOMEM, "out of memory listing drops");
+	crc_arena_init(&l->arena, LIST_ARENA_MAX);
+	struct lister ls = {l, 0, storage, -1};
+	int rc = 0;
+	if (profile) {
+		rc = list_profile(&ls, profile, err);
+	} else {
+		DIR *d = opendir(storage);
+		if (!d && errno != ENOENT)
+			rc = crc_err_os(err, "cannot list", storage, errno);
+		for (struct dirent *de; d && !rc && (de = readdir(d)) != NULL;) {
+			char path[CRC_STORE_PATH_MAX];
+			struct stat st;
+			if (crc_plan_check_drop_id(de->d_name, NULL) != 0 || de->d_name[0] == '.')
+				continue;
+			if ((rc = join(path, sizeof path, storage, de->d_name, err)))
+				break;
+			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+				rc = list_profile(&ls, de->d_name, err);
+		}
+		if (d)
+			closedir(d);
+	}
+	if (rc) {
+		crc_store_list_free(l);
+		return rc;
+	}
+	if (l->n)
+		qsort(l->entries, l->n, sizeof *l->entries, entry_cmp);
+	*out = l;
+	return 0;
+}
+
+void crc_store_list_free(struct crc_store_list *l)
+{
+	if (!l)
+		return;
+	crc_arena_free(&l->arena);
+	free(l->entries);
+	free(l);
+}
+
+void crc_store_gc_select(struct crc_store_list *l, size_t keep)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		struct crc_store_entry *e = &l->entries[i];
+		if (i == 0 || strcmp(e->profile, l->entries[i - 1].profile) != 0)
+			kept = 0;
+		if (e->state == CRC_STORE_LEFTOVER)
+			e->action = CRC_STORE_GC_REMOVE;
+		else if (e->state == CRC_STORE_BUILDING)
+			e->action = CRC_STORE_GC_KEEP;
+		else if (kept < keep)
+			e->action = CRC_STORE_GC_KEEP, kept++;
+		else
+			e->action = e->pinned ? CRC_STORE_GC_KEEP_PINNED : CRC_STORE_GC_REMOVE;
+	}
+}
+
+int crc_store_remove_drop(const struct crc_store *s, const char *drop_id, struct crc_error *err)
+{
+	char path[CRC_STORE_PATH_MAX], old[CRC_STORE_PATH_MAX], name[256];
+	struct stat st;
+	int rc = crc_plan_check_drop_id(drop_id, err);
+	if (rc || (rc = crc_store_drop_path(path, s, drop_id, err)))
+		return rc;
+	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return crc_err(err, CRC_ENOTFOUND, "no drop %s", path);
+	int w = snprintf(name, sizeof name, ".old-%s-%ld", drop_id, (long)getpid());
+	if (w < 0 || (size_t)w >= sizeof name)
+		return crc_err(err, CRC_EINVALID, "drop id too long: %s", drop_id);
+	if ((rc = join(old, sizeof old, s->dir, name, err)) || (rc = crc_os_remove_tree(old, err)))
+		return rc;
+	/* One rename hides the whole drop: from here on nobody sees it, whole or in part. */
+	if (rename(path, old) != 0)
+		return crc_err_os(err, "cannot rename", path, errno);
+	if ((rc = crc_os_sync_dir(s->dir, err)))
+		return rc;
+	return crc_os_remove_tree(old, err);
+}
+
+/* The id on one line of a pin file: [start, end) after cutting the comment and the blanks around. */
+static void pin_line_id(const char *line, size_t n, size_t *start, size_t *end)
+{
+	const char *hash = memchr(line, '#', n);
+	size_t a = 0, b = hash ? (size_t)(hash - line) : n;
+	while (a < b && (line[a] == ' ' || line[a] == '\t' || line[a] == '\r'))
+		a++;
+	while (b > a && (line[b - 1] == ' ' || line[b - 1] == '\t' || line[b - 1] == '\r'))
+		b--;
+	*start = a;
+	*end = b;
+}
+
+int crc_store_pins_parse(struct crc_store_pins **out, const char *path, const char *text, size_t len,
+			 struct crc_error *err)
+{
+	*out = NULL;
+	if (len > CRC_STORE_PINS_MAX_BYTES)
+		return crc_err_at(err, CRC_EINVALID, path, 0, 0, "larger than %zu bytes",
+				  CRC_STORE_PINS_MAX_BYTES);
+	struct crc_store_pins *p = calloc(1, sizeof *p);
+	if (!p)
+		return crc_err(err, CRC_ENOMEM, "out of memory");
+	crc_arena_init(&p->arena, 4 * CRC_STORE_PINS_MAX_BYTES);
+	p->ids = crc_arena_alloc(&p->arena, CRC_STORE_MAX_PINS * sizeof *p->ids);
+	int rc = p->ids ? 0 : crc_err(err, CRC_ENOMEM, "out of memory");
+	int lineno = 0;
+	for (size_t pos = 0; !rc && pos < len;) {
+		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - line) : len - pos, a, b;
+		pos += n + (nl != NULL);
+		lineno++;
+		pin_line_id(line, n, &a, &b);
+		if (a == b)
+			continue;
+		struct crc_error id_err;
+		char *id = crc_arena_strndup(&p->arena, line + a, b - a);
+		if (!id)
+			rc = crc_err(err, CRC_ENOMEM, "out of memory");
+		else if (memchr(line + a, '\0', b - a))
+			rc = crc_err_at(err, CRC_EINVALID, path, lineno, 0, "a NUL byte in a drop id");
+		else if (crc_plan_check_drop_id(id, &id_err))
+			rc = crc_err_at(err, CRC_EINVALID, path, lineno, 0, "bad pin: %s", id_err.msg);
+		else if (p->n == CRC_STORE_MAX_PINS)
+			rc = crc_err_at(err, CRC_EINVALID, path, lineno, 0, "more than %d pins",
+					CRC_STORE_MAX_PINS);
+		else
+			p->ids[p->n++] = id;
+	}
+	if (rc) {
+		crc_store_pins_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+/* Reads <dir>/.pins into text (missing: empty). */
+static int read_pins_text(struct crc_buf *text, char path[CRC_STORE_PATH_MAX], const char *dir,
+			  struct crc_error *err)
+{
+	int rc = join(path, CRC_STORE_PATH_MAX, dir, ".pins", err);
+	if (rc)
+		return rc;
+	rc = crc_os_read_file(text, path, CRC_STORE_PINS_MAX_BYTES, err);
+	if (rc == CRC_ENOTFOUND) {
+		crc_error_clear(err);
+		return 0;
+	}
+	return rc;
+}
+
+int crc_store_pins_load(struct crc_store_pins **out, const char *profile_dir, struct crc_error *err)
+{
+	char path[CRC_STORE_PATH_MAX];
+	struct crc_buf text;
+	*out = NULL;
+	crc_buf_init(&text);
+	int rc = read_pins_text(&text, path, profile_dir, err);
+	if (!rc)
+		rc = crc_store_pins_parse(out, path, crc_buf_str(&text), text.len, err);
+	crc_buf_free(&text);
+	return rc;
+}
+
+int crc_store_pins_has(const struct crc_store_pins *pins, const char *drop_id)
+{
+	for (size_t i = 0; pins && i < pins->n; i++)
+		if (strcmp(pins->ids[i], drop_id) == 0)
+			return 1;
+	return 0;
+}
+
+void crc_store_pins_free(struct crc_store_pins *pins)
+{
+	if (!pins)
+		return;
+	crc_arena_free(&pins->arena);
+	free(pins);
+}
+
+int crc_store_pin(const struct crc_store *s, const char *drop_id, int pin, int *changed,
+		  struct crc_error *err)
+{
+	char path[CRC_STORE_PATH_MAX], tmp[CRC_STORE_PATH_MAX], name[64];
+	struct crc_buf text, next;
+	struct crc_store_pins *pins = NULL;
+	*changed = 0;
+	crc_buf_init(&text);
+	crc_buf_init(&next);
+	int rc = crc_plan_check_drop_id(drop_id, err);
+	if (rc || (rc = read_pins_text(&text, path, s->dir, err)) ||
+	    (rc = crc_store_pins_parse(&pins, path, crc_buf_str(&text), text.len, err)))
+		goto out;
+	if (crc_store_pins_has(pins, drop_id) == !!pin)
+		goto out;
+	if (pin) {
+		crc_buf_add(&next, crc_buf_str(&text), text.len);
+		if (text.len && text.data[text.len - 1] != '\n')
+			crc_buf_putc(&next, '\n');
+		crc_buf_printf(&next, "%s\n", drop_id);
+	} else {
+		const char *t = crc_buf_str(&text);
+		for (size_t pos = 0; pos < text.len;) {
+			const char *line = t + pos, *nl = memchr(line, '\n', text.len - pos);
+			size_t n = nl ? (size_t)(nl - line) : text.len - pos, a, b;
+			pos += n + (nl != NULL);
+			pin_line_id(line, n, &a, &b);
+			if (b - a == strlen(drop_id) && memcmp(line + a, drop_id, b - a) == 0)
+				continue;
+			crc_buf_add(&next, line, n);
+			crc_buf_putc(&next, '\n');
+		}
+	}
+	if ((rc = crc_buf_error(&next))) {
+		rc = crc_err(err, CRC_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* A .tmp- name: a killed crc's half-written file is a leftover the next open removes. */
+	int w = snprintf(name, sizeof name, ".tmp-pins-%ld", (long)getpid());
+	if (w < 0 || (size_t)w >= sizeof name || (rc = join(tmp, sizeof tmp, s->dir, name, err)))
+		goto out;
+	unlink(tmp);
+	if ((rc = crc_os_write_file(tmp, crc_buf_str(&next), next.len, 0644, err)))
+		goto out;
+	if (rename(tmp, path) != 0) {
+		rc = crc_err_os(err, "cannot rename into place", path, errno);
+		unlink(tmp);
+		goto out;
+	}
+	if (!(rc = crc_os_sync_dir(s->dir, err)))
+		*changed = 1;
+out:
+	crc_store_pins_free(pins);
+	crc_buf_free(&text);
+	crc_buf_free(&next);
+	return rc;
 }

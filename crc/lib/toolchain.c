@@ -335,8 +335,7 @@ int crc_toolchain_list(char ***triples, size_t *n, const char *root, struct crc_
 	return 0;
 }
 
-/* Whether prog is an executable file: as given when it holds a '/', else in one of path's directories. */
-static int on_path(const char *prog, const char *path)
+int crc_toolchain_on_path(const char *prog, const char *path)
 {
 	char full[4096];
 	struct stat st;
@@ -358,12 +357,12 @@ static int on_path(const char *prog, const char *path)
 
 int crc_toolchain_find_tools(const struct crc_toolchain *tc, const char *path, struct crc_error *err)
 {
-	if (!on_path(tc->compiler, path))
+	if (!crc_toolchain_on_path(tc->compiler, path))
 		return crc_err(err, CRC_ENOTFOUND,
 			       "%s: compiler '%s' not found on PATH: install the Debian package '%s' "
 			       "(scripts/setup installs every toolchain)",
 			       tc->triple, tc->compiler, tc->debian_package);
-	if (tc->emulator.n && !on_path(tc->emulator.items[0], path))
+	if (tc->emulator.n && !crc_toolchain_on_path(tc->emulator.items[0], path))
 		return crc_err(err, CRC_ENOTFOUND,
 			       "%s: emulator '%s' not found on PATH: install the Debian package '%s' "
 			       "(scripts/setup installs it)",

@@ -335,6 +335,8 @@ static const char *pinned(const struct crc_manifest *m, const char *manifest_sha
 		return manifest_sha;
 	if (strcmp(name, "flags.txt") == 0)
 		return m->flags_sha256;
+	if (strcmp(name, "provenance.json") == 0)
+		return m->provenance_sha256 && m->provenance_sha256[0] ? m->provenance_sha256 : NULL;
 	for (size_t i = 0; i < m->nartifacts; i++)
 		if (strcmp(m->artifacts[i].path, name) == 0)
 			return m->artifacts[i].sha256;
@@ -407,8 +409,13 @@ static int check_sums(struct crc_verify_report *r, int dirfd, const char *manife
 		}
 	}
 	/* Everything the manifest pins must be listed. */
-	for (size_t i = 0; !rc && i < m->nartifacts + 2; i++) {
-		const char *name = i == 0 ? "manifest.yaml" : i == 1 ? "flags.txt" : m->artifacts[i - 2].path;
+	for (size_t i = 0; !rc && i < m->nartifacts + 3; i++) {
+		const char *name = i == 0   ? "manifest.yaml"
+				   : i == 1 ? "flags.txt"
+				   : i == 2 ? "provenance.json"
+					    : m->artifacts[i - 3].path;
+		if (!pinned(m, manifest_sha, name))
+			continue;
 		size_t k = 0;
 		while (k < sums->n && strcmp(sums->items[k].name, name) != 0)
 			k++;
@@ -511,17 +518,23 @@ static int check_hash(struct crc_verify_report *r, struct crc_verify_file *f, co
 	return 0;
 }
 
-/* The expected size of task i of check_files: flags.txt (0) first, then the artifacts. */
-static unsigned long long size_of(const struct crc_manifest *m, size_t i)
+/* The tasks of check_files: flags.txt, provenance.json when the manifest pins one, then the artifacts. */
+static size_t metadata_files(const struct crc_manifest *m)
 {
-	return i ? m->artifacts[i - 1].size : 0;
+	return m->provenance_sha256 && m->provenance_sha256[0] ? 2 : 1;
 }
 
-/* Hashes flags.txt and the artifacts on the pool, then reports on each in manifest order. */
+static const struct crc_manifest_artifact *artifact_of(const struct crc_manifest *m, size_t i)
+{
+	size_t k = metadata_files(m);
+	return i >= k ? &m->artifacts[i - k] : NULL;
+}
+
+/* Hashes flags.txt, provenance.json and the artifacts on the pool, then reports on each in manifest order. */
 static int check_files(struct crc_verify_report *r, int dirfd, const struct crc_verify_options *o)
 {
 	const struct crc_manifest *m = r->manifest;
-	size_t n = m->nartifacts + 1;
+	size_t n = m->nartifacts + metadata_files(m);
 	struct task *tasks = calloc(n, sizeof *tasks);
 	size_t *order = calloc(n, sizeof *order);
 	int rc = 0;
@@ -530,22 +543,28 @@ static int check_files(struct crc_verify_report *r, int dirfd, const struct crc_
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct crc_manifest_artifact *a = i ? &m->artifacts[i - 1] : NULL;
-		size_t fi = add_file(r, a ? a->path : "flags.txt", a ? "artifact" : "flags");
+		const struct crc_manifest_artifact *a = artifact_of(m, i);
+		size_t fi = a        ? add_file(r, a->path, "artifact")
+			    : i == 0 ? add_file(r, "flags.txt", "flags")
+				     : add_file(r, "provenance.json", "provenance");
 		if (fi == (size_t)-1) {
 			rc = CRC_ENOMEM;
 			goto out;
 		}
 		struct crc_verify_file *f = &r->files[fi];
 		snprintf(f->expected_sha256, sizeof f->expected_sha256, "%s",
-			 a ? a->sha256 : m->flags_sha256);
+			 a        ? a->sha256
+			 : i == 0 ? m->flags_sha256
+				  : m->provenance_sha256);
 		f->expected_size = a ? a->size : 0;
 		f->ok = 1;
 		tasks[i].file = fi;
 		tasks[i].art = a && o->deep ? a : NULL;
-		/* Largest first (flags.txt counts as 0), by insertion. */
+		/* Largest first (the metadata files count as 0), by insertion. */
 		size_t k = i;
-		while (k > 0 && size_of(m, i) > size_of(m, order[k - 1])) {
+		while (k > 0 &&
+		       (a ? a->size : 0) >
+			       (artifact_of(m, order[k - 1]) ? artifact_of(m, order[k - 1])->size : 0)) {
 			order[k] = order[k - 1];
 			k--;
 		}
@@ -556,7 +575,7 @@ static int check_files(struct crc_verify_report *r, int dirfd, const struct crc_
 	for (size_t i = 0; !rc && i < n; i++) {
 		struct task *t = &tasks[i];
 		struct crc_verify_file *f = &r->files[t->file];
-		const struct crc_manifest_artifact *a = i ? &m->artifacts[i - 1] : NULL;
+		const struct crc_manifest_artifact *a = artifact_of(m, i);
 		if (access_problems(r, t, a ? "listed in manifest.yaml" : "manifest.yaml lists its sha256",
 				    &rc)) {
 			f->ok = 0;

@@ -17,7 +17,7 @@ a=$(drop_of "$tmp/a" edge) b=$(drop_of "$tmp/nested/path/b" edge)
 case $(basename "$a") in 20261101-[0-9a-f]*-[0-9a-f]*) ;; *) fail "default drop id $(basename "$a")" ;; esac
 ls "$a" >"$tmp/ls-a"; ls "$b" >"$tmp/ls-b"
 cmp -s "$tmp/ls-a" "$tmp/ls-b" || fail "the drops hold different files"
-[ "$(wc -l <"$tmp/ls-a")" = 6 ] || fail "expected 3 archives, flags.txt, manifest.yaml, SHA256SUMS: $(cat "$tmp/ls-a")"
+[ "$(wc -l <"$tmp/ls-a")" = 7 ] || fail "expected 3 archives, flags.txt, provenance.json, manifest.yaml, SHA256SUMS: $(cat "$tmp/ls-a")"
 for f in $(cat "$tmp/ls-a"); do
   if ! cmp -s "$a/$f" "$b/$f"; then
     diffoscope "$a/$f" "$b/$f" | head -60

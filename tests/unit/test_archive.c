@@ -844,3 +844,319 @@ Test(archive, an_empty_tree_gives_an_empty_archive)
 	}
 	rm_rf(a);
 }
+
+/* ---- Extracting ----------------------------------------------------------------------------------- */
+
+/* What the hooks saw; refuse names an entry the check refuses. */
+struct calls {
+	size_t checked, written;
+	const char *refuse;
+};
+
+static int on_check(void *ctx, const struct crc_archive_entry *e, struct crc_error *err)
+{
+	struct calls *c = ctx;
+	cr_assert_str_eq(e->sha256, "", "%s: no content hash before it is written", e->path);
+	c->checked++;
+	if (c->refuse && strcmp(e->path, c->refuse) == 0)
+		return crc_err(err, CRC_EVERIFY, "refused %s", e->path);
+	return 0;
+}
+
+static int on_written(void *ctx, const struct crc_archive_entry *e, struct crc_error *err)
+{
+	struct calls *c = ctx;
+	(void)err;
+	cr_assert_eq(strlen(e->sha256), e->type == 'f' ? 64 : 0, "%s", e->path);
+	c->written++;
+	return 0;
+}
+
+/* A scratch directory holding x.tar.gz (crafted from body) and an empty out/, the destination. */
+struct scratch {
+	char dir[64], archive[256], out[256];
+};
+
+static void scratch_make(struct scratch *s, const char *body)
+{
+	snprintf(s->dir, sizeof s->dir, "/tmp/crc-archive-e-XXXXXX");
+	cr_assert_not_null(mkdtemp(s->dir));
+	craft(s->archive, sizeof s->archive, s->dir, body);
+	path_of(s->out, sizeof s->out, s->dir, "out");
+	dir_(s->dir, "out", 0755);
+}
+
+static int exists_at(const char *dir, const char *rel)
+{
+	char p[1024];
+	struct stat st;
+	path_of(p, sizeof p, dir, rel);
+	return lstat(p, &st) == 0;
+}
+
+static unsigned mode_at(const char *dir, const char *rel)
+{
+	char p[1024];
+	struct stat st;
+	path_of(p, sizeof p, dir, rel);
+	cr_assert_eq(lstat(p, &st), 0, "%s", p);
+	return (unsigned)(st.st_mode & 07777);
+}
+
+/* Extracting the crafted archive (with hooks that accept everything) must fail with CRC_EVERIFY and
+ * exactly want, about the archive, leaving res empty and nothing beside out/ or in /tmp. */
+static void extract_fails(const char *body, const char *want)
+{
+	struct scratch s;
+	struct crc_archive_result r;
+	struct crc_error err;
+	struct calls c = {0, 0, NULL};
+	const struct crc_archive_hooks hooks = {on_check, on_written, &c};
+	scratch_make(&s, body);
+	cr_assert_eq(crc_archive_extract(&r, s.archive, s.out, CRC_ARCHIVE_TAR_GZ, &hooks, &err), CRC_EVERIFY,
+		     "%s: %s", body, err.msg);
+	cr_assert_str_eq(err.msg, want, "%s", body);
+	cr_assert_str_eq(err.path, s.archive);
+	cr_assert_eq(r.nentries, 0);
+	cr_assert_null(r.entries);
+	cr_assert_eq(exists_at(s.dir, "x"), 0, "nothing beside out/");
+	cr_assert_eq(exists_at("/tmp", "crc-archive-escaped"), 0);
+	rm_rf(s.dir);
+}
+
+Test(archive, extract_writes_the_tree_and_reports_the_archive)
+{
+	char a[] = "/tmp/crc-archive-v-XXXXXX", out[256], dest[256], cwd[1024], cwd2[1024], cmd[1024],
+	     line[256];
+	struct crc_archive_result w, x, back;
+	struct crc_error err;
+	make_tree(a, 0);
+	cr_assert_not_null(getcwd(cwd, sizeof cwd));
+	for (int fmt = CRC_ARCHIVE_TAR_ZST; fmt <= CRC_ARCHIVE_TAR_GZ; fmt++) {
+		struct calls c = {0, 0, NULL};
+		const struct crc_archive_hooks hooks = {on_check, on_written, &c};
+		snprintf(out, sizeof out, "%s.%d", a, fmt);
+		snprintf(dest, sizeof dest, "%s.x%d", a, fmt);
+		cr_assert_eq(mkdir(dest, 0700), 0);
+		cr_assert_eq(crc_archive_write_tree(&w, out, a, (enum crc_archive_format)fmt, MTIME, &err), 0,
+			     "%s", err.msg);
+		/* The modes are the archive's whatever the umask. */
+		mode_t old = umask(077);
+		cr_assert_eq(crc_archive_extract(&x, out, dest, (enum crc_archive_format)fmt, &hooks, &err),
+			     0, "%s", err.msg);
+		umask(old);
+		cr_assert_not_null(getcwd(cwd2, sizeof cwd2));
+		cr_assert_str_eq(cwd2, cwd, "the working directory is never changed");
+		same_entries(&x, &w);
+		cr_assert_eq(c.checked, NTREE);
+		cr_assert_eq(c.written, NTREE);
+		/* The archive's own size and hash, as coreutils sees them. */
+		cr_assert_eq(x.size, w.size);
+		cr_assert_str_eq(x.sha256, w.sha256);
+		snprintf(cmd, sizeof cmd, "sha256sum %s | cut -c1-64", out);
+		capture(line, sizeof line, cmd);
+		cr_assert_str_eq(x.sha256, line);
+		/* On disk: the same tree, which archives back to the same entries. */
+		check_entries(&x, dest);
+		cr_assert_eq(mode_at(dest, "bin"), 0755);
+		cr_assert_eq(mode_at(dest, "bin/tool"), 0755);
+		cr_assert_eq(mode_at(dest, "README"), 0644);
+		snprintf(out + strlen(out), sizeof out - strlen(out), ".back");
+		cr_assert_eq(
+			crc_archive_write_tree(&back, out, dest, (enum crc_archive_format)fmt, MTIME, &err),
+			0, "%s", err.msg);
+		same_entries(&back, &w);
+		cr_assert_str_eq(back.sha256, w.sha256);
+		crc_archive_result_free(&back);
+		crc_archive_result_free(&w);
+		crc_archive_result_free(&x);
+		crc_archive_result_free(&x);
+		unlink(out);
+		out[strlen(out) - 5] = '\0';
+		unlink(out);
+		rm_rf(dest);
+	}
+	crc_archive_result_free(NULL);
+	rm_rf(a);
+}
+
+Test(archive, extract_without_hooks_makes_implied_directories_and_applies_modes_last)
+{
+	struct scratch s;
+	struct crc_archive_result r;
+	struct crc_error err;
+	/* A read-only directory listed before its file, a setuid file, a directory only implied. */
+	scratch_make(&s, "add('ro', tarfile.DIRTYPE, mode=0o555); f('ro/x', b'ro'); f('s', mode=0o4755); "
+			 "f('deep/er/f', b'f', mode=0o600)");
+	mode_t old = umask(077);
+	cr_assert_eq(crc_archive_extract(&r, s.archive, s.out, CRC_ARCHIVE_TAR_GZ, NULL, &err), 0, "%s",
+		     err.msg);
+	umask(old);
+	cr_assert_eq(r.nentries, 4);
+	cr_assert_str_eq(r.entries[0].path, "deep/er/f");
+	cr_assert_eq(r.entries[0].mode, 0600);
+	cr_assert_str_eq(r.entries[1].path, "ro");
+	cr_assert_eq(r.entries[1].mode, 0555);
+	cr_assert_str_eq(r.entries[3].path, "s");
+	cr_assert_eq(r.entries[3].mode, 04755, "the archive's bits are reported");
+	cr_assert_eq(mode_at(s.out, "ro"), 0555);
+	cr_assert_eq(mode_at(s.out, "ro/x"), 0644);
+	cr_assert_eq(mode_at(s.out, "s"), 0755, "setuid is never written");
+	cr_assert_eq(mode_at(s.out, "deep"), 0755);
+	cr_assert_eq(mode_at(s.out, "deep/er"), 0755);
+	cr_assert_eq(mode_at(s.out, "deep/er/f"), 0600);
+	crc_archive_result_free(&r);
+	char ro[512];
+	path_of(ro, sizeof ro, s.out, "ro");
+	cr_assert_eq(chmod(ro, 0755), 0);
+	rm_rf(s.dir);
+}
+
+Test(archive, extract_stops_where_the_check_refuses)
+{
+	struct scratch s;
+	struct crc_archive_result r;
+	struct crc_error err;
+	struct calls c = {0, 0, "b"};
+	const struct crc_archive_hooks hooks = {on_check, on_written, &c};
+	scratch_make(&s, "f('a'); f('b'); f('c')");
+	cr_assert_eq(crc_archive_extract(&r, s.archive, s.out, CRC_ARCHIVE_TAR_GZ, &hooks, &err),
+		     CRC_EVERIFY);
+	cr_assert_str_eq(err.msg, "refused b");
+	cr_assert_eq(c.checked, 2);
+	cr_assert_eq(c.written, 1);
+	cr_assert_eq(r.nentries, 0);
+	cr_assert(exists_at(s.out, "a"));
+	cr_assert_eq(exists_at(s.out, "b"), 0, "the refused entry is not written");
+	cr_assert_eq(exists_at(s.out, "c"), 0, "nothing past it is read");
+	rm_rf(s.dir);
+}
+
+Test(archive, extract_refuses_dotdot_and_absolute_paths)
+{
+	extract_fails("f('a'); f('../x')", "entry '../x': path contains '..'");
+	extract_fails("d('a'); f('a/../../x')", "entry 'a/../../x': path contains '..'");
+	extract_fails("f('/tmp/crc-archive-escaped')", "entry '/tmp/crc-archive-escaped': absolute path");
+	extract_fails("f('a\\nb')", "entry 'a\\x0ab': path holds a control character");
+}
+
+Test(archive, extract_refuses_a_symlink_escaping_then_a_file_through_it)
+{
+	extract_fails("d('lib'); l('lib/esc', '../../../../../tmp'); f('lib/esc/crc-archive-escaped')",
+		      "entry 'lib/esc' -> '../../../../../tmp': symlink target leaves the tree");
+	extract_fails("l('esc', '/tmp'); f('esc/crc-archive-escaped')",
+		      "entry 'esc' -> '/tmp': absolute symlink target");
+	/* Links that stay inside, then entries written through them: never followed. */
+	extract_fails("d('bin'); l('lnk', 'bin'); f('lnk/evil')",
+		      "entry 'lnk/evil' lies below 'lnk', which is a symlink");
+	extract_fails("l('up', '.'); f('up/x')", "entry 'up/x' lies below 'up', which is a symlink");
+	extract_fails("f('a'); f('a/x')", "entry 'a/x' lies below 'a', which is a file");
+}
+
+Test(archive, extract_refuses_what_listing_refuses_and_names_taken)
+{
+	extract_fails("f('a'); h('b', 'a')", "entry 'b': hard link to 'a' (not allowed)");
+	extract_fails("p('pipe')", "entry 'pipe': a fifo; only regular files, directories and symlinks are "
+				   "allowed");
+	extract_fails("f('a'); f('./a', b'other')", "entry 'a': a file is there already");
+	extract_fails("d('a'); f('a', b'other')", "entry 'a': a directory is there already");
+	extract_fails("d('x'); d('x/')", "duplicate entry 'x'");
+}
+
+Test(archive, extract_refuses_corrupt_archives)
+{
+	struct scratch s;
+	struct crc_archive_result r;
+	struct crc_error err;
+	char half[300];
+	scratch_make(&s, "f('a', bytes(range(256)) * 400)");
+	size_t n;
+	char *data = slurp(s.archive, &n);
+	path_of(half, sizeof half, s.dir, "half.tar.gz");
+	int fd = open(half, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, data, n / 2), (ssize_t)(n / 2));
+	close(fd);
+	free(data);
+	cr_assert_eq(crc_archive_extract(&r, half, s.out, CRC_ARCHIVE_TAR_GZ, NULL, &err), CRC_EVERIFY);
+	cr_assert_neq(err.msg[0], '\0');
+	cr_assert_str_eq(err.path, half);
+	cr_assert_eq(r.nentries, 0);
+	/* Only fmt's decompressor is used: gzip read as zstd is no archive. */
+	rm_rf(s.out);
+	dir_(s.dir, "out", 0755);
+	cr_assert_eq(crc_archive_extract(&r, s.archive, s.out, CRC_ARCHIVE_TAR_ZST, NULL, &err), CRC_EVERIFY);
+	cr_assert_str_eq(err.path, s.archive);
+	cr_assert_eq(exists_at(s.out, "a"), 0);
+	rm_rf(s.dir);
+}
+
+Test(archive, extract_refuses_bad_arguments)
+{
+	struct scratch s;
+	struct crc_archive_result r;
+	struct crc_error err;
+	char want[600], link[300], missing[300];
+	scratch_make(&s, "f('a')");
+	cr_assert_eq(crc_archive_extract(&r, s.archive, s.out, (enum crc_archive_format)7, NULL, &err),
+		     CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "unknown archive format 7");
+	path_of(missing, sizeof missing, s.dir, "missing");
+	cr_assert_eq(crc_archive_extract(&r, s.archive, missing, CRC_ARCHIVE_TAR_GZ, NULL, &err),
+		     CRC_ENOTFOUND);
+	snprintf(want, sizeof want, "cannot open directory %s: No such file or directory", missing);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_eq(crc_archive_extract(&r, missing, s.out, CRC_ARCHIVE_TAR_GZ, NULL, &err), CRC_ENOTFOUND);
+	snprintf(want, sizeof want, "cannot open %s: No such file or directory", missing);
+	cr_assert_str_eq(err.msg, want);
+	path_of(link, sizeof link, s.dir, "link");
+	cr_assert_eq(symlink(s.archive, link), 0);
+	cr_assert_eq(crc_archive_extract(&r, link, s.out, CRC_ARCHIVE_TAR_GZ, NULL, &err), CRC_EIO,
+		     "the archive is not followed through a symlink");
+	unlink(link);
+	cr_assert_eq(symlink(s.out, link), 0);
+	cr_assert_eq(crc_archive_extract(&r, s.archive, link, CRC_ARCHIVE_TAR_GZ, NULL, &err), CRC_ENOTFOUND,
+		     "nor is the destination");
+	snprintf(want, sizeof want, "cannot open directory %s: Not a directory", link);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_eq(exists_at(s.out, "a"), 0);
+	rm_rf(s.dir);
+}
+
+Test(archive, extract_write_errors_name_the_entry)
+{
+	struct scratch s;
+	struct crc_archive_result r;
+	struct crc_error err;
+	char want[600];
+	scratch_make(&s, "f('small', b'x'); f('big', b'y' * 65536)");
+	/* Criterion runs each test in its own process: the limit stays here. */
+	signal(SIGXFSZ, SIG_IGN);
+	struct rlimit rl = {16384, 16384};
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	cr_assert_eq(crc_archive_extract(&r, s.archive, s.out, CRC_ARCHIVE_TAR_GZ, NULL, &err), CRC_EIO);
+	snprintf(want, sizeof want, "cannot extract 'big' into %s: File too large", s.out);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_eq(r.nentries, 0);
+	rm_rf(s.dir);
+}
+
+Test(archive, shown_names_and_path_rules)
+{
+	char sh[CRC_ARCHIVE_SHOWN_MAX], long_name[600];
+	cr_assert_str_eq(crc_archive_shown(sh, "a\\b\n\x7f\xc3"), "a\\x5cb\\x0a\\x7f\\xc3");
+	memset(long_name, 'x', sizeof long_name - 1);
+	long_name[sizeof long_name - 1] = '\0';
+	crc_archive_shown(sh, long_name);
+	cr_assert_lt(strlen(sh), (size_t)CRC_ARCHIVE_SHOWN_MAX);
+	cr_assert_str_eq(sh + strlen(sh) - 3, "...");
+	cr_assert_null(crc_archive_path_problem("a/b.c"));
+	cr_assert_str_eq(crc_archive_path_problem(""), "empty path");
+	cr_assert_str_eq(crc_archive_path_problem("/a"), "absolute path");
+	cr_assert_str_eq(crc_archive_path_problem("a/../b"), "path contains '..'");
+	cr_assert_str_eq(crc_archive_path_problem("a/./b"), "path not normalized (empty or '.' component)");
+	cr_assert_str_eq(crc_archive_path_problem("a/"), "path not normalized (empty or '.' component)");
+	cr_assert_null(crc_archive_link_problem("a/b", "../c"));
+	cr_assert_str_eq(crc_archive_link_problem("a", "../c"), "symlink target leaves the tree");
+	cr_assert_str_eq(crc_archive_link_problem("a", ""), "empty symlink target");
+}

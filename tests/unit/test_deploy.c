@@ -688,6 +688,127 @@ Test(deploy, a_state_or_current_crc_did_not_write_is_refused)
 	rm_rf(root);
 }
 
+/* ---- The state file's parser --------------------------------------------------------------------------- */
+
+/* The ids of a list joined with ' ' (in a static buffer per list). */
+static const char *ids_of(const struct crc_deploy_id *v, size_t n, int which)
+{
+	static char out[2][1024];
+	out[which][0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		append(out[which], sizeof out[which], i ? " " : "");
+		append(out[which], sizeof out[which], v[i].s);
+	}
+	return out[which];
+}
+
+Test(deploy, state_parse_reads_both_histories)
+{
+	static const char text[] =
+		"crc.deploy-state/v1\nbefore A\nrelease A\nrelease B\nbefore C\nrelease C\n";
+	struct crc_deploy_state st;
+	struct crc_error err;
+	cr_assert_eq(crc_deploy_state_parse(&st, "S", text, strlen(text), &err), 0, "%s", err.msg);
+	cr_assert_str_eq(ids_of(st.releases, st.nreleases, 0), "A B C");
+	cr_assert_str_eq(ids_of(st.before, st.nbefore, 1), "A C");
+	crc_deploy_state_free(&st);
+	crc_deploy_state_free(&st);
+	crc_deploy_state_free(NULL);
+	/* The schema line alone: nothing deployed yet. The text need not end in a NUL. */
+	char raw[21];
+	memcpy(raw, "crc.deploy-state/v1\nX", sizeof raw);
+	cr_assert_eq(crc_deploy_state_parse(&st, "S", raw, 20, &err), 0, "%s", err.msg);
+	cr_assert_eq(st.nreleases, 0);
+	cr_assert_eq(st.nbefore, 0);
+	cr_assert_null(st.releases);
+	crc_deploy_state_free(&st);
+}
+
+Test(deploy, state_parse_errors_name_the_line)
+{
+	char longid[300], longline[300], nul[64];
+	snprintf(longid, sizeof longid, "crc.deploy-state/v1\nrelease %0129d\n", 0);
+	snprintf(longline, sizeof longline, "crc.deploy-state/v1\nrelease %0200d\n", 0);
+	memcpy(nul, "crc.deploy-state/v1\nrelease A\0B\n", 32);
+	static char zeros[129];
+	memset(zeros, '0', 128);
+	static const struct {
+		const char *text, *msg;
+		int line;
+	} bad[] = {
+		{"", "empty state file", 1},
+		{"crc.deploy-state/v2\n",
+		 "not a deploy state file (expected 'crc.deploy-state/v1', got 'crc.deploy-state/v2')", 1},
+		{"\x1b[31m\n", "not a deploy state file (expected 'crc.deploy-state/v1', got '\\x1b[31m')",
+		 1},
+		{"crc.deploy-state/v1", "last line has no newline", 1},
+		{"crc.deploy-state/v1\nrelease A", "last line has no newline", 2},
+		{"crc.deploy-state/v1\n\n",
+		 "line not understood: '' (expected 'release <id>' or 'before <id>')", 2},
+		{"crc.deploy-state/v1\nnext A\n",
+		 "line not understood: 'next A' (expected 'release <id>' or 'before <id>')", 2},
+		{"crc.deploy-state/v1\nrelease ../x\n", "'../x' is not a release id", 2},
+		{"crc.deploy-state/v1\nbefore .tmp-x\n", "'.tmp-x' is not a release id", 2},
+		{"crc.deploy-state/v1\nrelease \n", "'' is not a release id", 2},
+		{"crc.deploy-state/v1\nrelease A\r\n", "'A\\x0d' is not a release id", 2},
+		{"crc.deploy-state/v1\nrelease A\nbefore A\nrelease A\n", "release A listed twice", 4},
+		{"crc.deploy-state/v1\nbefore B\nbefore B\n", "release B listed twice", 3},
+	};
+	struct crc_deploy_state st;
+	struct crc_error err;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_assert_eq(crc_deploy_state_parse(&st, "S", bad[i].text, strlen(bad[i].text), &err),
+			     CRC_EINVALID, "%s", bad[i].text);
+		cr_assert_str_eq(err.msg, bad[i].msg);
+		cr_assert_str_eq(err.path, "S");
+		cr_assert_eq(err.line, bad[i].line, "%s", bad[i].text);
+		cr_assert_eq(st.nreleases + st.nbefore, 0);
+		cr_assert_null(st.releases);
+		cr_assert_null(st.before);
+	}
+	cr_assert_eq(crc_deploy_state_parse(&st, "S", longid, strlen(longid), &err), CRC_EINVALID);
+	char want[300];
+	snprintf(want, sizeof want, "'%0129d' is not a release id", 0);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_eq(crc_deploy_state_parse(&st, "S", longline, strlen(longline), &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "line not understood");
+	cr_assert_eq(err.line, 2);
+	cr_assert_eq(crc_deploy_state_parse(&st, "S", nul, 32, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "line not understood");
+	/* The longest id is fine. */
+	snprintf(longid, sizeof longid, "crc.deploy-state/v1\nrelease %s\n", zeros);
+	cr_assert_eq(crc_deploy_state_parse(&st, "S", longid, strlen(longid), &err), 0, "%s", err.msg);
+	cr_assert_str_eq(st.releases[0].s, zeros);
+	crc_deploy_state_free(&st);
+}
+
+Test(deploy, state_parse_caps_the_history_and_the_size)
+{
+	struct crc_deploy_state st;
+	struct crc_error err;
+	size_t cap = 64 + (CRC_DEPLOY_MAX_HISTORY + 1) * 16, len = 0;
+	char *text = malloc(cap);
+	cr_assert_not_null(text);
+	len += (size_t)snprintf(text, cap, "crc.deploy-state/v1\n");
+	for (int i = 0; i < CRC_DEPLOY_MAX_HISTORY; i++)
+		len += (size_t)snprintf(text + len, cap - len, "before r%d\n", i);
+	cr_assert_eq(crc_deploy_state_parse(&st, "S", text, len, &err), 0, "%s", err.msg);
+	cr_assert_eq(st.nbefore, CRC_DEPLOY_MAX_HISTORY);
+	crc_deploy_state_free(&st);
+	len += (size_t)snprintf(text + len, cap - len, "before one-more\n");
+	cr_assert_eq(crc_deploy_state_parse(&st, "S", text, len, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "more than 10000 releases");
+	cr_assert_eq(err.line, CRC_DEPLOY_MAX_HISTORY + 2);
+	free(text);
+	char *big = malloc(CRC_DEPLOY_MAX_STATE + 1);
+	cr_assert_not_null(big);
+	memset(big, '\n', CRC_DEPLOY_MAX_STATE + 1);
+	cr_assert_eq(crc_deploy_state_parse(&st, "S", big, CRC_DEPLOY_MAX_STATE + 1, &err), CRC_EINVALID);
+	free(big);
+	cr_assert_str_eq(err.msg, "state file larger than 1048576 bytes");
+	cr_assert_eq(err.line, 0);
+}
+
 /* ---- Failures leave current alone ---------------------------------------------------------------------- */
 
 Test(deploy, refuses_bad_inputs)

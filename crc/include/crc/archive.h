@@ -1,7 +1,8 @@
-/* Deterministic archives of a directory tree, hashed while they are written, and listings of archives
- * read back without extracting them. libarchive (struct archive *) stays inside archive.c; callers see the
- * entries below. The same tree and mtime always give the same bytes: entries sorted by path, owner 0:0
- * without names, normalized modes, one fixed mtime, compression without timestamps or file names. */
+/* Deterministic archives of a directory tree, hashed while they are written; listings of archives read
+ * back without extracting them; and extraction of untrusted archives into a directory, entry by entry
+ * under the caller's checks. libarchive (struct archive *) stays inside archive.c; callers see the entries
+ * below. The same tree and mtime always give the same bytes: entries sorted by path, owner 0:0 without
+ * names, normalized modes, one fixed mtime, compression without timestamps or file names. */
 #ifndef CRC_ARCHIVE_H
 #define CRC_ARCHIVE_H
 
@@ -22,6 +23,24 @@ enum crc_archive_format {
 #define CRC_ARCHIVE_MAX_PATH 1024
 #define CRC_ARCHIVE_MAX_ENTRY_SIZE (4ULL << 30)
 #define CRC_ARCHIVE_MAX_TOTAL_SIZE (8ULL << 30)
+
+/* Room for a name shown by crc_archive_shown: 4 bytes per escaped byte, "..." and the NUL. */
+#define CRC_ARCHIVE_SHOWN_MAX 256
+
+/* s (a name from a tree or an untrusted archive) made safe to print into out: bytes outside printable
+ * ASCII, and the backslash, become \xNN, and a long name is cut visibly with "...". Returns out. */
+const char *crc_archive_shown(char out[CRC_ARCHIVE_SHOWN_MAX], const char *s);
+
+/* Why path is not a normalized relative path (one an archive entry may have once a leading "./" and a
+ * trailing '/' are dropped), or NULL: "empty path", "absolute path", "path contains '..'" or "path not
+ * normalized (empty or '.' component)". Length and bytes are the caller's to cap. */
+const char *crc_archive_path_problem(const char *path);
+
+/* Why a symlink at path (normalized, relative to the root) with this target is refused when writing,
+ * listing and extracting, or NULL. The target must be relative and non-empty, and its ".." components
+ * must all come first and never climb above the root: "../lib/x" is fine, "b/../x" is not, since b may
+ * itself be a symlink and take ".." somewhere else. */
+const char *crc_archive_link_problem(const char *path, const char *target);
 
 /* "tar.zst" or "tar.gz"; "?" for a value outside the enum. */
 const char *crc_archive_format_name(enum crc_archive_format f);
@@ -100,5 +119,47 @@ int crc_archive_list_memory(struct crc_archive_result *res, const void *data, si
  * smaller ones. */
 int crc_archive_list_memory_capped(struct crc_archive_result *res, const void *data, size_t size,
 				   const struct crc_archive_limits *lim, struct crc_error *err);
+
+/* What an extraction asks its caller; each function may be NULL (accept everything). A nonzero return
+ * stops the extraction with that code, the hook having filled err. e and its strings are borrowed for the
+ * call. */
+struct crc_archive_hooks {
+	/* Before an entry is written: e has its normalized path, type, mode (the archive's permission bits
+	 * & 07777, not normalized; 'l' entries included), size (a file's header size) and link; sha256 is "".
+	 */
+	int (*check)(void *ctx, const struct crc_archive_entry *e, struct crc_error *err);
+	/* After the entry is on disk: a file's size and sha256 are those of the content written. Checks that
+	 * need the content (its hash) go here; the file is written by then, and stays when this refuses. */
+	int (*written)(void *ctx, const struct crc_archive_entry *e, struct crc_error *err);
+	void *ctx;
+};
+
+/* Extracts the archive at path (opened with O_NOFOLLOW, tar compressed as fmt says, nothing else) into the
+ * existing directory dest, which should be empty: a name that exists already is refused, except a
+ * directory. The archive is read once: its bytes are hashed as they are read, every header passes the
+ * listing's checks (an absolute path, a ".." or empty component, a hard link, a device, fifo or socket, a
+ * symlink with an absolute target or one that leaves the tree, a control character in a path, a cap of
+ * crc_archive_list's defaults: CRC_EVERIFY naming the entry), then hooks->check, and only then is the
+ * entry written, with our own writer rather than libarchive's: every directory on the way is opened
+ * relative to dest one component at a time with O_NOFOLLOW (an entry below a symlink or a file is
+ * CRC_EVERIFY "entry 'a/x' lies below 'a', which is a symlink"), files are created with
+ * O_CREAT|O_EXCL|O_NOFOLLOW, and nothing is written outside dest or through a symlink, whatever the
+ * process's working directory (it is never changed). No owners, times, xattrs or ACLs are set; files and
+ * directories get the archive's permission bits without setuid, setgid and sticky, whatever the umask
+ * (directories at the end, deepest first, so that a read-only one can be filled; directories only implied
+ * by a path get 0755). Nothing is fsync'ed. On success res holds the archive's size and SHA-256, read to
+ * its end, and the entries written, sorted by path, with modes as in hooks->check; a directory listed
+ * twice is CRC_EVERIFY "duplicate entry 'x'" at the end. On failure res is empty and what was written
+ * stays in dest (directories with mode 0700 and 0755), for the caller to remove. A corrupt archive is
+ * CRC_EVERIFY (path: the archive); a failure to write is CRC_EIO "cannot extract 'x' into DEST: ...". */
+int crc_archive_extract(struct crc_archive_result *res, const char *path, const char *dest,
+			enum crc_archive_format fmt, const struct crc_archive_hooks *hooks,
+			struct crc_error *err);
+
+/* Like crc_archive_extract, reading fd (borrowed; a regular file, read from its current offset to the
+ * end); name stands for it in messages. */
+int crc_archive_extract_fd(struct crc_archive_result *res, int fd, const char *name, const char *dest,
+			   enum crc_archive_format fmt, const struct crc_archive_hooks *hooks,
+			   struct crc_error *err);
 
 #endif

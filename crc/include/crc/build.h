@@ -48,6 +48,9 @@ struct crc_build_options {
 	size_t concurrency;
 	/* "NAME=value" strings added to every command's environment (NULL-terminated, may be NULL). */
 	const char *const *env;
+	/* The compiler launcher (e.g. "ccache"), set as CMAKE_C_COMPILER_LAUNCHER in each target's
+	 * toolchain.cmake; NULL for none. */
+	const char *launcher;
 };
 
 #define CRC_BUILD_TICK_MS 100

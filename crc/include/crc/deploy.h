@@ -74,19 +74,17 @@ struct crc_deploy_result {
 /* Installs o->target's archive of the drop into o->dir and makes it current (see the top of this file),
  * then prunes releases beyond o->keep. Under the lock (blocking): leftovers removed; the drop id and the
  * artifact's entries validated (CRC_EINVALID); the artifact looked up (CRC_ENOTFOUND "no artifact for
- * target T in drop X (it has: a, b)"); the archive (opened with O_NOFOLLOW) read once, its size and SHA-256
- * checked against the manifest while libarchive extracts it into the staging directory. Every entry is
- * checked before it is written: an absolute path, '..', a hard link, a device, fifo or socket, a symlink
- * leaving the tree, an entry twice, one not in the manifest or differing from it (type, mode, size,
- * content, link) is CRC_EVERIFY naming the entry (path: the archive). The extracted tree is then read back
- * without following symlinks and must be exactly the manifest's (CRC_EVERIFY, path: the tree). An
- * existing release of the same id is checked the same way and reused, or refused (CRC_EVERIFY) when it
- * differs. OS errors name their path. On any failure before the switch current is unchanged and nothing
- * is left behind. A failure to remove a pruned release comes after the switch: the error says that the
- * release was deployed, and res is filled. The extraction runs with the working directory changed to the
- * staging directory (libarchive refuses absolute paths there); it is restored before returning, so this
- * must not run while other threads use relative paths. res need not be initialised; on an error before
- * the switch it is empty. */
+ * target T in drop X (it has: a, b)"); the archive (opened with O_NOFOLLOW) read once by
+ * crc_archive_extract into the staging directory, its size checked first and its SHA-256 at the end.
+ * Every entry is checked before it is written: an absolute path, '..', a hard link, a device, fifo or
+ * socket, a symlink leaving the tree, an entry twice, one not in the manifest or differing from it (type,
+ * mode, size, link) is CRC_EVERIFY naming the entry (path: the archive); a file's content is checked
+ * right after it is written. The extracted tree is then read back without following symlinks and must be
+ * exactly the manifest's (CRC_EVERIFY, path: the tree). An existing release of the same id is checked the
+ * same way and reused, or refused (CRC_EVERIFY) when it differs. OS errors name their path. On any failure
+ * before the switch current is unchanged and nothing is left behind. A failure to remove a pruned release
+ * comes after the switch: the error says that the release was deployed, and res is filled. The working
+ * directory is never changed. res need not be initialised; on an error before the switch it is empty. */
 int crc_deploy_install(struct crc_deploy_result *res, const struct crc_deploy_options *o,
 		       struct crc_error *err);
 
@@ -127,6 +125,29 @@ int crc_deploy_status(struct crc_deploy_status *st, const char *dir, struct crc_
 
 /* Frees what st holds and empties it. Accepts NULL and a zeroed status. */
 void crc_deploy_status_free(struct crc_deploy_status *st);
+
+/* The two histories a state file records (the text the state parser accepts); owned by the caller, freed
+ * with crc_deploy_state_free. */
+struct crc_deploy_state {
+	/* The history after the last change ("release <id>" lines), oldest first: the last one is current. */
+	size_t nreleases;
+	struct crc_deploy_id *releases;
+	/* The history before it ("before <id>" lines), which an interrupted change falls back to. */
+	size_t nbefore;
+	struct crc_deploy_id *before;
+};
+
+/* Parses len bytes of state file text (not NUL-terminated; path names it in errors, with the 1-based
+ * line): the line "crc.deploy-state/v1", then "release <id>" and "before <id>" lines in any order, each
+ * ending in '\n'. CRC_EINVALID for more than CRC_DEPLOY_MAX_STATE bytes, an empty text, another first line,
+ * a last line without its newline, a line over CRC_DEPLOY_ID_MAX + 15 bytes or holding a NUL, any other
+ * line, an id that is not a release id, an id twice in one list, and more than CRC_DEPLOY_MAX_HISTORY ids
+ * in one list; CRC_ENOMEM. Pure. st need not be initialised; on failure it is empty. */
+int crc_deploy_state_parse(struct crc_deploy_state *st, const char *path, const char *text, size_t len,
+			   struct crc_error *err);
+
+/* Frees what st holds and empties it. Accepts NULL and a zeroed state. */
+void crc_deploy_state_free(struct crc_deploy_state *st);
 
 /* The target triple of a machine as uname(2) names it: x86_64 gives "x86_64-linux-gnu", aarch64 (or arm64)
  * "aarch64-linux-gnu"; anything else is CRC_ENOTFOUND naming the machine and saying to pass --target. The

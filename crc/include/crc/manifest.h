@@ -102,6 +102,9 @@ struct crc_manifest {
 	struct crc_strlist features;
 	/* SHA-256 of flags.txt. */
 	const char *flags_sha256;
+	/* SHA-256 of provenance.json (crc/provenance.h), or "" (or NULL when writing) for a drop without one:
+	 * the key is optional within v1, so drops written before it still parse. */
+	const char *provenance_sha256;
 	size_t ntargets;
 	struct crc_manifest_target *targets;
 	size_t nartifacts;

@@ -76,6 +76,9 @@ struct crc_profile {
 	struct crc_profile_policy policy;
 	/* "tar.zst" or "tar.gz". */
 	const char *archive;
+	/* "auto" (ccache when it is on PATH), "ccache" (required) or "off": the compiler launcher of builds.
+	 */
+	const char *compiler_cache;
 	struct crc_profile_extra extra;
 	/* The documents the strings above point into (profiles, features.yaml, --set values). */
 	size_t ndocs;

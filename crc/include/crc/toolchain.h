@@ -71,6 +71,10 @@ void crc_toolchain_free(struct crc_toolchain *tc);
  * malloc'd block (free() it). */
 int crc_toolchain_list(char ***triples, size_t *n, const char *root, struct crc_error *err);
 
+/* Whether prog is an executable file: as given when it holds a '/', else in one of the directories of path
+ * (a PATH-style list). */
+int crc_toolchain_on_path(const char *prog, const char *path);
+
 /* Looks for the toolchain's compiler and emulator on path (a PATH value: directories separated by ':').
  * Returns 0 when both are there, else CRC_ENOTFOUND with a message that names the Debian package to
  * install. */
