@@ -5,9 +5,10 @@
  * and feeds SHA-256; each file is read once, for its data and its own hash. Reading: libarchive's tar reader
  * over the in-process decompressors, fed by a read callback that hashes the archive's bytes, every header
  * checked before its data is hashed. Listing then makes the checks that need the whole list (duplicates,
- * entries below a symlink or a file). Extracting asks the caller's hooks about each entry and writes it
- * itself, relative to the destination's descriptor with *at() calls that never follow a symlink, rather
- * than through libarchive's disk writer, whose checks need the working directory changed. */
+ * entries below a symlink or a file). Extracting asks the caller's hooks about each entry, checks it
+ * against the entries before it (an index of every path and implied directory), and writes it through
+ * libarchive's disk writer in its secure mode, from inside the destination as bsdtar -C does; the
+ * directories' own modes are set at the end. */
 #include "crc/archive.h"
 
 #include <archive.h>
@@ -674,6 +675,12 @@ struct lister {
 	const char *dest;
 	int destfd;
 	const struct crc_archive_hooks *hooks;
+	/* Extracting: libarchive's disk writer and the entry handed to it (NULL when listing). */
+	struct archive *disk;
+	struct archive_entry *out;
+	/* Extracting: every path met so far, open-addressed (see index_find); implied directories counted. */
+	struct node *nodes;
+	size_t nnodes, nodes_cap, implied;
 };
 
 __attribute__((format(printf, 2, 3))) static int bad(struct lister *l, const char *fmt, ...);
@@ -847,25 +854,31 @@ static int disk_failed(struct lister *l, const char *path, int errnum)
 		       crc_archive_shown(sh, path), l->dest, strerror(errnum));
 }
 
-/* Writes n bytes to fd, the file of the entry at path. */
-static int write_all(struct lister *l, int fd, const unsigned char *p, size_t n, const char *path)
+/* The error for a failed write by libarchive's disk writer under the destination, naming the entry (NULL:
+ * the end of the extraction). A refusal of its own (no errno: writing through a symlink, say) is
+ * CRC_EVERIFY. */
+static int disk_refused(struct lister *l, const char *path)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return disk_failed(l, path, w < 0 ? errno : EIO);
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	char sh[CRC_ARCHIVE_SHOWN_MAX], what[CRC_ARCHIVE_SHOWN_MAX + 16];
+	const char *msg = archive_error_string(l->disk);
+	int errnum = archive_errno(l->disk);
+	int code = errnum == ENOMEM ? CRC_ENOMEM : errnum > 0 ? CRC_EIO : CRC_EVERIFY;
+	if (path)
+		snprintf(what, sizeof what, "'%s' ", crc_archive_shown(sh, path));
+	else
+		what[0] = '\0';
+	if (!msg)
+		msg = "libarchive's disk writer failed";
+	if (errnum > 0 && !strstr(msg, strerror(errnum)))
+		return crc_err(l->err, code, "cannot extract %sinto %s: %s: %s", what, l->dest, msg,
+			       strerror(errnum));
+	return crc_err(l->err, code, "cannot extract %sinto %s: %s", what, l->dest, msg);
 }
 
-/* Reads the data of the file entry e, hashing it into e->size and e->sha256 within the caps, and writes it
- * to out when out >= 0 (extracting). */
+/* Reads the data of the file entry e, hashing it into e->size and e->sha256 within the caps, and hands it
+ * to the disk writer when extracting. */
 static int read_data(struct lister *l, struct archive *a, const struct source *src, struct archive_entry *ae,
-		     struct crc_archive_entry *e, int out)
+		     struct crc_archive_entry *e)
 {
 	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	unsigned char md[CRC_SHA256_LEN];
@@ -907,8 +920,10 @@ static int read_data(struct lister *l, struct archive *a, const struct source *s
 			rc = crc_err(l->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 			break;
 		}
-		if (out >= 0 && (rc = write_all(l, out, l->buf, (size_t)n, e->path)) != 0)
+		if (l->disk && archive_write_data(l->disk, l->buf, (size_t)n) != n) {
+			rc = disk_refused(l, e->path);
 			break;
+		}
 	}
 	if (!rc && crc_sha256_final(h, md, e->sha256))
 		rc = crc_err(l->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
@@ -928,7 +943,7 @@ static int list_entry(struct lister *l, struct archive *a, const struct source *
 		return crc_err(l->err, CRC_ENOMEM, "out of memory");
 	e->type = h.type;
 	e->mode = h.type == 'd' ? 0755 : h.type == 'l' ? 0777 : (h.perm & 0111) ? 0755 : 0644;
-	return h.type == 'f' ? read_data(l, a, src, ae, e, -1) : 0;
+	return h.type == 'f' ? read_data(l, a, src, ae, e) : 0;
 }
 
 /* The checks over the whole list, once sorted: duplicates and entries below a symlink or a file. */
@@ -961,98 +976,142 @@ static const char *kind_of(const struct stat *st)
 				      : "neither a file nor a directory";
 }
 
-/* Opens the directory named by the first len bytes of path ("" is the destination itself) one component
- * at a time, never through a symlink; with create, a missing directory is made with 0755 (whatever the
- * umask), as one only implied by a path. *out gets a new descriptor. path names the entry in messages. */
-static int open_dir(struct lister *l, const char *path, size_t len, int create, int *out)
+/* A path met by an extraction: an entry, or a directory only implied by an entry's path. */
+struct node {
+	/* The first len bytes of an entry's path (borrowed from the result, whose strings never move). */
+	const char *path;
+	size_t len;
+	/* The entry's type, or 'i' for a directory only implied. */
+	char type;
+};
+
+static const char *node_kind(char type)
 {
-	char comp[CRC_ARCHIVE_MAX_PATH + 1], sh[CRC_ARCHIVE_SHOWN_MAX], sp[CRC_ARCHIVE_SHOWN_MAX];
-	int fd = fcntl(l->destfd, F_DUPFD_CLOEXEC, 0);
-	*out = -1;
-	if (fd < 0)
-		return disk_failed(l, path, errno);
-	for (size_t at = 0; at < len;) {
-		size_t n = strcspn(path + at, "/");
-		if (n > len - at)
-			n = len - at;
-		memcpy(comp, path + at, n);
-		comp[n] = '\0';
-		int made = 0, next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0 && errno == ENOENT && create) {
-			made = mkdirat(fd, comp, 0755) == 0;
-			if (made || errno == EEXIST)
-				next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (next >= 0 && made && fchmod(next, 0755) != 0) {
-			int e = errno;
-			close(next);
-			close(fd);
-			return disk_failed(l, path, e);
-		}
-		if (next < 0) {
-			int e = errno;
-			struct stat st;
-			if ((e == ELOOP || e == ENOTDIR) &&
-			    fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
-				memcpy(comp, path, at + n);
-				comp[at + n] = '\0';
-				close(fd);
-				return bad(l, "entry '%s' lies below '%s', which is %s",
-					   crc_archive_shown(sh, path), crc_archive_shown(sp, comp),
-					   kind_of(&st));
-			}
-			close(fd);
-			return disk_failed(l, path, e);
-		}
-		close(fd);
-		fd = next;
-		at += n + 1;
+	return type == 'f' ? "a file" : type == 'l' ? "a symlink" : "a directory";
+}
+
+/* FNV-1a over the first len bytes of s. */
+static size_t hash_of(const char *s, size_t len)
+{
+	unsigned long long h = 14695981039346656037ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
 	}
-	*out = fd;
+	return (size_t)h;
+}
+
+/* The slot of the first len bytes of path in the index (never full): its node, or the free slot for it. */
+static struct node *index_slot(const struct lister *l, const char *path, size_t len)
+{
+	size_t mask = l->nodes_cap - 1, i = hash_of(path, len) & mask;
+	while (l->nodes[i].path && (l->nodes[i].len != len || memcmp(l->nodes[i].path, path, len) != 0))
+		i = (i + 1) & mask;
+	return &l->nodes[i];
+}
+
+static struct node *index_find(const struct lister *l, const char *path, size_t len)
+{
+	if (l->nodes_cap == 0)
+		return NULL;
+	struct node *n = index_slot(l, path, len);
+	return n->path ? n : NULL;
+}
+
+/* Adds a path not yet in the index, which is kept at most half full. */
+static int index_add(struct lister *l, const char *path, size_t len, char type)
+{
+	if ((l->nnodes + 1) * 2 > l->nodes_cap) {
+		struct node *old = l->nodes;
+		size_t old_cap = l->nodes_cap, cap = old_cap ? old_cap * 2 : 1024;
+		struct node *v = cap <= ((size_t)-1) / sizeof *v ? calloc(cap, sizeof *v) : NULL;
+		if (!v)
+			return crc_err(l->err, CRC_ENOMEM, "out of memory");
+		l->nodes = v;
+		l->nodes_cap = cap;
+		for (size_t i = 0; i < old_cap; i++)
+			if (old[i].path)
+				*index_slot(l, old[i].path, old[i].len) = old[i];
+		free(old);
+	}
+	struct node *n = index_slot(l, path, len);
+	n->path = path;
+	n->len = len;
+	n->type = type;
+	l->nnodes++;
 	return 0;
 }
 
-/* The error for an entry whose name is taken in the directory dfd, or 0 for a directory over a directory
- * (one implied by an earlier path; listed twice, it is refused at the end). */
-static int name_taken(struct lister *l, int dfd, const char *base, const struct crc_archive_entry *e)
+/* Checks e against the entries before it and the destination, then adds it and the directories its path
+ * implies to the index. An entry below a symlink or a file, and a name taken (in the archive or on disk),
+ * are CRC_EVERIFY, except a directory over a directory (one implied by an earlier path, or one listed
+ * twice, which is refused at the end). What lies below the destination's entries (a symlink planted
+ * there) is left to the disk writer, which refuses to write through it. */
+static int extract_place(struct lister *l, const struct crc_archive_entry *e)
 {
-	char sh[CRC_ARCHIVE_SHOWN_MAX];
+	char sh[CRC_ARCHIVE_SHOWN_MAX], sp[CRC_ARCHIVE_SHOWN_MAX], parent[CRC_ARCHIVE_MAX_PATH + 1];
+	size_t len = strlen(e->path);
+	struct node *n;
+	int rc;
+	/* Parents, deepest first, up to one known already as a directory (its own parents were checked). */
+	for (size_t at = len; at-- > 0;) {
+		if (e->path[at] != '/')
+			continue;
+		if ((n = index_find(l, e->path, at)) != NULL) {
+			if (n->type == 'd' || n->type == 'i')
+				break;
+			memcpy(parent, e->path, at);
+			parent[at] = '\0';
+			return bad(l, "entry '%s' lies below '%s', which is %s",
+				   crc_archive_shown(sh, e->path), crc_archive_shown(sp, parent),
+				   node_kind(n->type));
+		}
+		if (++l->implied > l->lim->max_entries)
+			return bad(l, "more than %zu directories implied by the entries' paths",
+				   l->lim->max_entries);
+		if ((rc = index_add(l, e->path, at, 'i')) != 0)
+			return rc;
+	}
+	if ((n = index_find(l, e->path, len)) != NULL) {
+		if (e->type == 'd' && (n->type == 'd' || n->type == 'i')) {
+			n->type = 'd';
+			return 0;
+		}
+		return bad(l, "entry '%s': %s is there already", crc_archive_shown(sh, e->path),
+			   node_kind(n->type));
+	}
+	/* The disk writer would skip a name that exists (ARCHIVE_EXTRACT_NO_OVERWRITE), silently. */
 	struct stat st;
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
+	if (fstatat(l->destfd, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (e->type != 'd' || !S_ISDIR(st.st_mode))
+			return bad(l, "entry '%s': %s is there already", crc_archive_shown(sh, e->path),
+				   kind_of(&st));
+	} else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP) {
 		return disk_failed(l, e->path, errno);
-	if (e->type == 'd' && S_ISDIR(st.st_mode))
-		return 0;
-	return bad(l, "entry '%s': %s is there already", crc_archive_shown(sh, e->path), kind_of(&st));
+	}
+	return index_add(l, e->path, len, e->type);
 }
 
-/* Writes the checked entry e under the destination (a file's data read from a). A directory is made 0700
- * and gets its own mode at the end. */
+/* Writes the checked entry e through the disk writer, from a fresh libarchive entry that holds nothing but
+ * its name, type, permission bits, size and link (a file's data read from a and hashed on the way). A
+ * directory is written 0700 and gets its own mode at the end; nothing gets setuid, setgid or sticky. */
 static int extract_write(struct lister *l, struct archive *a, const struct source *src,
 			 struct archive_entry *ae, struct crc_archive_entry *e)
 {
-	const char *slash = strrchr(e->path, '/'), *base = slash ? slash + 1 : e->path;
-	int dfd, rc = open_dir(l, e->path, slash ? (size_t)(slash - e->path) : 0, 1, &dfd);
-	if (rc)
-		return rc;
-	if (e->type == 'd') {
-		if (mkdirat(dfd, base, 0700) != 0)
-			rc = errno == EEXIST ? name_taken(l, dfd, base, e) : disk_failed(l, e->path, errno);
-	} else if (e->type == 'l') {
-		if (symlinkat(e->link, dfd, base) != 0)
-			rc = errno == EEXIST ? name_taken(l, dfd, base, e) : disk_failed(l, e->path, errno);
-	} else {
-		int fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			rc = errno == EEXIST ? name_taken(l, dfd, base, e) : disk_failed(l, e->path, errno);
-		} else {
-			rc = read_data(l, a, src, ae, e, fd);
-			if (!rc && fchmod(fd, e->mode & 0777) != 0)
-				rc = disk_failed(l, e->path, errno);
-			if (close(fd) != 0 && !rc)
-				rc = disk_failed(l, e->path, errno);
-		}
-	}
-	close(dfd);
+	struct archive_entry *o = l->out;
+	archive_entry_clear(o);
+	archive_entry_copy_pathname(o, e->path);
+	archive_entry_set_filetype(o, e->type == 'd' ? AE_IFDIR : e->type == 'l' ? AE_IFLNK : AE_IFREG);
+	archive_entry_set_perm(o, e->type == 'd' ? 0700 : e->type == 'l' ? 0777 : e->mode & 0777);
+	if (e->type == 'l')
+		archive_entry_copy_symlink(o, e->link);
+	if (e->type == 'f')
+		archive_entry_set_size(o, (la_int64_t)e->size);
+	if (archive_write_header(l->disk, o) != ARCHIVE_OK)
+		return disk_refused(l, e->path);
+	int rc = e->type == 'f' ? read_data(l, a, src, ae, e) : 0;
+	if (!rc && archive_write_finish_entry(l->disk) != ARCHIVE_OK)
+		rc = disk_refused(l, e->path);
 	return rc;
 }
 
@@ -1081,31 +1140,69 @@ static int extract_entry(struct lister *l, struct archive *a, const struct sourc
 		e->size = (unsigned long long)archive_entry_size(ae);
 	if (k && k->check && (rc = k->check(k->ctx, e, l->err)) != 0)
 		return rc;
-	if ((rc = extract_write(l, a, src, ae, e)) != 0)
+	if ((rc = extract_place(l, e)) != 0 || (rc = extract_write(l, a, src, ae, e)) != 0)
 		return rc;
 	return k && k->written ? k->written(k->ctx, e, l->err) : 0;
 }
 
-/* The end of an extraction, once sorted: a directory listed twice refused, then every directory's mode
- * set, deepest first (children sort after their parent), so that a read-only one was still filled. */
+/* Sets the mode of the directory at the first len bytes of path (never through a symlink). */
+static int set_dir_mode(struct lister *l, const char *path, size_t len, unsigned mode)
+{
+	char sh[CRC_ARCHIVE_SHOWN_MAX], sp[CRC_ARCHIVE_SHOWN_MAX], p[CRC_ARCHIVE_MAX_PATH + 1],
+		comp[CRC_ARCHIVE_MAX_PATH + 1];
+	memcpy(p, path, len);
+	p[len] = '\0';
+	int fd = fcntl(l->destfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return disk_failed(l, p, errno);
+	for (size_t at = 0; at < len;) {
+		size_t n = strcspn(p + at, "/");
+		memcpy(comp, p + at, n);
+		comp[n] = '\0';
+		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			int e = errno;
+			struct stat st;
+			if ((e == ELOOP || e == ENOTDIR) &&
+			    fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+				close(fd);
+				p[at + n] = '\0';
+				return bad(l, "directory '%s': '%s' is %s", crc_archive_shown(sh, path),
+					   crc_archive_shown(sp, p), kind_of(&st));
+			}
+			close(fd);
+			return disk_failed(l, p, e);
+		}
+		close(fd);
+		fd = next;
+		at += n + 1;
+	}
+	int rc = fchmod(fd, mode) != 0 ? disk_failed(l, p, errno) : 0;
+	close(fd);
+	return rc;
+}
+
+/* The end of an extraction, once sorted: a directory listed twice refused, the disk writer closed (its own
+ * fixups), then every directory's mode set: the archive's bits for those listed, 0755 for those implied,
+ * last, so that a read-only one was still filled. */
 static int extract_finish(struct lister *l)
 {
 	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	const struct crc_archive_result *res = l->res;
+	int rc;
 	for (size_t i = 1; i < res->nentries; i++)
 		if (strcmp(res->entries[i - 1].path, res->entries[i].path) == 0)
 			return bad(l, "duplicate entry '%s'", crc_archive_shown(sh, res->entries[i].path));
-	for (size_t i = res->nentries; i-- > 0;) {
+	if (archive_write_close(l->disk) != ARCHIVE_OK)
+		return disk_refused(l, NULL);
+	for (size_t i = 0; i < res->nentries; i++) {
 		const struct crc_archive_entry *e = &res->entries[i];
-		int fd, rc;
-		if (e->type != 'd')
-			continue;
-		if ((rc = open_dir(l, e->path, strlen(e->path), 0, &fd)) != 0)
+		if (e->type == 'd' && (rc = set_dir_mode(l, e->path, strlen(e->path), e->mode & 0777)) != 0)
 			return rc;
-		if (fchmod(fd, e->mode & 0777) != 0)
-			rc = disk_failed(l, e->path, errno);
-		close(fd);
-		if (rc)
+	}
+	for (size_t i = 0; i < l->nodes_cap; i++) {
+		const struct node *n = &l->nodes[i];
+		if (n->path && n->type == 'i' && (rc = set_dir_mode(l, n->path, n->len, 0755)) != 0)
 			return rc;
 	}
 	return 0;
@@ -1268,6 +1365,12 @@ int crc_archive_list_memory_capped(struct crc_archive_result *res, const void *d
 	return read_any(&l, NULL, data, size, -1);
 }
 
+/* libarchive's secure extraction: no "..", no absolute name, never through a symlink, no name replaced, the
+ * permission bits we give (nothing else: no owners, times, xattrs, ACLs or flags). */
+#define DISK_OPTIONS                                                         \
+	(ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS | \
+	 ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_NO_OVERWRITE)
+
 int crc_archive_extract_fd(struct crc_archive_result *res, int fd, const char *name, const char *dest,
 			   enum crc_archive_format fmt, const struct crc_archive_hooks *hooks,
 			   struct crc_error *err)
@@ -1279,13 +1382,45 @@ int crc_archive_extract_fd(struct crc_archive_result *res, int fd, const char *n
 			   .dest = dest,
 			   .destfd = -1,
 			   .hooks = hooks};
+	int rc = 0, cwd = -1, moved = 0;
 	memset(res, 0, sizeof *res);
 	if (fmt != CRC_ARCHIVE_TAR_ZST && fmt != CRC_ARCHIVE_TAR_GZ)
 		return crc_err(err, CRC_EINVALID, "unknown archive format %d", (int)fmt);
 	l.destfd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (l.destfd < 0)
 		return crc_err_os(err, "cannot open directory", dest, errno);
-	int rc = read_fd(&l, fd, (int)fmt);
+	if ((cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = crc_err_os(err, "cannot open the working directory", ".", errno);
+		goto out;
+	}
+	if (!(l.disk = archive_write_disk_new()) || !(l.out = archive_entry_new())) {
+		rc = crc_err(err, CRC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (archive_write_disk_set_options(l.disk, DISK_OPTIONS) != ARCHIVE_OK) {
+		rc = disk_refused(&l, NULL);
+		goto out;
+	}
+	/* The writer refuses absolute names, so it works from inside dest, as bsdtar -C does. */
+	if (fchdir(l.destfd) != 0) {
+		rc = crc_err_os(err, "cannot change into", dest, errno);
+		goto out;
+	}
+	moved = 1;
+	rc = read_fd(&l, fd, (int)fmt);
+out:
+	/* Still inside dest: freeing closes the writer (a no-op after a success), whose fixups use
+	 * relative names. */
+	if (l.disk)
+		archive_write_free(l.disk);
+	archive_entry_free(l.out);
+	free(l.nodes);
+	if (moved && fchdir(cwd) != 0 && !rc) {
+		rc = crc_err_os(err, "cannot return to the working directory from", dest, errno);
+		crc_archive_result_free(res);
+	}
+	if (cwd >= 0)
+		close(cwd);
 	close(l.destfd);
 	return rc;
 }

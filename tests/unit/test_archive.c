@@ -1135,9 +1135,52 @@ Test(archive, extract_write_errors_name_the_entry)
 	struct rlimit rl = {16384, 16384};
 	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
 	cr_assert_eq(crc_archive_extract(&r, s.archive, s.out, CRC_ARCHIVE_TAR_GZ, NULL, &err), CRC_EIO);
-	snprintf(want, sizeof want, "cannot extract 'big' into %s: File too large", s.out);
+	snprintf(want, sizeof want, "cannot extract 'big' into %s: Write failed: File too large", s.out);
 	cr_assert_str_eq(err.msg, want);
 	cr_assert_eq(r.nentries, 0);
+	rm_rf(s.dir);
+}
+
+/* What the destination held beforehand is left to libarchive's secure disk writer: a symlink planted there
+ * is never written through, even though the check hook accepts the entry, and no file is replaced. */
+Test(archive, extract_never_writes_through_a_planted_symlink_nor_over_a_file)
+{
+	struct scratch s;
+	struct crc_archive_result r;
+	struct crc_error err;
+	struct calls c = {0, 0, NULL};
+	const struct crc_archive_hooks hooks = {on_check, on_written, &c};
+	char outside[300], lnk[300], want[700];
+	scratch_make(&s, "f('lnk/evil', b'evil')");
+	dir_(s.dir, "outside", 0755);
+	path_of(outside, sizeof outside, s.dir, "outside");
+	path_of(lnk, sizeof lnk, s.out, "lnk");
+	cr_assert_eq(symlink(outside, lnk), 0);
+	cr_assert_eq(crc_archive_extract(&r, s.archive, s.out, CRC_ARCHIVE_TAR_GZ, &hooks, &err), CRC_EVERIFY,
+		     "%s", err.msg);
+	snprintf(want, sizeof want,
+		 "cannot extract 'lnk/evil' into %s: Cannot extract through symlink "
+		 "lnk/evil",
+		 s.out);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_eq(c.checked, 1, "the hook accepted it");
+	cr_assert_eq(c.written, 0);
+	cr_assert_eq(r.nentries, 0);
+	cr_assert_eq(exists_at(outside, "evil"), 0, "nothing written through the symlink");
+	rm_rf(s.dir);
+
+	scratch_make(&s, "f('a', b'theirs')");
+	put(s.out, "a", "mine", 0644);
+	cr_assert_eq(crc_archive_extract(&r, s.archive, s.out, CRC_ARCHIVE_TAR_GZ, &hooks, &err), CRC_EVERIFY,
+		     "%s", err.msg);
+	cr_assert_str_eq(err.msg, "entry 'a': a file is there already");
+	char a[300];
+	size_t n;
+	path_of(a, sizeof a, s.out, "a");
+	char *data = slurp(a, &n);
+	cr_assert_eq(n, 4);
+	cr_assert(memcmp(data, "mine", 4) == 0, "the file is not overwritten");
+	free(data);
 	rm_rf(s.dir);
 }
 

@@ -139,19 +139,23 @@ struct crc_archive_hooks {
  * directory. The archive is read once: its bytes are hashed as they are read, every header passes the
  * listing's checks (an absolute path, a ".." or empty component, a hard link, a device, fifo or socket, a
  * symlink with an absolute target or one that leaves the tree, a control character in a path, a cap of
- * crc_archive_list's defaults: CRC_EVERIFY naming the entry), then hooks->check, and only then is the
- * entry written, with our own writer rather than libarchive's: every directory on the way is opened
- * relative to dest one component at a time with O_NOFOLLOW (an entry below a symlink or a file is
- * CRC_EVERIFY "entry 'a/x' lies below 'a', which is a symlink"), files are created with
- * O_CREAT|O_EXCL|O_NOFOLLOW, and nothing is written outside dest or through a symlink, whatever the
- * process's working directory (it is never changed). No owners, times, xattrs or ACLs are set; files and
- * directories get the archive's permission bits without setuid, setgid and sticky, whatever the umask
- * (directories at the end, deepest first, so that a read-only one can be filled; directories only implied
- * by a path get 0755). Nothing is fsync'ed. On success res holds the archive's size and SHA-256, read to
- * its end, and the entries written, sorted by path, with modes as in hooks->check; a directory listed
- * twice is CRC_EVERIFY "duplicate entry 'x'" at the end. On failure res is empty and what was written
- * stays in dest (directories with mode 0700 and 0755), for the caller to remove. A corrupt archive is
- * CRC_EVERIFY (path: the archive); a failure to write is CRC_EIO "cannot extract 'x' into DEST: ...". */
+ * crc_archive_list's defaults: CRC_EVERIFY naming the entry), then hooks->check, then the checks against
+ * the entries before it and dest (an entry below a symlink or a file is CRC_EVERIFY "entry 'a/x' lies below
+ * 'a', which is a symlink"; a name taken, in the archive or in dest, "entry 'x': a file is there already"),
+ * and only then is the entry written, through libarchive's disk writer in its secure mode (no "..", no
+ * absolute name, never through a symlink, no name replaced: a symlink planted in dest is CRC_EVERIFY
+ * "cannot extract 'a/x' into DEST: Cannot extract through symlink a/x"). The writer needs relative names,
+ * so the function changes the process's working directory to dest while it runs and restores it on every
+ * return: it must not run while other threads use relative paths. No owners, times, xattrs or ACLs are
+ * set; files and directories get the archive's permission bits without setuid, setgid and sticky,
+ * whatever the umask (directories at the end, after the writer's own fixups, so that a read-only one can
+ * be filled; directories only implied by a path get 0755, at most CRC_ARCHIVE_MAX_ENTRIES of them). Nothing
+ * is fsync'ed. On success res holds the archive's size and SHA-256, read to its end, and the entries
+ * written, sorted by path, with modes as in hooks->check; a directory listed twice is CRC_EVERIFY
+ * "duplicate entry 'x'" at the end. On failure res is empty and what was written stays in dest
+ * (directories with mode 0700 and the umask's), for the caller to remove. A corrupt archive is CRC_EVERIFY
+ * (path: the archive); a failure to write is CRC_EIO "cannot extract 'x' into DEST: " and libarchive's
+ * message, with strerror's. */
 int crc_archive_extract(struct crc_archive_result *res, const char *path, const char *dest,
 			enum crc_archive_format fmt, const struct crc_archive_hooks *hooks,
 			struct crc_error *err);
