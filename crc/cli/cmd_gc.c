@@ -51,7 +51,7 @@ static int check_profile(const struct cli *cli, const char *profile)
 	if (!profile || crc_plan_check_drop_id(profile, NULL) == 0)
 		return 0;
 	cli_error(cli, "bad profile name '%s' (1 to 128 letters, digits, '.', '_' or '-')",
-		  crc_shown(shown, profile));
+		  crc_shown(shown, sizeof shown, profile));
 	return CLI_EXIT_INPUT;
 }
 
@@ -79,8 +79,8 @@ static void tell(struct gc_run *g, const struct crc_store_entry *e)
 	char id[CRC_SHOWN_MAX], created[CRC_SHOWN_MAX];
 	const char *verb = g->dry_run ? "would remove" : "removed";
 	int show = !g->cli->json;
-	crc_shown(id, e->id);
-	crc_shown(created, e->created[0] ? e->created : "broken");
+	crc_shown(id, sizeof id, e->id);
+	crc_shown(created, sizeof created, e->created[0] ? e->created : "broken");
 	if (e->state == CRC_STORE_BUILDING) {
 		if (show)
 			printf("skipped %s/%s (a build is running)\n", e->profile, id);
@@ -256,12 +256,12 @@ static int pin_command(struct cli *cli, int argc, char **argv, int pin)
 		return report(cli, CRC_EINVALID, &err);
 	int n = snprintf(dir, sizeof dir, "%s/%s/%s", cli->storage, profile, drop_id);
 	if (n < 0 || (size_t)n >= sizeof dir) {
-		cli_error(cli, "storage path too long: %s", crc_shown(shown, cli->storage));
+		cli_error(cli, "storage path too long: %s", crc_shown(shown, sizeof shown, cli->storage));
 		return CLI_EXIT_INPUT;
 	}
 	int exists = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode);
 	if (pin && !exists) {
-		cli_error(cli, "no drop %s (crc list shows the drops)", crc_shown(shown, dir));
+		cli_error(cli, "no drop %s (crc list shows the drops)", crc_shown(shown, sizeof shown, dir));
 		return CLI_EXIT_INPUT;
 	}
 	/* Without the profile's folder there is nothing to unpin, and nothing to create. */

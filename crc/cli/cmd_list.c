@@ -100,17 +100,18 @@ static char *cell(const struct crc_store_entry *e, const struct checked *c, int 
 	int leftover = e->state == CRC_STORE_LEFTOVER || e->state == CRC_STORE_BUILDING;
 	switch (col) {
 	case COL_PROFILE:
-		crc_buf_puts(&b, crc_shown(shown, e->profile));
+		crc_buf_puts(&b, crc_shown(shown, sizeof shown, e->profile));
 		break;
 	case COL_DROP:
-		crc_buf_puts(&b, crc_shown(shown, e->id));
+		crc_buf_puts(&b, crc_shown(shown, sizeof shown, e->id));
 		break;
 	case COL_CREATED:
-		crc_buf_puts(&b, e->created[0] ? crc_shown(shown, e->created) : "-");
+		crc_buf_puts(&b, e->created[0] ? crc_shown(shown, sizeof shown, e->created) : "-");
 		break;
 	case COL_TARGETS:
 		for (size_t i = 0; i < e->ntargets; i++)
-			crc_buf_printf(&b, "%s%s", i ? "," : "", crc_shown(shown, e->targets[i]));
+			crc_buf_printf(&b, "%s%s", i ? "," : "",
+				       crc_shown(shown, sizeof shown, e->targets[i]));
 		if (!e->ntargets)
 			crc_buf_puts(&b, "-");
 		break;
@@ -127,9 +128,9 @@ static char *cell(const struct crc_store_entry *e, const struct checked *c, int 
 	default:
 		crc_buf_puts(&b, state_name(e, c, 0));
 		if (c->problem)
-			crc_buf_printf(&b, ": %s", crc_shown(shown, c->problem));
+			crc_buf_printf(&b, ": %s", crc_shown(shown, sizeof shown, c->problem));
 		else if (e->problem)
-			crc_buf_printf(&b, ": %s", crc_shown(shown, e->problem));
+			crc_buf_printf(&b, ": %s", crc_shown(shown, sizeof shown, e->problem));
 		break;
 	}
 	return crc_buf_take(&b);
@@ -222,7 +223,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	if (profile && crc_plan_check_drop_id(profile, &err)) {
 		char shown[CRC_SHOWN_MAX];
 		cli_error(cli, "bad profile name '%s' (1 to 128 letters, digits, '.', '_' or '-')",
-			  crc_shown(shown, profile));
+			  crc_shown(shown, sizeof shown, profile));
 		return CLI_EXIT_INPUT;
 	}
 	int rc = crc_store_list(&l, cli->storage, profile, &err);
@@ -250,8 +251,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		status = cli_print_json(cli, text);
 	} else if (l->n == 0) {
 		char shown[CRC_SHOWN_MAX];
-		printf("no drops in %s%s%s\n", crc_shown(shown, cli->storage), profile ? "/" : "",
-		       profile ? profile : "");
+		printf("no drops in %s%s%s\n", crc_shown(shown, sizeof shown, cli->storage),
+		       profile ? "/" : "", profile ? profile : "");
 	} else {
 		rc = print_table(l, checks);
 	}

@@ -13,7 +13,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "crc/buf.h"
+#include "crc/os.h"
 
 /* The largest mtime an ustar header holds (11 octal digits). */
 #define MAX_MTIME 077777777777LL
@@ -70,30 +70,6 @@ void crc_archive_result_free(struct crc_archive_result *res)
 }
 
 /* ---- Shared by writing and listing ------------------------------------------------------------------ */
-
-const char *crc_archive_shown(char out[CRC_ARCHIVE_SHOWN_MAX], const char *s)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t o = 0;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (o + 4 + 4 > CRC_ARCHIVE_SHOWN_MAX) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c < 0x20 || c > 0x7e || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = digits[c >> 4];
-			out[o++] = digits[c & 15];
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
 
 static int by_path(const void *a, const void *b)
 {
@@ -205,55 +181,7 @@ struct walk {
 static int walk_refuse(struct walk *w, const char *rel, const char *what)
 {
 	char s[CRC_ARCHIVE_SHOWN_MAX];
-	return crc_err(w->err, CRC_EINVALID, "%s/%s: %s", w->dir, crc_archive_shown(s, rel), what);
-}
-
-/* Reads the names in the directory rel ("" for the root) into *names (each and the array malloc'ed). */
-static int read_names(struct walk *w, const char *rel, char ***names, size_t *n)
-{
-	char s[CRC_ARCHIVE_SHOWN_MAX];
-	size_t cap = 0;
-	*names = NULL;
-	*n = 0;
-	int fd = openat(w->rootfd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return crc_err(w->err, e == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot read directory %s/%s: %s",
-			       w->dir, crc_archive_shown(s, rel), strerror(e));
-	}
-	int rc = 0;
-	for (;;) {
-		errno = 0;
-		struct dirent *de = readdir(d);
-		if (!de) {
-			if (errno)
-				rc = crc_err(w->err, CRC_EIO, "cannot read directory %s/%s: %s", w->dir,
-					     crc_archive_shown(s, rel), strerror(errno));
-			break;
-		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (*n == cap) {
-			size_t c = cap ? cap * 2 : 16;
-			char **v = c < ((size_t)-1) / sizeof *v ? realloc(*names, c * sizeof *v) : NULL;
-			if (!v) {
-				rc = crc_err(w->err, CRC_ENOMEM, "out of memory");
-				break;
-			}
-			*names = v;
-			cap = c;
-		}
-		if (!((*names)[*n] = strdup(de->d_name))) {
-			rc = crc_err(w->err, CRC_ENOMEM, "out of memory");
-			break;
-		}
-		(*n)++;
-	}
-	closedir(d);
-	return rc;
+	return crc_err(w->err, CRC_EINVALID, "%s/%s: %s", w->dir, crc_shown(s, sizeof s, rel), what);
 }
 
 /* Adds the entry rel (already lstat'ed as st) to the result, refusing what cannot be archived. */
@@ -303,7 +231,7 @@ static int walk_add(struct walk *w, const char *rel, const struct stat *st)
 	if (n < 0) {
 		char s[CRC_ARCHIVE_SHOWN_MAX];
 		return crc_err(w->err, CRC_EIO, "cannot read symlink %s/%s: %s", w->dir,
-			       crc_archive_shown(s, rel), strerror(errno));
+			       crc_shown(s, sizeof s, rel), strerror(errno));
 	}
 	if ((size_t)n > CRC_ARCHIVE_MAX_PATH)
 		return walk_refuse(w, rel, "symlink target longer than 1024 bytes");
@@ -312,8 +240,8 @@ static int walk_add(struct walk *w, const char *rel, const struct stat *st)
 		return walk_refuse(w, rel, "symlink target holds a byte outside printable ASCII");
 	if ((why = crc_archive_link_problem(rel, target)) != NULL) {
 		char s[CRC_ARCHIVE_SHOWN_MAX], t[CRC_ARCHIVE_SHOWN_MAX];
-		return crc_err(w->err, CRC_EINVALID, "%s/%s -> %s: %s", w->dir, crc_archive_shown(s, rel),
-			       crc_archive_shown(t, target), why);
+		return crc_err(w->err, CRC_EINVALID, "%s/%s -> %s: %s", w->dir, crc_shown(s, sizeof s, rel),
+			       crc_shown(t, sizeof t, target), why);
 	}
 	if (!(e->link = strdup(target)))
 		return crc_err(w->err, CRC_ENOMEM, "out of memory");
@@ -325,7 +253,7 @@ static int walk(struct walk *w, const char *rel)
 {
 	char **names;
 	size_t n;
-	int rc = read_names(w, rel, &names, &n);
+	int rc = crc_os_list_dir(&names, &n, w->rootfd, rel, w->dir, w->err);
 	struct crc_buf sub;
 	crc_buf_init(&sub);
 	for (size_t i = 0; !rc && i < n; i++) {
@@ -352,7 +280,7 @@ static int walk(struct walk *w, const char *rel)
 		if (fstatat(w->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			char s[CRC_ARCHIVE_SHOWN_MAX];
 			rc = crc_err(w->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot stat %s/%s: %s",
-				     w->dir, crc_archive_shown(s, path), strerror(errno));
+				     w->dir, crc_shown(s, sizeof s, path), strerror(errno));
 			break;
 		}
 		rc = walk_add(w, path, &st);
@@ -360,9 +288,7 @@ static int walk(struct walk *w, const char *rel)
 			rc = walk(w, path);
 	}
 	crc_buf_free(&sub);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	crc_os_names_free(names, n);
 	return rc;
 }
 
@@ -457,14 +383,14 @@ static int write_data(struct archive *a, const struct sink *s, const char *out_p
 			continue;
 		if (n < 0) {
 			rc = crc_err(err, CRC_EIO, "cannot read %s/%s: %s", dir,
-				     crc_archive_shown(sh, e->path), strerror(errno));
+				     crc_shown(sh, sizeof sh, e->path), strerror(errno));
 			break;
 		}
 		if (n == 0 && done == e->size)
 			break;
 		if (n == 0 || done == e->size) {
 			rc = crc_err(err, CRC_EIO, "%s/%s changed size while it was being archived", dir,
-				     crc_archive_shown(sh, e->path));
+				     crc_shown(sh, sizeof sh, e->path));
 			break;
 		}
 		if (archive_write_data(a, buf, (size_t)n) != n) {
@@ -504,13 +430,13 @@ static int write_entry(struct archive *a, struct archive_entry *ae, const struct
 		fd = openat(w->rootfd, e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return crc_err(w->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO,
-				       "cannot open %s/%s: %s", w->dir, crc_archive_shown(sh, e->path),
+				       "cannot open %s/%s: %s", w->dir, crc_shown(sh, sizeof sh, e->path),
 				       strerror(errno));
 		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 		    (unsigned long long)st.st_size != e->size) {
 			close(fd);
 			return crc_err(w->err, CRC_EIO, "%s/%s changed while it was being archived", w->dir,
-				       crc_archive_shown(sh, e->path));
+				       crc_shown(sh, sizeof sh, e->path));
 		}
 		archive_entry_set_filetype(ae, AE_IFREG);
 		archive_entry_set_size(ae, (la_int64_t)e->size);
@@ -816,19 +742,19 @@ static int read_header(struct lister *l, struct archive_entry *ae, struct header
 		return bad(l, "entry %zu: name cannot be read", l->count);
 	size_t max_path = l->lim->max_path < CRC_ARCHIVE_MAX_PATH ? l->lim->max_path : CRC_ARCHIVE_MAX_PATH;
 	if ((why = clean_path(h->path, sizeof h->path, name, max_path)) != NULL)
-		return bad(l, "entry '%s': %s", crc_archive_shown(sh, name), why);
+		return bad(l, "entry '%s': %s", crc_shown(sh, sizeof sh, name), why);
 	int filetype = (int)archive_entry_filetype(ae);
 	if ((link = entry_hardlink(ae)) != NULL)
-		return bad(l, "entry '%s': hard link to '%s' (not allowed)", crc_archive_shown(sh, name),
-			   crc_archive_shown(st, link));
+		return bad(l, "entry '%s': hard link to '%s' (not allowed)", crc_shown(sh, sizeof sh, name),
+			   crc_shown(st, sizeof st, link));
 	if (h->path[0] == '\0') {
 		if (filetype == AE_IFDIR)
 			return 0; /* "./": the root itself */
-		return bad(l, "entry '%s': names the archive's root", crc_archive_shown(sh, name));
+		return bad(l, "entry '%s': names the archive's root", crc_shown(sh, sizeof sh, name));
 	}
 	if (filetype != AE_IFREG && filetype != AE_IFDIR && filetype != AE_IFLNK)
 		return bad(l, "entry '%s': %s; only regular files, directories and symlinks are allowed",
-			   crc_archive_shown(sh, name), type_name(filetype));
+			   crc_shown(sh, sizeof sh, name), type_name(filetype));
 	h->perm = (unsigned)archive_entry_perm(ae) & 07777;
 	if (filetype != AE_IFLNK) {
 		h->type = filetype == AE_IFDIR ? 'd' : 'f';
@@ -836,12 +762,12 @@ static int read_header(struct lister *l, struct archive_entry *ae, struct header
 	}
 	h->type = 'l';
 	if (!(link = entry_symlink(ae)))
-		return bad(l, "entry '%s': symlink target cannot be read", crc_archive_shown(sh, name));
+		return bad(l, "entry '%s': symlink target cannot be read", crc_shown(sh, sizeof sh, name));
 	if (strlen(link) > max_path)
-		return bad(l, "entry '%s': symlink target too long", crc_archive_shown(sh, name));
+		return bad(l, "entry '%s': symlink target too long", crc_shown(sh, sizeof sh, name));
 	if ((why = crc_archive_link_problem(h->path, link)) != NULL)
-		return bad(l, "entry '%s' -> '%s': %s", crc_archive_shown(sh, name),
-			   crc_archive_shown(st, link), why);
+		return bad(l, "entry '%s' -> '%s': %s", crc_shown(sh, sizeof sh, name),
+			   crc_shown(st, sizeof st, link), why);
 	h->link = link;
 	return 0;
 }
@@ -851,7 +777,7 @@ static int disk_failed(struct lister *l, const char *path, int errnum)
 {
 	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	return crc_err(l->err, errnum == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot extract '%s' into %s: %s",
-		       crc_archive_shown(sh, path), l->dest, strerror(errnum));
+		       crc_shown(sh, sizeof sh, path), l->dest, strerror(errnum));
 }
 
 /* The error for a failed write by libarchive's disk writer under the destination, naming the entry (NULL:
@@ -864,7 +790,7 @@ static int disk_refused(struct lister *l, const char *path)
 	int errnum = archive_errno(l->disk);
 	int code = errnum == ENOMEM ? CRC_ENOMEM : errnum > 0 ? CRC_EIO : CRC_EVERIFY;
 	if (path)
-		snprintf(what, sizeof what, "'%s' ", crc_archive_shown(sh, path));
+		snprintf(what, sizeof what, "'%s' ", crc_shown(sh, sizeof sh, path));
 	else
 		what[0] = '\0';
 	if (!msg)
@@ -884,8 +810,8 @@ static int read_data(struct lister *l, struct archive *a, const struct source *s
 	unsigned char md[CRC_SHA256_LEN];
 	long long declared = archive_entry_size_is_set(ae) ? (long long)archive_entry_size(ae) : -1;
 	if (declared >= 0 && (unsigned long long)declared > l->lim->max_entry_size)
-		return bad(l, "entry '%s': %lld bytes, over the cap of %llu", crc_archive_shown(sh, e->path),
-			   declared, l->lim->max_entry_size);
+		return bad(l, "entry '%s': %lld bytes, over the cap of %llu",
+			   crc_shown(sh, sizeof sh, e->path), declared, l->lim->max_entry_size);
 	struct crc_sha256 *h = crc_sha256_new();
 	if (!h)
 		return crc_err(l->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
@@ -902,18 +828,18 @@ static int read_data(struct lister *l, struct archive *a, const struct source *s
 		e->size += (unsigned long long)n;
 		l->total += (unsigned long long)n;
 		if (e->size > l->lim->max_entry_size) {
-			rc = bad(l, "entry '%s': more than %llu bytes", crc_archive_shown(sh, e->path),
+			rc = bad(l, "entry '%s': more than %llu bytes", crc_shown(sh, sizeof sh, e->path),
 				 l->lim->max_entry_size);
 			break;
 		}
 		if (l->total > l->lim->max_total_size) {
 			rc = bad(l, "more than %llu bytes of file content (at entry '%s')",
-				 l->lim->max_total_size, crc_archive_shown(sh, e->path));
+				 l->lim->max_total_size, crc_shown(sh, sizeof sh, e->path));
 			break;
 		}
 		if (declared >= 0 && e->size > (unsigned long long)declared) {
 			rc = bad(l, "entry '%s': more than the %lld bytes its header says",
-				 crc_archive_shown(sh, e->path), declared);
+				 crc_shown(sh, sizeof sh, e->path), declared);
 			break;
 		}
 		if (crc_sha256_update(h, l->buf, (size_t)n)) {
@@ -953,7 +879,7 @@ static int list_check(struct lister *l)
 	const struct crc_archive_result *res = l->res;
 	for (size_t i = 1; i < res->nentries; i++)
 		if (strcmp(res->entries[i - 1].path, res->entries[i].path) == 0)
-			return bad(l, "duplicate entry '%s'", crc_archive_shown(sh, res->entries[i].path));
+			return bad(l, "duplicate entry '%s'", crc_shown(sh, sizeof sh, res->entries[i].path));
 	const char *child = NULL, *parent = NULL, *what;
 	struct crc_buf scratch;
 	crc_buf_init(&scratch);
@@ -962,8 +888,8 @@ static int list_check(struct lister *l)
 	if (what && !child)
 		return crc_err(l->err, CRC_ENOMEM, "%s", what);
 	if (what)
-		return bad(l, "entry '%s' lies below '%s', which is %s", crc_archive_shown(sh, child),
-			   crc_archive_shown(sp, parent), what);
+		return bad(l, "entry '%s' lies below '%s', which is %s", crc_shown(sh, sizeof sh, child),
+			   crc_shown(sp, sizeof sp, parent), what);
 	return 0;
 }
 
@@ -1063,7 +989,7 @@ static int extract_place(struct lister *l, const struct crc_archive_entry *e)
 			memcpy(parent, e->path, at);
 			parent[at] = '\0';
 			return bad(l, "entry '%s' lies below '%s', which is %s",
-				   crc_archive_shown(sh, e->path), crc_archive_shown(sp, parent),
+				   crc_shown(sh, sizeof sh, e->path), crc_shown(sp, sizeof sp, parent),
 				   node_kind(n->type));
 		}
 		if (++l->implied > l->lim->max_entries)
@@ -1077,14 +1003,14 @@ static int extract_place(struct lister *l, const struct crc_archive_entry *e)
 			n->type = 'd';
 			return 0;
 		}
-		return bad(l, "entry '%s': %s is there already", crc_archive_shown(sh, e->path),
+		return bad(l, "entry '%s': %s is there already", crc_shown(sh, sizeof sh, e->path),
 			   node_kind(n->type));
 	}
 	/* The disk writer would skip a name that exists (ARCHIVE_EXTRACT_NO_OVERWRITE), silently. */
 	struct stat st;
 	if (fstatat(l->destfd, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (e->type != 'd' || !S_ISDIR(st.st_mode))
-			return bad(l, "entry '%s': %s is there already", crc_archive_shown(sh, e->path),
+			return bad(l, "entry '%s': %s is there already", crc_shown(sh, sizeof sh, e->path),
 				   kind_of(&st));
 	} else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP) {
 		return disk_failed(l, e->path, errno);
@@ -1128,9 +1054,9 @@ static int extract_entry(struct lister *l, struct archive *a, const struct sourc
 	for (const char *p = h.path; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return bad(l, "entry '%s': path holds a control character",
-				   crc_archive_shown(sh, h.path));
+				   crc_shown(sh, sizeof sh, h.path));
 	if (h.type == 'f' && (!archive_entry_size_is_set(ae) || archive_entry_size(ae) < 0))
-		return bad(l, "entry '%s': size cannot be read", crc_archive_shown(sh, h.path));
+		return bad(l, "entry '%s': size cannot be read", crc_shown(sh, sizeof sh, h.path));
 	struct crc_archive_entry *e = add_entry(l->res, &l->cap);
 	if (!e || !(e->path = strdup(h.path)) || (h.link && !(e->link = strdup(h.link))))
 		return crc_err(l->err, CRC_ENOMEM, "out of memory");
@@ -1167,8 +1093,8 @@ static int set_dir_mode(struct lister *l, const char *path, size_t len, unsigned
 			    fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
 				close(fd);
 				p[at + n] = '\0';
-				return bad(l, "directory '%s': '%s' is %s", crc_archive_shown(sh, path),
-					   crc_archive_shown(sp, p), kind_of(&st));
+				return bad(l, "directory '%s': '%s' is %s", crc_shown(sh, sizeof sh, path),
+					   crc_shown(sp, sizeof sp, p), kind_of(&st));
 			}
 			close(fd);
 			return disk_failed(l, p, e);
@@ -1192,7 +1118,7 @@ static int extract_finish(struct lister *l)
 	int rc;
 	for (size_t i = 1; i < res->nentries; i++)
 		if (strcmp(res->entries[i - 1].path, res->entries[i].path) == 0)
-			return bad(l, "duplicate entry '%s'", crc_archive_shown(sh, res->entries[i].path));
+			return bad(l, "duplicate entry '%s'", crc_shown(sh, sizeof sh, res->entries[i].path));
 	if (archive_write_close(l->disk) != ARCHIVE_OK)
 		return disk_refused(l, NULL);
 	for (size_t i = 0; i < res->nentries; i++) {

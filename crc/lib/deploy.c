@@ -220,7 +220,7 @@ static int read_current(char id[CRC_DEPLOY_ID_MAX + 1], const struct layout *l, 
 	if (strncmp(buf, "releases/", 9) != 0 || !id_ok(buf + 9))
 		return crc_err(err, CRC_EINVALID,
 			       "%s points to '%s', not to releases/<id> (crc did not write it; move it away)",
-			       l->current, crc_archive_shown(sh, buf));
+			       l->current, crc_shown(sh, sizeof sh, buf));
 	memcpy(id, buf + 9, strlen(buf + 9) + 1);
 	return 0;
 }
@@ -260,7 +260,7 @@ static int parse_state(struct ids *prev, struct ids *next, const char *path, con
 				return crc_err_at(err, CRC_EINVALID, path, 1, 0,
 						  "not a deploy state file (expected '" STATE_SCHEMA
 						  "', got '%s')",
-						  crc_archive_shown(sh, word));
+						  crc_shown(sh, sizeof sh, word));
 			continue;
 		}
 		struct ids *list = strncmp(word, "release ", 8) == 0  ? next
@@ -270,11 +270,11 @@ static int parse_state(struct ids *prev, struct ids *next, const char *path, con
 			return crc_err_at(
 				err, CRC_EINVALID, path, line + 1, 0,
 				"line not understood: '%s' (expected 'release <id>' or 'before <id>')",
-				crc_archive_shown(sh, word));
+				crc_shown(sh, sizeof sh, word));
 		const char *id = list == next ? word + 8 : word + 7;
 		if (!id_ok(id))
 			return crc_err_at(err, CRC_EINVALID, path, line + 1, 0, "'%s' is not a release id",
-					  crc_archive_shown(sh, id));
+					  crc_shown(sh, sizeof sh, id));
 		if (ids_find(list, id) < list->n)
 			return crc_err_at(err, CRC_EINVALID, path, line + 1, 0, "release %s listed twice",
 					  id);
@@ -523,7 +523,7 @@ bad_artifact(struct crc_error *err, const struct crc_manifest_artifact *a, const
 		snprintf(msg, sizeof msg, "(message could not be formatted)");
 	else if ((size_t)n >= sizeof msg)
 		memcpy(msg + sizeof msg - 4, "...", 4);
-	return crc_err(err, CRC_EINVALID, "manifest artifact %s: %s", crc_archive_shown(sh, a->path), msg);
+	return crc_err(err, CRC_EINVALID, "manifest artifact %s: %s", crc_shown(sh, sizeof sh, a->path), msg);
 }
 
 /* Checks the artifact's entries as the tree they describe (each path and link safe, modes and hashes well
@@ -550,34 +550,36 @@ static int index_build(struct index *x, const struct crc_manifest_artifact *a, s
 		if (!e->path)
 			return bad_artifact(err, a, "entry %zu has no path", i);
 		if ((why = path_problem(e->path)) != NULL)
-			return bad_artifact(err, a, "entry '%s': %s", crc_archive_shown(sh, e->path), why);
+			return bad_artifact(err, a, "entry '%s': %s", crc_shown(sh, sizeof sh, e->path), why);
 		if (e->type != 'f' && e->type != 'd' && e->type != 'l')
 			return bad_artifact(err, a, "entry '%s': unknown type",
-					    crc_archive_shown(sh, e->path));
+					    crc_shown(sh, sizeof sh, e->path));
 		if (e->mode > 0777)
 			return bad_artifact(err, a, "entry '%s': mode %o out of range",
-					    crc_archive_shown(sh, e->path), e->mode);
+					    crc_shown(sh, sizeof sh, e->path), e->mode);
 		if (e->type == 'f' && (!e->sha256 || !is_hex64(e->sha256)))
 			return bad_artifact(err, a, "entry '%s': sha256 is not 64 lower-case hex digits",
-					    crc_archive_shown(sh, e->path));
+					    crc_shown(sh, sizeof sh, e->path));
 		if (e->type == 'l' && !e->link)
 			return bad_artifact(err, a, "entry '%s': symlink without a target",
-					    crc_archive_shown(sh, e->path));
+					    crc_shown(sh, sizeof sh, e->path));
 		if (e->type == 'l' && (why = link_problem(e->path, e->link)) != NULL)
-			return bad_artifact(err, a, "entry '%s' -> '%s': %s", crc_archive_shown(sh, e->path),
-					    crc_archive_shown(st, e->link), why);
+			return bad_artifact(err, a, "entry '%s' -> '%s': %s",
+					    crc_shown(sh, sizeof sh, e->path),
+					    crc_shown(st, sizeof st, e->link), why);
 	}
 	qsort(x->v, x->n, sizeof *x->v, by_entry_path);
 	for (size_t i = 1; i < x->n; i++)
 		if (strcmp(x->v[i - 1]->path, x->v[i]->path) == 0)
 			return bad_artifact(err, a, "entry '%s' listed twice",
-					    crc_archive_shown(sh, x->v[i]->path));
+					    crc_shown(sh, sizeof sh, x->v[i]->path));
 	for (size_t i = 0; i < x->n; i++) {
 		const struct crc_manifest_entry *below;
 		if (x->v[i]->type != 'd' && (below = index_below(x, x->v[i]->path)) != NULL)
 			return bad_artifact(err, a, "entry '%s' lies below '%s', which is %s",
-					    crc_archive_shown(sh, below->path),
-					    crc_archive_shown(st, x->v[i]->path), kind_name(x->v[i]->type));
+					    crc_shown(sh, sizeof sh, below->path),
+					    crc_shown(st, sizeof st, x->v[i]->path),
+					    kind_name(x->v[i]->type));
 	}
 	return 0;
 }
@@ -608,26 +610,26 @@ static int unpack_check(void *ctx, const struct crc_archive_entry *e, struct crc
 	const struct crc_manifest_entry *m = index_find(u->idx, e->path, &at);
 	if (!m)
 		return mismatch(err, u->archive, "entry '%s': not in the manifest",
-				crc_archive_shown(sh, e->path));
+				crc_shown(sh, sizeof sh, e->path));
 	if (u->idx->seen[at])
 		return mismatch(err, u->archive, "entry '%s': appears twice in the archive",
-				crc_archive_shown(sh, e->path));
+				crc_shown(sh, sizeof sh, e->path));
 	u->idx->seen[at] = 1;
 	if (e->type != m->type)
 		return mismatch(err, u->archive, "entry '%s': is %s in the archive, the manifest says %s",
-				crc_archive_shown(sh, e->path), kind_name(e->type), kind_name(m->type));
+				crc_shown(sh, sizeof sh, e->path), kind_name(e->type), kind_name(m->type));
 	if (e->type != 'l' && e->mode != m->mode)
 		return mismatch(err, u->archive,
 				"entry '%s': mode %04o in the archive, the manifest says %04o",
-				crc_archive_shown(sh, e->path), e->mode, m->mode);
+				crc_shown(sh, sizeof sh, e->path), e->mode, m->mode);
 	if (e->type == 'f' && e->size != m->size)
 		return mismatch(err, u->archive,
 				"entry '%s': %llu bytes in the archive, the manifest says %llu",
-				crc_archive_shown(sh, e->path), e->size, m->size);
+				crc_shown(sh, sizeof sh, e->path), e->size, m->size);
 	if (e->type == 'l' && strcmp(e->link, m->link) != 0)
 		return mismatch(err, u->archive, "entry '%s' -> '%s': the manifest says -> '%s'",
-				crc_archive_shown(sh, e->path), crc_archive_shown(st, e->link),
-				crc_archive_shown(sm, m->link));
+				crc_shown(sh, sizeof sh, e->path), crc_shown(st, sizeof st, e->link),
+				crc_shown(sm, sizeof sm, m->link));
 	return 0;
 }
 
@@ -642,10 +644,10 @@ static int unpack_written(void *ctx, const struct crc_archive_entry *e, struct c
 		return 0;
 	if (e->size != m->size)
 		return mismatch(err, u->archive, "entry '%s': %llu bytes of content, the manifest says %llu",
-				crc_archive_shown(sh, e->path), e->size, m->size);
+				crc_shown(sh, sizeof sh, e->path), e->size, m->size);
 	if (!same_hex(e->sha256, m->sha256))
 		return mismatch(err, u->archive, "entry '%s': content has sha256 %s, the manifest says %s",
-				crc_archive_shown(sh, e->path), e->sha256, m->sha256);
+				crc_shown(sh, sizeof sh, e->path), e->sha256, m->sha256);
 	return 0;
 }
 
@@ -684,7 +686,7 @@ static int unpack(const char *staging, const char *archive_path, const struct cr
 	for (size_t i = 0; !rc && i < idx->n; i++)
 		if (!idx->seen[i])
 			rc = mismatch(err, archive_path, "entry '%s': in the manifest but not in the archive",
-				      crc_archive_shown(sh, idx->v[i]->path));
+				      crc_shown(sh, sizeof sh, idx->v[i]->path));
 	crc_archive_result_free(&res);
 	close(fd);
 	return rc;
@@ -703,61 +705,6 @@ struct check {
 	struct crc_error *err;
 };
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names in the directory rel ("" for the root), sorted, each and the array malloc'ed. */
-static int read_names(const struct check *c, const char *rel, char ***names, size_t *n)
-{
-	char sh[CRC_ARCHIVE_SHOWN_MAX];
-	size_t cap = 0;
-	*names = NULL;
-	*n = 0;
-	int fd = openat(c->rootfd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return crc_err(c->err, e == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot read directory %s/%s: %s",
-			       c->root, crc_archive_shown(sh, rel), strerror(e));
-	}
-	int rc = 0;
-	for (;;) {
-		errno = 0;
-		struct dirent *de = readdir(d);
-		if (!de) {
-			if (errno)
-				rc = crc_err(c->err, CRC_EIO, "cannot read directory %s/%s: %s", c->root,
-					     crc_archive_shown(sh, rel), strerror(errno));
-			break;
-		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			char **v = nc < ((size_t)-1) / sizeof *v ? realloc(*names, nc * sizeof *v) : NULL;
-			if (!v) {
-				rc = crc_err(c->err, CRC_ENOMEM, "out of memory");
-				break;
-			}
-			*names = v;
-			cap = nc;
-		}
-		if (!((*names)[*n] = strdup(de->d_name))) {
-			rc = crc_err(c->err, CRC_ENOMEM, "out of memory");
-			break;
-		}
-		(*n)++;
-	}
-	closedir(d);
-	if (!rc && *n > 1)
-		qsort(*names, *n, sizeof **names, by_name);
-	return rc;
-}
-
 /* Hashes (and syncs) the regular file rel, which was lstat'ed as st. */
 static int check_file(const struct check *c, const char *rel, const struct stat *st,
 		      const struct crc_manifest_entry *e)
@@ -769,19 +716,19 @@ static int check_file(const struct check *c, const char *rel, const struct stat 
 	int fd = openat(c->rootfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return crc_err(c->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot open %s/%s: %s",
-			       c->root, crc_archive_shown(sh, rel), strerror(errno));
+			       c->root, crc_shown(sh, sizeof sh, rel), strerror(errno));
 	struct crc_sha256 *h = crc_sha256_new();
 	int rc = h ? 0 : crc_err(c->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 	if (!rc && (fstat(fd, &fst) != 0 || fst.st_ino != st->st_ino || fst.st_dev != st->st_dev))
 		rc = mismatch(c->err, c->root, "entry '%s': changed while it was being checked",
-			      crc_archive_shown(sh, rel));
+			      crc_shown(sh, sizeof sh, rel));
 	while (!rc) {
 		ssize_t n = read(fd, c->buf, CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			rc = crc_err(c->err, CRC_EIO, "cannot read %s/%s: %s", c->root,
-				     crc_archive_shown(sh, rel), strerror(errno));
+				     crc_shown(sh, sizeof sh, rel), strerror(errno));
 		else if (n == 0)
 			break;
 		else if (crc_sha256_update(h, c->buf, (size_t)n))
@@ -793,12 +740,12 @@ static int check_file(const struct check *c, const char *rel, const struct stat 
 		rc = crc_err(c->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 	if (!rc && size != e->size)
 		rc = mismatch(c->err, c->root, "entry '%s': %llu bytes, the manifest says %llu",
-			      crc_archive_shown(sh, rel), size, e->size);
+			      crc_shown(sh, sizeof sh, rel), size, e->size);
 	if (!rc && !same_hex(hex, e->sha256))
 		rc = mismatch(c->err, c->root, "entry '%s': content has sha256 %s, the manifest says %s",
-			      crc_archive_shown(sh, rel), hex, e->sha256);
+			      crc_shown(sh, sizeof sh, rel), hex, e->sha256);
 	if (!rc && c->sync && fsync(fd) != 0)
-		rc = crc_err(c->err, CRC_EIO, "cannot sync %s/%s: %s", c->root, crc_archive_shown(sh, rel),
+		rc = crc_err(c->err, CRC_EIO, "cannot sync %s/%s: %s", c->root, crc_shown(sh, sizeof sh, rel),
 			     strerror(errno));
 	crc_sha256_free(h);
 	close(fd);
@@ -828,19 +775,19 @@ static int check_entry(const struct check *c, const char *rel, const struct stat
 						   : "of an unknown type";
 	if (!e)
 		return mismatch(c->err, c->root, "entry '%s': %s not in the manifest",
-				crc_archive_shown(sh, rel), what);
+				crc_shown(sh, sizeof sh, rel), what);
 	char type = S_ISREG(st->st_mode)   ? 'f'
 		    : S_ISDIR(st->st_mode) ? 'd'
 		    : S_ISLNK(st->st_mode) ? 'l'
 					   : '?';
 	if (type != e->type)
 		return mismatch(c->err, c->root, "entry '%s': is %s, the manifest says %s",
-				crc_archive_shown(sh, rel), what, kind_name(e->type));
+				crc_shown(sh, sizeof sh, rel), what, kind_name(e->type));
 	c->idx->seen[at] = 1;
 	unsigned mode = (unsigned)(st->st_mode & 07777);
 	if (type != 'l' && mode != e->mode)
 		return mismatch(c->err, c->root, "entry '%s': mode %04o, the manifest says %04o",
-				crc_archive_shown(sh, rel), mode, e->mode);
+				crc_shown(sh, sizeof sh, rel), mode, e->mode);
 	if (type == 'd') {
 		*descend = 1;
 		return 0;
@@ -848,18 +795,18 @@ static int check_entry(const struct check *c, const char *rel, const struct stat
 	if (type == 'f') {
 		if (st->st_nlink != 1)
 			return mismatch(c->err, c->root, "entry '%s': has %lu hard links (must be 1)",
-					crc_archive_shown(sh, rel), (unsigned long)st->st_nlink);
+					crc_shown(sh, sizeof sh, rel), (unsigned long)st->st_nlink);
 		return check_file(c, rel, st, e);
 	}
 	ssize_t n = readlinkat(c->rootfd, rel, target, sizeof target - 1);
 	if (n < 0)
 		return crc_err(c->err, CRC_EIO, "cannot read symlink %s/%s: %s", c->root,
-			       crc_archive_shown(sh, rel), strerror(errno));
+			       crc_shown(sh, sizeof sh, rel), strerror(errno));
 	target[n] = '\0';
 	if (strcmp(target, e->link) != 0)
 		return mismatch(c->err, c->root, "entry '%s' -> '%s': the manifest says -> '%s'",
-				crc_archive_shown(sh, rel), crc_archive_shown(st1, target),
-				crc_archive_shown(st2, e->link));
+				crc_shown(sh, sizeof sh, rel), crc_shown(st1, sizeof st1, target),
+				crc_shown(st2, sizeof st2, e->link));
 	return 0;
 }
 
@@ -868,7 +815,7 @@ static int check_dir(const struct check *c, const char *rel)
 {
 	char **names;
 	size_t n;
-	int rc = read_names(c, rel, &names, &n);
+	int rc = crc_os_list_dir(&names, &n, c->rootfd, rel, c->root, c->err);
 	struct crc_buf sub;
 	crc_buf_init(&sub);
 	for (size_t i = 0; !rc && i < n; i++) {
@@ -888,7 +835,7 @@ static int check_dir(const struct check *c, const char *rel)
 		if (fstatat(c->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			char sh[CRC_ARCHIVE_SHOWN_MAX];
 			rc = crc_err(c->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot stat %s/%s: %s",
-				     c->root, crc_archive_shown(sh, path), strerror(errno));
+				     c->root, crc_shown(sh, sizeof sh, path), strerror(errno));
 			break;
 		}
 		rc = check_entry(c, path, &st, &descend);
@@ -896,16 +843,14 @@ static int check_dir(const struct check *c, const char *rel)
 			rc = check_dir(c, path);
 	}
 	crc_buf_free(&sub);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	crc_os_names_free(names, n);
 	if (!rc && c->sync) {
 		int fd = openat(c->rootfd, rel[0] ? rel : ".",
 				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL)) {
 			char sh[CRC_ARCHIVE_SHOWN_MAX];
 			rc = crc_err(c->err, CRC_EIO, "cannot sync %s/%s: %s", c->root,
-				     crc_archive_shown(sh, rel), strerror(errno));
+				     crc_shown(sh, sizeof sh, rel), strerror(errno));
 		}
 		if (fd >= 0)
 			close(fd);
@@ -928,7 +873,7 @@ static int check_tree(const char *root, struct index *idx, int sync, struct crc_
 	for (size_t i = 0; !rc && i < idx->n; i++)
 		if (!idx->seen[i])
 			rc = mismatch(err, root, "entry '%s': in the manifest but missing",
-				      crc_archive_shown(sh, idx->v[i]->path));
+				      crc_shown(sh, sizeof sh, idx->v[i]->path));
 	free(c.buf);
 	close(c.rootfd);
 	return rc;
@@ -951,14 +896,14 @@ static int find_artifact(const struct crc_manifest_artifact **out, const struct 
 	for (size_t i = 0; i < m->nartifacts; i++) {
 		crc_buf_puts(&b, i ? ", " : "");
 		crc_buf_puts(&b,
-			     m->artifacts[i].target ? crc_archive_shown(sh, m->artifacts[i].target) : "?");
+			     m->artifacts[i].target ? crc_shown(sh, sizeof sh, m->artifacts[i].target) : "?");
 	}
 	int rc;
 	if (crc_buf_error(&b))
 		rc = crc_err(err, CRC_ENOMEM, "out of memory");
 	else
 		rc = crc_err(err, CRC_ENOTFOUND, "no artifact for target %s in drop %s (it has: %s)",
-			     crc_archive_shown(sh, target), m->drop_id,
+			     crc_shown(sh, sizeof sh, target), m->drop_id,
 			     m->nartifacts ? crc_buf_str(&b) : "none");
 	crc_buf_free(&b);
 	return rc;
@@ -1069,10 +1014,10 @@ static int install_inputs(const struct crc_manifest_artifact **out, struct index
 	if (!a->path || !a->path[0] || strchr(a->path, '/') || strcmp(a->path, ".") == 0 ||
 	    strcmp(a->path, "..") == 0)
 		return crc_err(err, CRC_EINVALID, "manifest artifact '%s': not a file name of the drop",
-			       a->path ? crc_archive_shown(sh, a->path) : "");
+			       a->path ? crc_shown(sh, sizeof sh, a->path) : "");
 	if (!a->format || (strcmp(a->format, "tar.zst") != 0 && strcmp(a->format, "tar.gz") != 0))
 		return bad_artifact(err, a, "format '%s' is not tar.zst or tar.gz",
-				    a->format ? crc_archive_shown(sh, a->format) : "");
+				    a->format ? crc_shown(sh, sizeof sh, a->format) : "");
 	if (!a->sha256 || !is_hex64(a->sha256))
 		return bad_artifact(err, a, "sha256 is not 64 lower-case hex digits");
 	if ((rc = index_build(idx, a, err)))
@@ -1294,7 +1239,7 @@ int crc_deploy_triple_for_machine(char *out, size_t n, const char *machine, stru
 	if (!triple)
 		return crc_err(err, CRC_ENOTFOUND,
 			       "no target triple known for this machine (%s); pass --target",
-			       crc_archive_shown(sh, machine));
+			       crc_shown(sh, sizeof sh, machine));
 	int w = snprintf(out, n, "%s", triple);
 	if (w < 0 || (size_t)w >= n)
 		return crc_err(err, CRC_EINVALID, "no room for the target triple %s", triple);

@@ -107,13 +107,13 @@ const char *crc_code_name(int code)
 	}
 }
 
-const char *crc_shown(char out[CRC_SHOWN_MAX], const char *s)
+const char *crc_shown(char *out, size_t size, const char *s)
 {
 	static const char digits[] = "0123456789abcdef";
 	size_t o = 0;
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (o + 4 + 4 > CRC_SHOWN_MAX) {
+		if (o + 4 + 4 > size) {
 			memcpy(out + o, "...", 3);
 			o += 3;
 			break;

@@ -291,6 +291,73 @@ int crc_os_read_file(struct crc_buf *out, const char *path, size_t max, struct c
 	return rc;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int crc_os_list_dir(char ***names, size_t *n, int dirfd, const char *rel, const char *shown_dir,
+		    struct crc_error *err)
+{
+	char sh[CRC_SHOWN_MAX];
+	size_t cap = 0;
+	*names = NULL;
+	*n = 0;
+	int fd = openat(dirfd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return crc_err(err, e == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot read directory %s/%s: %s",
+			       shown_dir, crc_shown(sh, sizeof sh, rel), strerror(e));
+	}
+	int rc = 0;
+	for (;;) {
+		errno = 0;
+		struct dirent *de = readdir(d);
+		if (!de) {
+			if (errno)
+				rc = crc_err(err, CRC_EIO, "cannot read directory %s/%s: %s", shown_dir,
+					     crc_shown(sh, sizeof sh, rel), strerror(errno));
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (*n == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			char **v = c < ((size_t)-1) / sizeof *v ? realloc(*names, c * sizeof *v) : NULL;
+			if (!v) {
+				rc = crc_err(err, CRC_ENOMEM, "out of memory");
+				break;
+			}
+			*names = v;
+			cap = c;
+		}
+		if (!((*names)[*n] = strdup(de->d_name))) {
+			rc = crc_err(err, CRC_ENOMEM, "out of memory");
+			break;
+		}
+		(*n)++;
+	}
+	closedir(d);
+	if (rc) {
+		crc_os_names_free(*names, *n);
+		*names = NULL;
+		*n = 0;
+	} else if (*n > 1) {
+		qsort(*names, *n, sizeof **names, by_name);
+	}
+	return rc;
+}
+
+void crc_os_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 int crc_os_sync_dir(const char *dir, struct crc_error *err)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

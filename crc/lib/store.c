@@ -252,7 +252,7 @@ static int read_drop(struct lister *ls, struct crc_store_entry *e, struct crc_er
 	if (rc == 0 && (strcmp(m->drop_id, e->id) != 0 || strcmp(m->profile, e->profile) != 0)) {
 		char id[CRC_SHOWN_MAX], prof[CRC_SHOWN_MAX];
 		crc_err_at(&merr, CRC_EINVALID, path, 0, 0, "names drop '%s' of profile '%s'",
-			   crc_shown(id, m->drop_id), crc_shown(prof, m->profile));
+			   crc_shown(id, sizeof id, m->drop_id), crc_shown(prof, sizeof prof, m->profile));
 		rc = CRC_EINVALID;
 	}
 	if (rc) {

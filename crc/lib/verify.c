@@ -243,7 +243,7 @@ static int compare_entry(struct crc_verify_report *r, const char *file, const st
 			 const struct crc_archive_entry *e)
 {
 	char sp[CRC_SHOWN_MAX], s1[CRC_SHOWN_MAX], s2[CRC_SHOWN_MAX];
-	const char *path = crc_shown(sp, m->path);
+	const char *path = crc_shown(sp, sizeof sp, m->path);
 	int rc = 0;
 	if (m->type != e->type)
 		return problem(r, file, CRC_EVERIFY, "entry '%s': type mismatch: expected %s got %s", path,
@@ -260,7 +260,8 @@ static int compare_entry(struct crc_verify_report *r, const char *file, const st
 	if (!rc && m->type == 'l' && strcmp(m->link, e->link ? e->link : "") != 0)
 		rc = problem(r, file, CRC_EVERIFY,
 			     "entry '%s': symlink target mismatch: expected '%s' got '%s'", path,
-			     crc_shown(s1, m->link), crc_shown(s2, e->link ? e->link : ""));
+			     crc_shown(s1, sizeof s1, m->link),
+			     crc_shown(s2, sizeof s2, e->link ? e->link : ""));
 	return rc;
 }
 
@@ -283,11 +284,11 @@ static int compare_entries(struct crc_verify_report *r, struct crc_verify_file *
 		if (c < 0) {
 			rc = problem(r, f->name, CRC_EVERIFY,
 				     "entry '%s' is listed in manifest.yaml but missing",
-				     crc_shown(sp, m[i++]->path));
+				     crc_shown(sp, sizeof sp, m[i++]->path));
 			f->ok = 0;
 		} else if (c > 0) {
 			rc = problem(r, f->name, CRC_EVERIFY, "entry '%s' is not listed in manifest.yaml",
-				     crc_shown(sp, l->entries[j++].path));
+				     crc_shown(sp, sizeof sp, l->entries[j++].path));
 			f->ok = 0;
 		} else {
 			size_t before = r->mismatches;
@@ -481,7 +482,7 @@ static int check_extra(struct crc_verify_report *r, int dirfd, int allow_extra)
 		qsort(names, n, sizeof *names, by_name);
 	for (size_t i = 0; !rc && i < n; i++) {
 		char sn[CRC_SHOWN_MAX];
-		size_t fi = add_file(r, crc_shown(sn, names[i]), "extra");
+		size_t fi = add_file(r, crc_shown(sn, sizeof sn, names[i]), "extra");
 		if (fi == (size_t)-1) {
 			rc = CRC_ENOMEM;
 			break;

@@ -1187,10 +1187,10 @@ Test(archive, extract_never_writes_through_a_planted_symlink_nor_over_a_file)
 Test(archive, shown_names_and_path_rules)
 {
 	char sh[CRC_ARCHIVE_SHOWN_MAX], long_name[600];
-	cr_assert_str_eq(crc_archive_shown(sh, "a\\b\n\x7f\xc3"), "a\\x5cb\\x0a\\x7f\\xc3");
+	cr_assert_str_eq(crc_shown(sh, sizeof sh, "a\\b\n\x7f\xc3"), "a\\x5cb\\x0a\\x7f\\xc3");
 	memset(long_name, 'x', sizeof long_name - 1);
 	long_name[sizeof long_name - 1] = '\0';
-	crc_archive_shown(sh, long_name);
+	crc_shown(sh, sizeof sh, long_name);
 	cr_assert_lt(strlen(sh), (size_t)CRC_ARCHIVE_SHOWN_MAX);
 	cr_assert_str_eq(sh + strlen(sh) - 3, "...");
 	cr_assert_null(crc_archive_path_problem("a/b.c"));

@@ -76,10 +76,10 @@ Test(error, every_code_has_a_name)
 Test(error, shown_escapes_control_bytes_backslash_and_non_ascii)
 {
 	char out[CRC_SHOWN_MAX];
-	cr_assert_str_eq(crc_shown(out, "bin/noa"), "bin/noa");
-	cr_assert_str_eq(crc_shown(out, "a\nb\x1b[31m\\\x7f\xc3\xa9"),
+	cr_assert_str_eq(crc_shown(out, sizeof out, "bin/noa"), "bin/noa");
+	cr_assert_str_eq(crc_shown(out, sizeof out, "a\nb\x1b[31m\\\x7f\xc3\xa9"),
 			 "a\\x0ab\\x1b[31m\\x5c\\x7f\\xc3\\xa9");
-	cr_assert_str_eq(crc_shown(out, ""), "");
+	cr_assert_str_eq(crc_shown(out, sizeof out, ""), "");
 }
 
 Test(error, shown_cuts_long_strings_with_dots)
@@ -87,7 +87,7 @@ Test(error, shown_cuts_long_strings_with_dots)
 	char in[3000], out[CRC_SHOWN_MAX];
 	memset(in, '\n', sizeof in - 1);
 	in[sizeof in - 1] = '\0';
-	crc_shown(out, in);
+	crc_shown(out, sizeof out, in);
 	cr_assert_lt(strlen(out), (size_t)CRC_SHOWN_MAX);
 	cr_assert_str_eq(out + strlen(out) - 7, "\\x0a...");
 }

@@ -24,12 +24,8 @@ enum crc_archive_format {
 #define CRC_ARCHIVE_MAX_ENTRY_SIZE (4ULL << 30)
 #define CRC_ARCHIVE_MAX_TOTAL_SIZE (8ULL << 30)
 
-/* Room for a name shown by crc_archive_shown: 4 bytes per escaped byte, "..." and the NUL. */
+/* Room for a name from a tree or an archive in a message (crc_shown cuts longer ones with "..."). */
 #define CRC_ARCHIVE_SHOWN_MAX 256
-
-/* s (a name from a tree or an untrusted archive) made safe to print into out: bytes outside printable
- * ASCII, and the backslash, become \xNN, and a long name is cut visibly with "...". Returns out. */
-const char *crc_archive_shown(char out[CRC_ARCHIVE_SHOWN_MAX], const char *s);
 
 /* Why path is not a normalized relative path (one an archive entry may have once a leading "./" and a
  * trailing '/' are dropped), or NULL: "empty path", "absolute path", "path contains '..'" or "path not

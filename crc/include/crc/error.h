@@ -53,13 +53,14 @@ int crc_err_os(struct crc_error *err, const char *what, const char *path, int er
  * the length it needed, as snprintf does. */
 int crc_error_format(const struct crc_error *err, char *buf, size_t size);
 
-/* Room for an untrusted string shown by crc_shown: 4 bytes per escaped byte, "..." and the NUL. */
+/* Room for an untrusted string shown by crc_shown in full up to 256 bytes: 4 bytes per escaped byte, "..."
+ * and the NUL. */
 #define CRC_SHOWN_MAX 1040
 
-/* s as it may appear in a message on a terminal or in a CI log: bytes outside printable ASCII, and '\\',
- * as \xNN, cut with "..." to fit CRC_SHOWN_MAX (a name from a hostile drop or archive with "\n" or an
- * escape sequence must not forge lines or drive the terminal). Returns out. */
-const char *crc_shown(char out[CRC_SHOWN_MAX], const char *s);
+/* s as it may appear in a message on a terminal or in a CI log, into out (size bytes, at least 8): bytes
+ * outside printable ASCII, and '\\', as \xNN, cut visibly with "..." to fit (a name from a hostile drop or
+ * archive with "\n" or an escape sequence must not forge lines or drive the terminal). Returns out. */
+const char *crc_shown(char *out, size_t size, const char *s);
 
 /* A short name for a code ("not found", "invalid input", ...). */
 const char *crc_code_name(int code);

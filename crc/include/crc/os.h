@@ -49,6 +49,15 @@ int crc_os_read_file(struct crc_buf *out, const char *path, size_t max, struct c
 /* Like crc_os_read_file, from fd (borrowed; it must be a regular file); name stands for it in messages. */
 int crc_os_read_fd(struct crc_buf *out, int fd, const char *name, size_t max, struct crc_error *err);
 
+/* The names in the directory rel below the directory dirfd ("" for dirfd itself), opened without following
+ * a symlink, without "." and "..", sorted bytewise. *names and each name are malloc'ed (crc_os_names_free).
+ * Errors say "cannot read directory <shown_dir>/<rel>" (rel escaped as crc_shown does). */
+int crc_os_list_dir(char ***names, size_t *n, int dirfd, const char *rel, const char *shown_dir,
+		    struct crc_error *err);
+
+/* Frees what crc_os_list_dir returned. Accepts NULL. */
+void crc_os_names_free(char **names, size_t n);
+
 /* fsync()s a directory, so that the names created or renamed in it are on disk. */
 int crc_os_sync_dir(const char *dir, struct crc_error *err);
 
