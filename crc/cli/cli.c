@@ -371,3 +371,21 @@ int cli_print_json(const struct cli *cli, char *text)
 	free(text);
 	return CLI_EXIT_OK;
 }
+
+int cli_number(const char *arg, long min, long max, long *out)
+{
+	char *end;
+	if (*arg < '0' || *arg > '9')
+		return -1;
+	long v = strtol(arg, &end, 10);
+	if (*end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+long cli_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? n : 1;
+}

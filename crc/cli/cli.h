@@ -80,6 +80,13 @@ int cli_global_option(struct cli *cli, const struct opt_parser *p, int id, int *
  * CLI_EXIT_USAGE. */
 int cli_unknown_command(const struct cli *cli, const char *name);
 
+/* Parses arg as a whole number from min to max written in plain decimal digits (no sign, no blanks):
+ * returns 0 with *out set, or -1 (the caller reports the usage error in its own words). */
+int cli_number(const char *arg, long min, long max, long *out);
+
+/* The number of CPUs online, or 1 when the system does not say. */
+long cli_cpus(void);
+
 /* Reports a usage error for the current command ("crc: <cmd>: <msg>") and returns CLI_EXIT_USAGE. */
 __attribute__((format(printf, 2, 3))) int cli_usage(const struct cli *cli, const char *fmt, ...);
 

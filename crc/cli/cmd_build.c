@@ -460,8 +460,8 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	/* Targets in parallel, the CPUs shared among them. */
 	int jobs = a.jobs;
 	if (!jobs) {
-		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		jobs = ncpu > 0 && ncpu <= 1024 ? (int)ncpu : 1;
+		long ncpu = cli_cpus();
+		jobs = ncpu <= 1024 ? (int)ncpu : 1;
 	}
 	size_t concurrency = plan->ntargets < (size_t)jobs ? plan->ntargets : (size_t)jobs;
 	if ((rc = crc_plan_set_jobs(plan, jobs / (int)concurrency, &err))) {

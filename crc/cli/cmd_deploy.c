@@ -51,8 +51,7 @@ static int report(const struct cli *cli, int rc, const struct crc_error *err)
 static int verify_first(struct cli *cli, struct crc_verify_report *r, const char *dir, const char *pubkey,
 			char *key_id, size_t key_id_size)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	struct crc_verify_options o = {1, 0, cpus > 0 ? (size_t)cpus : 1};
+	struct crc_verify_options o = {1, 0, (size_t)cli_cpus()};
 	struct crc_error err;
 	int rc = crc_verify_drop(r, dir, &o, &err);
 	if (pubkey && r->manifest) {
@@ -137,9 +136,8 @@ int cmd_deploy(struct cli *cli, int argc, char **argv)
 			require = 1;
 			break;
 		case O_KEEP: {
-			char *end;
-			long v = strtol(op.arg, &end, 10);
-			if (*op.arg < '0' || *op.arg > '9' || *end || v < 1 || v > 1000)
+			long v;
+			if (cli_number(op.arg, 1, 1000, &v))
 				return cli_usage(cli, "bad --keep value '%s' (expected 1 to 1000)", op.arg);
 			keep = (unsigned)v;
 			break;

@@ -188,9 +188,8 @@ int cmd_gc(struct cli *cli, int argc, char **argv)
 	}
 	if (!keep_arg)
 		return cli_usage(cli, "how many drops to keep? give --keep N");
-	char *end;
-	long keep = strtol(keep_arg, &end, 10);
-	if (*keep_arg < '0' || *keep_arg > '9' || *end || keep < 1 || keep > 1000000)
+	long keep;
+	if (cli_number(keep_arg, 1, 1000000, &keep))
 		return cli_usage(cli, "bad --keep value '%s' (expected 1 to 1000000)", keep_arg);
 	if ((status = check_profile(cli, profile)))
 		return status;

@@ -58,8 +58,7 @@ static int verify_entry(struct checked *c, const struct crc_store_entry *e)
 	struct crc_verify_options o = {0, 0, 1};
 	struct crc_verify_report r;
 	struct crc_error err;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	o.threads = cpus > 0 ? (size_t)cpus : 1;
+	o.threads = (size_t)cli_cpus();
 	int rc = crc_verify_drop(&r, e->dir, &o, &err);
 	c->ok = rc == 0;
 	if (rc && r.nproblems) {

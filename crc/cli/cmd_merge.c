@@ -131,8 +131,7 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 	const char *order[CRC_PROFILE_MAX_TARGETS];
 	size_t n = 0, nverified = 0;
 	int id, status = CLI_EXIT_OK, force = 0, rc;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t threads = cpus > 0 ? (size_t)cpus : 1;
+	size_t threads = (size_t)cli_cpus();
 	memset(&mg, 0, sizeof mg);
 	store.lock_fd = -1;
 	cli_parse_begin(cli, &op, argc, argv);
@@ -142,9 +141,8 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 		if (id == O_FORCE) {
 			force = 1;
 		} else if (id == O_JOBS) {
-			char *end;
-			long v = strtol(op.arg, &end, 10);
-			if (*op.arg < '0' || *op.arg > '9' || *end || v < 1 || v > 64)
+			long v;
+			if (cli_number(op.arg, 1, 64, &v))
 				return cli_usage(cli, "bad -j value '%s' (expected 1 to 64)", op.arg);
 			threads = (size_t)v;
 		} else if (n == MAX_PARTS) {

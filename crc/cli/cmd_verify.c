@@ -105,8 +105,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	struct sig s = {NULL, 0, ""};
 	char dir[4096];
 	int id, status = CLI_EXIT_OK, require = 0;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	o.threads = cpus > 0 ? (size_t)cpus : 1;
+	o.threads = (size_t)cli_cpus();
 	cli_parse_begin(cli, &op, argc, argv);
 	while ((id = cli_next(cli, &op, &status)) != OPT_END) {
 		if (id == CLI_STOP)
@@ -130,9 +129,8 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 			o.allow_extra = 1;
 			break;
 		case O_JOBS: {
-			char *end;
-			long v = strtol(op.arg, &end, 10);
-			if (*op.arg < '0' || *op.arg > '9' || *end || v < 1 || v > 64)
+			long v;
+			if (cli_number(op.arg, 1, 64, &v))
 				return cli_usage(cli, "bad -j value '%s' (expected 1 to 64)", op.arg);
 			o.threads = (size_t)v;
 			break;

@@ -145,8 +145,8 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 		return report(cli, rc, &err);
 	int jobs = a->jobs;
 	if (!jobs) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		jobs = n > 0 && n <= 1024 ? (int)n : 1;
+		long n = cli_cpus();
+		jobs = n <= 1024 ? (int)n : 1;
 	}
 	struct crc_plan_options o = {pl->root, cli->storage, a->drop_id ? a->drop_id : "pending",
 				     build_jobs ? build_jobs : jobs};

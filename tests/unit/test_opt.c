@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "cli.h"
 #include "opt.h"
 
 enum { A_FLAG = 1, A_DIR, A_JOBS };
@@ -87,4 +88,17 @@ Test(opt, help_lists_options_aligned)
 			      "  -C DIR                   a short-only value\n"
 			      "  -j, --jobs N             a value\n");
 	free(buf);
+}
+
+Test(opt, numbers_are_plain_decimal_within_bounds)
+{
+	long v = 0;
+	cr_assert_eq(cli_number("1", 1, 64, &v), 0);
+	cr_assert_eq(v, 1);
+	cr_assert_eq(cli_number("64", 1, 64, &v), 0);
+	cr_assert_eq(v, 64);
+	const char *bad[] = {"0", "65", "", "-1", "+5", " 5", "5 ", "5x", "0x10", "99999999999999999999"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		cr_assert_eq(cli_number(bad[i], 1, 64, &v), -1, "'%s'", bad[i]);
+	cr_assert_geq(cli_cpus(), 1);
 }
