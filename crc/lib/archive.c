@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crc/buf.h"
@@ -44,6 +45,8 @@ const char *crc_archive_format_name(enum crc_archive_format f)
 		return "tar.zst";
 	case CRC_ARCHIVE_TAR_GZ:
 		return "tar.gz";
+	case CRC_ARCHIVE_ZIP:
+		return "zip";
 	}
 	return "?";
 }
@@ -54,6 +57,8 @@ int crc_archive_format_parse(const char *name)
 		return CRC_ARCHIVE_TAR_ZST;
 	if (strcmp(name, "tar.gz") == 0)
 		return CRC_ARCHIVE_TAR_GZ;
+	if (strcmp(name, "zip") == 0)
+		return CRC_ARCHIVE_ZIP;
 	return -1;
 }
 
@@ -338,10 +343,18 @@ static int write_failed(struct archive *a, const struct sink *s, const char *out
 	return crc_err(err, CRC_EIO, "cannot write %s: %s", out_path, msg ? msg : "libarchive failed");
 }
 
-/* Sets up the tar writer for fmt: restricted pax (ASCII names need no conversion), compression without
- * timestamps or names, no padding after the compressed stream (zeros after a zstd frame are no frame). */
+/* Sets up the writer for fmt. Tar: restricted pax (ASCII names need no conversion), compression without
+ * timestamps or names, no padding after the compressed stream (zeros after a zstd frame are no frame).
+ * Zip: deflate, no padding after the central directory. */
 static int writer_setup(struct archive *a, enum crc_archive_format fmt)
 {
+	if (fmt == CRC_ARCHIVE_ZIP)
+		return archive_write_set_format_zip(a) == ARCHIVE_OK &&
+				       archive_write_set_format_option(a, "zip", "compression", "deflate") ==
+					       ARCHIVE_OK &&
+				       archive_write_set_bytes_in_last_block(a, 1) == ARCHIVE_OK
+			       ? 0
+			       : -1;
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK)
 		return -1;
@@ -484,6 +497,22 @@ out:
 	return rc;
 }
 
+/* Zip's DOS times are local times (libarchive converts with localtime_r): the same mtime would give other
+ * bytes under another time zone, so a zip is written only where local time is UTC at mtime. */
+static int zip_time_check(long long mtime, struct crc_error *err)
+{
+	time_t t = (time_t)mtime;
+	struct tm local, utc;
+	if (!localtime_r(&t, &local) || !gmtime_r(&t, &utc))
+		return crc_err(err, CRC_EINVALID, "mtime %lld cannot be converted to a date", mtime);
+	if (local.tm_hour != utc.tm_hour || local.tm_min != utc.tm_min || local.tm_mday != utc.tm_mday ||
+	    local.tm_mon != utc.tm_mon || local.tm_year != utc.tm_year)
+		return crc_err(
+			err, CRC_EINVALID,
+			"zip keeps local times: the time zone must be UTC (TZ=UTC0) for a reproducible zip");
+	return 0;
+}
+
 int crc_archive_write_tree(struct crc_archive_result *res, const char *out_path, const char *dir,
 			   enum crc_archive_format fmt, long long mtime, struct crc_error *err)
 {
@@ -492,10 +521,12 @@ int crc_archive_write_tree(struct crc_archive_result *res, const char *out_path,
 	unsigned char md[CRC_SHA256_LEN];
 	int rc = 0;
 	memset(res, 0, sizeof *res);
-	if (fmt != CRC_ARCHIVE_TAR_ZST && fmt != CRC_ARCHIVE_TAR_GZ)
+	if (fmt != CRC_ARCHIVE_TAR_ZST && fmt != CRC_ARCHIVE_TAR_GZ && fmt != CRC_ARCHIVE_ZIP)
 		return crc_err(err, CRC_EINVALID, "unknown archive format %d", (int)fmt);
 	if (mtime < 0 || mtime > MAX_MTIME)
 		return crc_err(err, CRC_EINVALID, "mtime %lld out of range (0 to %lld)", mtime, MAX_MTIME);
+	if (fmt == CRC_ARCHIVE_ZIP && (rc = zip_time_check(mtime, err)) != 0)
+		return rc;
 	w.rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w.rootfd < 0)
 		return crc_err_os(err, "cannot open directory", dir, errno);
@@ -1158,21 +1189,25 @@ static int read_entries(struct lister *l, struct archive *a, const struct source
 	return rc;
 }
 
-/* A reader for tar (ustar, pax, GNU) through the in-process decompressors only: all four when fmt is -1,
- * else fmt's. ARCHIVE_WARN from a support call means libarchive would run an external program, which
- * untrusted input must not reach. */
-static struct archive *reader_new(int fmt)
+/* A reader through the in-process decompressors only: for fmt -1, tar (ustar, pax, GNU) with all four,
+ * and zip when reading memory; else fmt's alone. Zip is read through its central directory (where the
+ * Unix modes are), which needs seeking: memory only. ARCHIVE_WARN from a support call means libarchive
+ * would run an external program, which untrusted input must not reach. */
+static struct archive *reader_new(int fmt, int memory)
 {
 	struct archive *a = archive_read_new();
 	if (!a)
 		return NULL;
 	int ok = fmt == CRC_ARCHIVE_TAR_ZST  ? archive_read_support_filter_zstd(a) == ARCHIVE_OK
 		 : fmt == CRC_ARCHIVE_TAR_GZ ? archive_read_support_filter_gzip(a) == ARCHIVE_OK
+		 : fmt == CRC_ARCHIVE_ZIP    ? memory
 					     : archive_read_support_filter_gzip(a) == ARCHIVE_OK &&
-						       archive_read_support_filter_bzip2(a) == ARCHIVE_OK &&
-						       archive_read_support_filter_xz(a) == ARCHIVE_OK &&
-						       archive_read_support_filter_zstd(a) == ARCHIVE_OK;
-	if (!ok || archive_read_support_format_tar(a) != ARCHIVE_OK) {
+						    archive_read_support_filter_bzip2(a) == ARCHIVE_OK &&
+						    archive_read_support_filter_xz(a) == ARCHIVE_OK &&
+						    archive_read_support_filter_zstd(a) == ARCHIVE_OK;
+	if (ok && memory && (fmt == -1 || fmt == CRC_ARCHIVE_ZIP))
+		ok = archive_read_support_format_zip_seekable(a) == ARCHIVE_OK;
+	if (!ok || (fmt != CRC_ARCHIVE_ZIP && archive_read_support_format_tar(a) != ARCHIVE_OK)) {
 		archive_read_free(a);
 		return NULL;
 	}
@@ -1199,10 +1234,33 @@ static int archive_digest(struct lister *l, struct source *src, const void *data
 	return 0;
 }
 
+/* libarchive's zip reader ends quietly where the central directory is damaged: the entries read must be
+ * as many as the end record counts (its last one, ending the data with its comment). Zip64 (0xffff) counts
+ * elsewhere and is not checked here. */
+static int zip_count_check(struct lister *l, const unsigned char *data, size_t size)
+{
+	for (size_t p = size >= 22 ? size - 22 : 0; size >= 22; p--) {
+		const unsigned char *e = data + p;
+		if (e[0] == 'P' && e[1] == 'K' && e[2] == 5 && e[3] == 6 &&
+		    (size_t)(e[20] | e[21] << 8) == size - p - 22) {
+			size_t total = (size_t)(e[10] | e[11] << 8);
+			if (total != 0xffff && total != l->res->nentries)
+				return bad(l,
+					   "corrupt zip: its central directory counts %zu entries, %zu were "
+					   "read",
+					   total, l->res->nentries);
+			return 0;
+		}
+		if (p == 0 || size - p > 22 + 65535)
+			break;
+	}
+	return bad(l, "corrupt zip: no end of central directory record");
+}
+
 /* Reads from src (a file) or from data/size (memory) through a reader for fmt (-1: any). */
 static int read_any(struct lister *l, struct source *src, const void *data, size_t size, int fmt)
 {
-	struct archive *a = reader_new(fmt);
+	struct archive *a = reader_new(fmt, !src);
 	int rc = 0;
 	memset(l->res, 0, sizeof *l->res);
 	if (!a) {
@@ -1227,6 +1285,8 @@ static int read_any(struct lister *l, struct source *src, const void *data, size
 		rc = read_failed(l, a, src);
 	else
 		rc = read_entries(l, a, src);
+	if (!rc && !src && (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP)
+		rc = zip_count_check(l, data, size);
 	if (!rc)
 		rc = archive_digest(l, src, data, size);
 out:
@@ -1236,6 +1296,34 @@ out:
 		archive_read_free(a);
 	if (rc)
 		crc_archive_result_free(l->res);
+	return rc;
+}
+
+/* Whether the file at fd's offset starts like a zip (a local header, or the end record of an empty one). */
+static int is_zip(int fd)
+{
+	unsigned char m[4];
+	off_t at = lseek(fd, 0, SEEK_CUR);
+	return at >= 0 && pread(fd, m, sizeof m, at) == (ssize_t)sizeof m && m[0] == 'P' && m[1] == 'K' &&
+	       ((m[2] == 3 && m[3] == 4) || (m[2] == 5 && m[3] == 6));
+}
+
+/* Lists the zip at fd from memory (its reader seeks to the central directory): read whole, at most
+ * CRC_ARCHIVE_MAX_ZIP_SIZE bytes. */
+static int read_zip(struct lister *l, int fd)
+{
+	struct crc_buf b;
+	struct crc_error e;
+	crc_buf_init(&b);
+	int rc = crc_os_read_fd(&b, fd, l->name, CRC_ARCHIVE_MAX_ZIP_SIZE, &e);
+	if (rc == CRC_EINVALID)
+		rc = crc_err_at(l->err, CRC_EVERIFY, l->name, 0, 0, "zip larger than %llu bytes",
+				(unsigned long long)CRC_ARCHIVE_MAX_ZIP_SIZE);
+	else if (rc)
+		*l->err = e;
+	else
+		rc = read_any(l, NULL, b.data ? b.data : "", b.len, CRC_ARCHIVE_ZIP);
+	crc_buf_free(&b);
 	return rc;
 }
 
@@ -1250,6 +1338,8 @@ static int read_fd(struct lister *l, int fd, int fmt)
 		rc = crc_err_os(l->err, "cannot stat", l->name, errno);
 	else if (!S_ISREG(st.st_mode))
 		rc = crc_err_at(l->err, CRC_EVERIFY, l->name, 0, 0, "not a regular file");
+	else if (fmt == -1 && is_zip(fd))
+		rc = read_zip(l, fd);
 	else if (!(src.buf = malloc(CHUNK)))
 		rc = crc_err(l->err, CRC_ENOMEM, "out of memory");
 	else if (!(src.h = crc_sha256_new()))
@@ -1310,6 +1400,8 @@ int crc_archive_extract_fd(struct crc_archive_result *res, int fd, const char *n
 			   .hooks = hooks};
 	int rc = 0, cwd = -1, moved = 0;
 	memset(res, 0, sizeof *res);
+	if (fmt == CRC_ARCHIVE_ZIP)
+		return crc_err(err, CRC_EINVALID, "%s: zip archives are listed, not extracted", name);
 	if (fmt != CRC_ARCHIVE_TAR_ZST && fmt != CRC_ARCHIVE_TAR_GZ)
 		return crc_err(err, CRC_EINVALID, "unknown archive format %d", (int)fmt);
 	l.destfd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

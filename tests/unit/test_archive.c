@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crc/archive.h"
@@ -310,6 +311,91 @@ Test(archive, tar_gz_is_byte_identical_without_time_or_name)
 	deterministic(CRC_ARCHIVE_TAR_GZ, "tar.gz");
 }
 
+/* A Lambda package: the zip of one executable, written twice from trees made differently, under UTC. */
+Test(archive, zip_is_byte_identical_and_unzip_reads_it)
+{
+	char a[] = "/tmp/crc-archive-za-XXXXXX", b[] = "/tmp/crc-archive-zb-XXXXXX", out_a[64], out_b[64];
+	struct crc_archive_result ra, rb, la;
+	struct crc_error err;
+	cr_assert_eq(setenv("TZ", "UTC0", 1), 0);
+	tzset();
+	cr_assert_not_null(mkdtemp(a));
+	cr_assert_not_null(mkdtemp(b));
+	put(a, "bootstrap", "#!/bin/sh\necho hi\n", 0700);
+	put(b, "bootstrap", "#!/bin/sh\necho hi\n", 0555);
+	snprintf(out_a, sizeof out_a, "%s.zip", a);
+	snprintf(out_b, sizeof out_b, "%s.zip", b);
+	cr_assert_eq(crc_archive_write_tree(&ra, out_a, a, CRC_ARCHIVE_ZIP, MTIME, &err), 0, "%s", err.msg);
+	cr_assert_eq(crc_archive_write_tree(&rb, out_b, b, CRC_ARCHIVE_ZIP, MTIME, &err), 0, "%s", err.msg);
+	size_t na, nb;
+	char *da = slurp(out_a, &na), *db = slurp(out_b, &nb);
+	cr_assert_eq(na, nb);
+	cr_assert_eq(memcmp(da, db, na), 0, "byte-identical zips");
+	cr_assert_eq(memcmp(da, "PK\x03\x04", 4), 0, "a zip local header");
+	cr_assert_eq(ra.nentries, 1);
+	cr_assert_str_eq(ra.entries[0].path, "bootstrap");
+	cr_assert_eq(ra.entries[0].mode, 0755);
+
+	/* Info-ZIP's tools: the archive tests clean, and the one entry is -rwxr-xr-x at the fixed time. */
+	char cmd[512], line[256];
+	snprintf(cmd, sizeof cmd, "unzip -tq %s >/dev/null", out_a);
+	run(cmd);
+	snprintf(cmd, sizeof cmd, "zipinfo -T %s bootstrap | cut -c1-10", out_a);
+	capture(line, sizeof line, cmd);
+	cr_assert_str_eq(line, "-rwxr-xr-x");
+	snprintf(cmd, sizeof cmd, "zipinfo -1 %s", out_a);
+	capture(line, sizeof line, cmd);
+	cr_assert_str_eq(line, "bootstrap");
+	snprintf(cmd, sizeof cmd, "TZ=UTC0 zipinfo -T %s bootstrap | awk '{print $7}'", out_a);
+	capture(line, sizeof line, cmd);
+	cr_assert_str_eq(line, "20231114.221320", "DOS time of the fixed mtime, in UTC");
+
+	/* Listing reads it back, from the file and from memory. */
+	cr_assert_eq(crc_archive_list(&la, out_a, &err), 0, "%s", err.msg);
+	same_entries(&la, &ra);
+	cr_assert_eq(la.size, na);
+	cr_assert_str_eq(la.sha256, ra.sha256);
+	crc_archive_result_free(&la);
+	cr_assert_eq(crc_archive_list_memory(&la, da, na, &err), 0, "%s", err.msg);
+	same_entries(&la, &ra);
+
+	/* A zip is never extracted. */
+	struct crc_archive_result x;
+	cr_assert_eq(crc_archive_extract(&x, out_a, b, CRC_ARCHIVE_ZIP, NULL, &err), CRC_EINVALID);
+	cr_assert(strstr(err.msg, "zip archives are listed, not extracted"), "%s", err.msg);
+
+	free(da);
+	free(db);
+	crc_archive_result_free(&ra);
+	crc_archive_result_free(&rb);
+	crc_archive_result_free(&la);
+	unlink(out_a);
+	unlink(out_b);
+	rm_rf(a);
+	rm_rf(b);
+}
+
+/* Outside UTC the same mtime would give other DOS times: the writer refuses and leaves nothing. */
+Test(archive, zip_refuses_a_time_zone_other_than_utc)
+{
+	char a[] = "/tmp/crc-archive-zt-XXXXXX", out[64];
+	struct crc_archive_result r;
+	struct crc_error err;
+	cr_assert_not_null(mkdtemp(a));
+	put(a, "bootstrap", "x", 0755);
+	snprintf(out, sizeof out, "%s.zip", a);
+	cr_assert_eq(setenv("TZ", "EST5", 1), 0);
+	tzset();
+	cr_assert_eq(crc_archive_write_tree(&r, out, a, CRC_ARCHIVE_ZIP, MTIME, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg,
+			 "zip keeps local times: the time zone must be UTC (TZ=UTC0) for a reproducible zip");
+	cr_assert_eq(access(out, F_OK), -1, "nothing left at the destination");
+	cr_assert_eq(r.nentries, 0);
+	cr_assert_eq(setenv("TZ", "UTC0", 1), 0);
+	tzset();
+	rm_rf(a);
+}
+
 Test(archive, format_names_round_trip)
 {
 	cr_assert_str_eq(crc_archive_format_name(CRC_ARCHIVE_TAR_ZST), "tar.zst");
@@ -317,7 +403,9 @@ Test(archive, format_names_round_trip)
 	cr_assert_str_eq(crc_archive_format_name((enum crc_archive_format)7), "?");
 	cr_assert_eq(crc_archive_format_parse("tar.zst"), CRC_ARCHIVE_TAR_ZST);
 	cr_assert_eq(crc_archive_format_parse("tar.gz"), CRC_ARCHIVE_TAR_GZ);
-	cr_assert_eq(crc_archive_format_parse("zip"), -1);
+	cr_assert_str_eq(crc_archive_format_name(CRC_ARCHIVE_ZIP), "zip");
+	cr_assert_eq(crc_archive_format_parse("zip"), CRC_ARCHIVE_ZIP);
+	cr_assert_eq(crc_archive_format_parse("tar"), -1);
 	cr_assert_eq(crc_archive_format_parse(""), -1);
 }
 
@@ -673,6 +761,80 @@ static void hostile(const char *body, const char *want)
 	cr_assert_eq(r.nentries, 0);
 	cr_assert_null(r.entries);
 	rm_rf(dir);
+}
+
+/* Builds dir/x.zip with Python's zipfile from body (lines calling z(name, data, mode)), or the bytes of
+ * such a zip changed by the Python expression fix (on b). */
+static void craft_zip(char *path, size_t size, const char *dir, const char *body, const char *fix)
+{
+	char script[4096], cmd[1200], spath[512];
+	snprintf(path, size, "%s/x.zip", dir);
+	snprintf(script, sizeof script,
+		 "import io, sys, zipfile, warnings\n"
+		 "warnings.simplefilter('ignore')\n"
+		 "o = io.BytesIO()\n"
+		 "t = zipfile.ZipFile(o, 'w', zipfile.ZIP_DEFLATED)\n"
+		 "def z(name, data=b'x', mode=0o100644):\n"
+		 "    i = zipfile.ZipInfo(name, (2023, 11, 14, 22, 13, 20))\n"
+		 "    i.external_attr = mode << 16\n"
+		 "    i.create_system = 3\n"
+		 "    t.writestr(i, data, zipfile.ZIP_DEFLATED)\n"
+		 "%s\n"
+		 "t.close()\n"
+		 "b = bytearray(o.getvalue())\n"
+		 "%s\n"
+		 "open(sys.argv[1], 'wb').write(b)\n",
+		 body, fix);
+	snprintf(spath, sizeof spath, "%s/craft.py", dir);
+	FILE *s = fopen(spath, "w");
+	cr_assert_not_null(s);
+	fputs(script, s);
+	cr_assert_eq(fclose(s), 0);
+	snprintf(cmd, sizeof cmd, "python3 %s %s", spath, path);
+	run(cmd);
+}
+
+static void hostile_zip(const char *body, const char *fix, const char *want)
+{
+	char dir[] = "/tmp/crc-archive-z-XXXXXX", path[256];
+	struct crc_archive_result r;
+	struct crc_error err;
+	cr_assert_not_null(mkdtemp(dir));
+	craft_zip(path, sizeof path, dir, body, fix);
+	cr_assert_eq(crc_archive_list(&r, path, &err), CRC_EVERIFY, "%s: %s", body, err.msg);
+	if (want[0] == '~')
+		cr_assert(strstr(err.msg, want + 1), "%s: %s", body, err.msg);
+	else
+		cr_assert_str_eq(err.msg, want, "%s", body);
+	cr_assert_eq(r.nentries, 0);
+	rm_rf(dir);
+}
+
+/* Zip goes through the same checks as tar; a zip made by another tool lists with its Unix modes. */
+Test(archive, listing_checks_zips_like_tars)
+{
+	char dir[] = "/tmp/crc-archive-z-XXXXXX", path[256];
+	struct crc_archive_result r;
+	struct crc_error err;
+	cr_assert_not_null(mkdtemp(dir));
+	craft_zip(path, sizeof path, dir, "z('bootstrap', b'#!', 0o100700); z('lib/a.so', b'elf')", "");
+	cr_assert_eq(crc_archive_list(&r, path, &err), 0, "%s", err.msg);
+	cr_assert_eq(r.nentries, 2);
+	cr_assert_str_eq(r.entries[0].path, "bootstrap");
+	cr_assert_eq(r.entries[0].mode, 0755);
+	cr_assert_str_eq(r.entries[1].path, "lib/a.so");
+	cr_assert_eq(r.entries[1].mode, 0644);
+	crc_archive_result_free(&r);
+	rm_rf(dir);
+
+	hostile_zip("z('a'); z('../x')", "", "entry '../x': path contains '..'");
+	hostile_zip("z('/abs')", "", "entry '/abs': absolute path");
+	hostile_zip("z('a'); z('a', b'other')", "", "duplicate entry 'a'");
+	hostile_zip("z('dev', b'', 0o020644)", "", "~entry 'dev'");
+	/* The deflated data of the one entry damaged: the listing reads every byte. */
+	hostile_zip("z('a', b'hello world' * 100)", "b[40:60] = b'\\xff' * 20", "~");
+	/* Cut short before the central directory. */
+	hostile_zip("z('a', b'hello world' * 100)", "del b[-30:]", "~");
 }
 
 Test(archive, listing_refuses_dotdot)

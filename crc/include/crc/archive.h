@@ -16,6 +16,11 @@ enum crc_archive_format {
 	CRC_ARCHIVE_TAR_ZST,
 	/* ustar/pax tar compressed with gzip level 9 (no mtime, no file name). */
 	CRC_ARCHIVE_TAR_GZ,
+	/* zip, deflated, with Unix modes and libarchive's fixed extra field (the UTC mtime): the package
+	 * format AWS Lambda takes. Zip keeps DOS times in local time, so writing one needs the process's
+	 * time zone to be UTC (TZ=UTC0); in another the writer refuses rather than vary. Written and listed,
+	 * never extracted. */
+	CRC_ARCHIVE_ZIP,
 };
 
 /* Caps on what an archive may hold, written and read alike (an archive we write always lists back). */
@@ -23,6 +28,8 @@ enum crc_archive_format {
 #define CRC_ARCHIVE_MAX_PATH 1024
 #define CRC_ARCHIVE_MAX_ENTRY_SIZE (4ULL << 30)
 #define CRC_ARCHIVE_MAX_TOTAL_SIZE (8ULL << 30)
+/* A zip is listed from memory (its reader seeks): at most this many bytes of it (Lambda takes 50 MB). */
+#define CRC_ARCHIVE_MAX_ZIP_SIZE ((size_t)256 << 20)
 
 /* Room for a name from a tree or an archive in a message (crc_shown cuts longer ones with "..."). */
 #define CRC_ARCHIVE_SHOWN_MAX 256
@@ -38,9 +45,9 @@ const char *crc_archive_path_problem(const char *path);
  * itself be a symlink and take ".." somewhere else. */
 const char *crc_archive_link_problem(const char *path, const char *target);
 
-/* "tar.zst" or "tar.gz"; "?" for a value outside the enum. */
+/* "tar.zst", "tar.gz" or "zip"; "?" for a value outside the enum. */
 const char *crc_archive_format_name(enum crc_archive_format f);
-/* The format for "tar.zst" or "tar.gz", or -1 for anything else. */
+/* The format for "tar.zst", "tar.gz" or "zip", or -1 for anything else. */
 int crc_archive_format_parse(const char *name);
 
 struct crc_archive_entry {
@@ -93,10 +100,11 @@ struct crc_archive_limits {
 };
 
 /* Lists the archive at path (opened with O_NOFOLLOW) without extracting it: tar in its ustar, pax and GNU
- * forms, plain or compressed with gzip, bzip2, xz or zstd. Entries are normalized as the writer does
- * (leading "./" and trailing '/' dropped, a "./" root entry skipped, modes normalized), with the SHA-256
- * of every file's content; res->size and res->sha256 are those of the whole archive file, from the same
- * single read. Anything the writer would not produce and that could hurt whoever extracts it is
+ * forms, plain or compressed with gzip, bzip2, xz or zstd, or zip (read whole into memory, at most
+ * CRC_ARCHIVE_MAX_ZIP_SIZE bytes, and listed from its central directory). Entries are normalized as the
+ * writer does (leading "./" and trailing '/' dropped, a "./" root entry skipped, modes normalized), with the
+ * SHA-256 of every file's content; res->size and res->sha256 are those of the whole archive file, from the
+ * same single read. Anything the writer would not produce and that could hurt whoever extracts it is
  * CRC_EVERIFY with a message naming the entry: an absolute path, a ".." or empty component, a
  * duplicate, a device, fifo or socket, a hard link, a symlink with an absolute target or one that leaves
  * the archive, an entry below a symlink or a file, an unreadable or corrupt archive, and going over a
@@ -130,7 +138,8 @@ struct crc_archive_hooks {
 	void *ctx;
 };
 
-/* Extracts the archive at path (opened with O_NOFOLLOW, tar compressed as fmt says, nothing else) into the
+/* Extracts the archive at path (opened with O_NOFOLLOW, tar compressed as fmt says, nothing else: zip is
+ * CRC_EINVALID) into the
  * existing directory dest, which should be empty: a name that exists already is refused, except a
  * directory. The archive is read once: its bytes are hashed as they are read, every header passes the
  * listing's checks (an absolute path, a ".." or empty component, a hard link, a device, fifo or socket, a
