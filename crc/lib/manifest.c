@@ -354,7 +354,7 @@ static int in_list(const char *s, const char *const *list)
 static const char *const opt_levels[] = {"0", "1", "2", "3", "s", "z", NULL};
 static const char *const ltos[] = {"off", "thin", "fat", NULL};
 static const char *const dialects[] = {"gcc", "clang", NULL};
-static const char *const formats[] = {"tar.zst", "tar.gz", NULL};
+static const char *const formats[] = {"tar.zst", "tar.gz", "zip", NULL};
 
 /* ---- Duplicates and lookups by sorting ------------------------------------------------------------- */
 
@@ -694,7 +694,7 @@ static int check_artifacts(const struct ctx *c, const struct crc_manifest *m)
 		if (t == m->ntargets)
 			return bad_value(c, &w, "target", S(a->target),
 					 "is not one of the manifest's targets");
-		rc = check_choice(c, &w, "format", a->format, formats, "tar.zst, tar.gz");
+		rc = check_choice(c, &w, "format", a->format, formats, "tar.zst, tar.gz, zip");
 		size_t plen = strlen(a->path), flen = strlen(S(a->format));
 		if (!rc && (plen <= flen + 1 || a->path[plen - flen - 1] != '.' ||
 			    strcmp(a->path + plen - flen, a->format) != 0)) {
@@ -766,6 +766,7 @@ static int validate(const struct ctx *c, const struct crc_manifest *m)
 	    (rc = check_hex(c, &top, "flags_sha256", m->flags_sha256)) ||
 	    (S(m->provenance_sha256)[0] &&
 	     (rc = check_hex(c, &top, "provenance_sha256", m->provenance_sha256))) ||
+	    (S(m->template_sha256)[0] && (rc = check_hex(c, &top, "template_sha256", m->template_sha256))) ||
 	    (rc = check_targets(c, m)))
 		return rc;
 	return check_artifacts(c, m);
@@ -1004,6 +1005,8 @@ static int emit_manifest(struct emit *e, const struct crc_manifest *m)
 	quoted(e, "flags_sha256", S(m->flags_sha256));
 	if (S(m->provenance_sha256)[0])
 		quoted(e, "provenance_sha256", m->provenance_sha256);
+	if (S(m->template_sha256)[0])
+		quoted(e, "template_sha256", m->template_sha256);
 	seq_start(e, "targets");
 	for (size_t i = 0; i < m->ntargets && !e->rc; i++)
 		emit_target(e, &m->targets[i]);
@@ -1349,6 +1352,11 @@ static int parse_tree(const struct ctx *c, struct crc_manifest *m, const struct 
 	m->provenance_sha256 = "";
 	if (crc_yaml_get(root, "provenance_sha256") &&
 	    (rc = get_str(c, root, &top, "provenance_sha256", &m->provenance_sha256)))
+		return rc;
+	/* Optional: only drops with Lambda packages have a SAM template. */
+	m->template_sha256 = "";
+	if (crc_yaml_get(root, "template_sha256") &&
+	    (rc = get_str(c, root, &top, "template_sha256", &m->template_sha256)))
 		return rc;
 	m->optimization.codegen_units = (int)units;
 	if ((rc = get_maps(c, root, &top, "targets", CRC_MANIFEST_MAX_TARGETS, "targets", sizeof *m->targets,

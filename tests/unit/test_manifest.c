@@ -285,6 +285,37 @@ Test(manifest, round_trip_is_exact_and_writing_is_deterministic)
 	free(rewritten);
 }
 
+/* A Lambda drop: a zip artifact beside the target's tarball, and the SAM template pinned by hash. */
+Test(manifest, zip_artifacts_and_the_template_hash_round_trip)
+{
+	struct crc_manifest m = golden();
+	struct crc_manifest_entry boot[] = {{"bootstrap", 'f', 0755, 812345, H("b"), ""}};
+	struct crc_manifest_artifact arts[4];
+	memcpy(arts, artifacts, sizeof artifacts);
+	arts[3] = (struct crc_manifest_artifact){"function-aarch64-linux-gnu.zip", "aarch64-linux-gnu", "zip",
+						 300000, H("9"), 1, boot};
+	m.artifacts = arts;
+	m.nartifacts = 4;
+	m.template_sha256 = H("7");
+	char *text = write_ok(&m);
+	cr_assert(strstr(text, "template_sha256: \"" H("7") "\"\n"), "%s", text);
+	cr_assert(strstr(text, "  format: zip\n"), "%s", text);
+	struct crc_manifest *back = parse_ok(text);
+	manifest_eq(back, &m);
+	cr_assert_str_eq(back->template_sha256, H("7"));
+	crc_manifest_free(back);
+	free(text);
+
+	/* Without a template the key is absent, and a parsed manifest says "". */
+	m.template_sha256 = NULL;
+	text = write_ok(&m);
+	cr_assert_null(strstr(text, "template_sha256"));
+	back = parse_ok(text);
+	cr_assert_str_eq(back->template_sha256, "");
+	crc_manifest_free(back);
+	free(text);
+}
+
 Test(manifest, strings_that_could_be_misread_are_quoted_and_round_trip)
 {
 	static const char *awkward[] = {
@@ -413,9 +444,15 @@ Test(manifest, writer_refuses_what_the_parser_would)
 	a[1].target = "riscv64-linux-gnu";
 	write_fails(&m, "artifacts[1].target 'riscv64-linux-gnu' is not one of the manifest's targets");
 	a[1].target = "x86_64-linux-gnu";
+	a[2].format = "tar.xz";
+	write_fails(&m, "artifacts[2].format must be one of tar.zst, tar.gz, zip");
 	a[2].format = "zip";
-	write_fails(&m, "artifacts[2].format must be one of tar.zst, tar.gz");
+	write_fails(&m, "artifacts[2].path 'noa-20261122-0123456789ab-5e1f0c2a-wasm32-wasi.tar.zst' must end in "
+			"'.zip' (its format)");
 	a[2].format = "tar.zst";
+	m.template_sha256 = "abc";
+	write_fails(&m, "template_sha256 must be 64 lower-case hex digits");
+	m.template_sha256 = NULL;
 	a[2].path = "..";
 	write_fails(&m, "artifacts[2].path '..' must not be '.' or '..'");
 	/* Values in messages stop after 64 bytes, at a character boundary. */

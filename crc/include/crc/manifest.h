@@ -46,13 +46,13 @@ struct crc_manifest_entry {
 	const char *link;
 };
 
-/* One archive of the drop. */
+/* One archive of the drop: a target has one tarball, and a zip too when it is packaged for Lambda. */
 struct crc_manifest_artifact {
 	/* The file name in the drop: relative, no '/' at all, ends in "." + format. */
 	const char *path;
 	/* The triple of the target it was built for (one of the manifest's targets). */
 	const char *target;
-	/* "tar.zst" or "tar.gz". */
+	/* "tar.zst" or "tar.gz" (the target's installed tree), or "zip" (its Lambda package). */
 	const char *format;
 	unsigned long long size;
 	const char *sha256;
@@ -105,6 +105,9 @@ struct crc_manifest {
 	/* SHA-256 of provenance.json (crc/provenance.h), or "" (or NULL when writing) for a drop without one:
 	 * the key is optional within v1, so drops written before it still parse. */
 	const char *provenance_sha256;
+	/* SHA-256 of template.yaml, the SAM template of a drop with Lambda packages (crc/lambda.h), or ""
+	 * (or NULL when writing) for a drop without one. Optional within v1. */
+	const char *template_sha256;
 	size_t ntargets;
 	struct crc_manifest_target *targets;
 	size_t nartifacts;
