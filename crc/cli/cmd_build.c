@@ -225,8 +225,9 @@ static void rfc3339(char *out, size_t size, long long epoch)
 struct drop {
 	struct crc_manifest m;
 	struct crc_manifest_target targets[CRC_PROFILE_MAX_TARGETS];
-	struct crc_manifest_artifact artifacts[CRC_PROFILE_MAX_TARGETS];
-	struct crc_archive_result archives[CRC_PROFILE_MAX_TARGETS];
+	/* Each target's tarball, then its Lambda package when it has one. */
+	struct crc_manifest_artifact artifacts[2 * CRC_PROFILE_MAX_TARGETS];
+	struct crc_archive_result archives[2 * CRC_PROFILE_MAX_TARGETS];
 	const char *features[CRC_PROFILE_MAX_TARGETS][16];
 	char created[32], flags_sha256[CRC_SHA256_HEX];
 	/* What the metadata files hash to (m points into it once they are written). */
@@ -234,9 +235,9 @@ struct drop {
 	struct crc_arena arena;
 };
 
-static void drop_free(struct drop *d, size_t n)
+static void drop_free(struct drop *d)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < d->m.nartifacts; i++) {
 		free(d->artifacts[i].entries);
 		crc_archive_result_free(&d->archives[i]);
 	}
@@ -290,7 +291,62 @@ static void describe(struct drop *d, const struct planning *pl, const struct crc
 	}
 }
 
-/* Packs each target's staged install into the drop's temporary directory. */
+/* Adds the archive written into d->archives[d->m.nartifacts] to the manifest's artifacts. */
+static int add_artifact(struct drop *d, const char *path, const char *triple, const char *format,
+			struct crc_error *err)
+{
+	const struct crc_archive_result *ar = &d->archives[d->m.nartifacts];
+	struct crc_manifest_artifact *a = &d->artifacts[d->m.nartifacts];
+	a->path = path;
+	a->target = triple;
+	a->format = format;
+	a->size = ar->size;
+	a->sha256 = ar->sha256;
+	a->nentries = ar->nentries;
+	a->entries = calloc(ar->nentries ? ar->nentries : 1, sizeof *a->entries);
+	if (!a->entries)
+		return crc_err(err, CRC_ENOMEM, "out of memory");
+	for (size_t k = 0; k < ar->nentries; k++) {
+		const struct crc_archive_entry *e = &ar->entries[k];
+		a->entries[k].path = e->path;
+		a->entries[k].type = e->type;
+		a->entries[k].mode = e->mode;
+		a->entries[k].size = e->size;
+		a->entries[k].sha256 = e->sha256;
+		a->entries[k].link = e->link ? e->link : "";
+	}
+	d->m.nartifacts++;
+	return 0;
+}
+
+/* Stages the target's Lambda package, its installed bin/bootstrap alone, in <build_dir>/lambda (made
+ * anew) and zips it to out. */
+static int pack_lambda(struct drop *d, const struct planning *pl, const struct crc_plan_target *t,
+		       const char *out, struct crc_error *err)
+{
+	char pkg[8192], from[8192], to[8192];
+	struct stat st;
+	int rc;
+	if ((rc = pathf(pkg, sizeof pkg, err, "%s/%s/lambda", pl->root, t->build_dir)) ||
+	    (rc = pathf(from, sizeof from, err, "%s/%s/bin/bootstrap", pl->root, t->stage_dir)) ||
+	    (rc = pathf(to, sizeof to, err, "%s/bootstrap", pkg)))
+		return rc;
+	if (lstat(from, &st) != 0 || !S_ISREG(st.st_mode))
+		return crc_err(err, CRC_EBUILD,
+			       "%s: the lambda gate is on but the build installed no bin/bootstrap for %s "
+			       "(see runtime/cmake/Lambda.cmake)",
+			       t->stage_dir, t->toolchain->triple);
+	if ((rc = crc_os_remove_tree(pkg, err)) || (rc = crc_os_mkdirs(pkg, err)))
+		return rc;
+	if (link(from, to) != 0)
+		return crc_err_os(err, "cannot link bootstrap into", pkg, errno);
+	if ((rc = crc_archive_write_tree(&d->archives[d->m.nartifacts], out, pkg, CRC_ARCHIVE_ZIP, pl->epoch,
+					 err)))
+		return rc;
+	return add_artifact(d, t->lambda_zip, t->toolchain->triple, "zip", err);
+}
+
+/* Packs each target's staged install into the drop's temporary directory, and its Lambda package. */
 static int pack(struct drop *d, const struct planning *pl, struct progress *pr, const char *tmp,
 		struct crc_error *err)
 {
@@ -298,6 +354,7 @@ static int pack(struct drop *d, const struct planning *pl, struct progress *pr, 
 	int fmt = crc_archive_format_parse(plan->profile->archive);
 	if (fmt < 0)
 		return crc_err(err, CRC_EINVALID, "unknown archive format '%s'", plan->profile->archive);
+	d->m.artifacts = d->artifacts;
 	for (size_t i = 0; i < plan->ntargets; i++) {
 		const struct crc_plan_target *t = &plan->targets[i];
 		char out[8192], stage[8192];
@@ -308,34 +365,16 @@ static int pack(struct drop *d, const struct planning *pl, struct progress *pr, 
 			rc = add_drop_files(pl, i, err);
 		set_label(pr, i, "packing");
 		if (!rc)
-			rc = crc_archive_write_tree(&d->archives[i], out, stage, (enum crc_archive_format)fmt,
-						    pl->epoch, err);
+			rc = crc_archive_write_tree(&d->archives[d->m.nartifacts], out, stage,
+						    (enum crc_archive_format)fmt, pl->epoch, err);
+		if (!rc)
+			rc = add_artifact(d, t->archive, t->toolchain->triple, plan->profile->archive, err);
+		if (!rc && t->lambda_zip && !(rc = pathf(out, sizeof out, err, "%s/%s", tmp, t->lambda_zip)))
+			rc = pack_lambda(d, pl, t, out, err);
 		if (rc)
 			return rc;
 		set_label(pr, i, "packed");
-		const struct crc_archive_result *ar = &d->archives[i];
-		struct crc_manifest_artifact *a = &d->artifacts[i];
-		a->path = t->archive;
-		a->target = t->toolchain->triple;
-		a->format = plan->profile->archive;
-		a->size = ar->size;
-		a->sha256 = ar->sha256;
-		a->nentries = ar->nentries;
-		a->entries = calloc(ar->nentries ? ar->nentries : 1, sizeof *a->entries);
-		if (!a->entries)
-			return crc_err(err, CRC_ENOMEM, "out of memory");
-		for (size_t k = 0; k < ar->nentries; k++) {
-			const struct crc_archive_entry *e = &ar->entries[k];
-			a->entries[k].path = e->path;
-			a->entries[k].type = e->type;
-			a->entries[k].mode = e->mode;
-			a->entries[k].size = e->size;
-			a->entries[k].sha256 = e->sha256;
-			a->entries[k].link = e->link ? e->link : "";
-		}
-		d->m.nartifacts = i + 1;
 	}
-	d->m.artifacts = d->artifacts;
 	return 0;
 }
 
@@ -452,6 +491,14 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	if ((status = planning_load(cli, &pl, &a, 0, 1)) != CLI_EXIT_OK)
 		goto out;
 	plan = pl.plan;
+	/* Zip keeps local times: packing runs in UTC (as the build's commands do), so a Lambda package has
+	 * the same bytes wherever it is built. */
+	if (setenv("TZ", "UTC0", 1) != 0) {
+		cli_error(cli, "cannot set TZ=UTC0: %s", strerror(errno));
+		status = CLI_EXIT_IO;
+		goto out;
+	}
+	tzset();
 	/* A bad key stops the build before it starts. */
 	if (sign_key && (rc = crc_sign_key_load_private(&key, sign_key, &err))) {
 		status = report(cli, rc, &err);
@@ -553,10 +600,12 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	}
 	crc_arena_init(&d->arena, (size_t)1 << 20);
 	describe(d, &pl, res);
+	struct crc_drop_template tmpl = {crc_buf_str(&pl.lambda_template), pl.lambda_template.len,
+					 pl.lambda_template_path};
 	if ((rc = crc_sha256_buf(d->flags_sha256, plan->flags_txt, strlen(plan->flags_txt), &err)) ||
 	    (rc = crc_store_begin(tmp, &store, plan->drop_id, &err)) || (rc = pack(d, &pl, &pr, tmp, &err)) ||
 	    (rc = crc_drop_write_metadata(&d->sums, tmp, &d->m, plan->flags_txt, strlen(plan->flags_txt),
-					  &err)) ||
+					  pl.lambda_template_path ? &tmpl : NULL, &err)) ||
 	    (key && (rc = crc_sign_drop(tmp, key, &err))) ||
 	    (rc = crc_store_publish(&store, tmp, plan->drop_id, force, &err))) {
 		crc_store_abort(tmp);
@@ -571,7 +620,7 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	status = print_result(cli, &pl, dir, d, 1);
 out:
 	if (d) {
-		drop_free(d, plan ? plan->ntargets : 0);
+		drop_free(d);
 		free(d);
 	}
 	crc_store_close(&store);

@@ -13,6 +13,7 @@
 #include "crc/digest.h"
 #include "crc/drop.h"
 #include "crc/json.h"
+#include "crc/lambda.h"
 #include "crc/merge.h"
 #include "crc/os.h"
 #include "crc/profile.h"
@@ -86,8 +87,44 @@ static int print_result(const struct cli *cli, const char *dir, const struct crc
 	return cli_print_json(cli, text);
 }
 
+/* Whether m has a Lambda package (a zip artifact). */
+static int has_zip(const struct crc_manifest *m)
+{
+	for (size_t i = 0; i < m->nartifacts; i++)
+		if (strcmp(m->artifacts[i].format, "zip") == 0)
+			return 1;
+	return 0;
+}
+
+/* The merged drop's SAM template is rendered again, from this checkout's template: it must be the one
+ * each part with packages was rendered from, so that the merge gives what one machine would have built. */
+static int lambda_template(struct crc_buf *text, const struct crc_manifest *const *parts,
+			   const char *const *dirs, size_t n, struct crc_error *err)
+{
+	int rc = crc_os_read_file(text, CRC_LAMBDA_TEMPLATE, CRC_LAMBDA_TEMPLATE_MAX, err);
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct crc_buf b;
+		char hex[CRC_SHA256_HEX];
+		crc_buf_init(&b);
+		if (!has_zip(parts[i]))
+			; /* targets without a package (not Linux) */
+		else if ((rc = crc_lambda_render(&b, crc_buf_str(text), text->len, CRC_LAMBDA_TEMPLATE,
+						 parts[i], err)) == 0 &&
+			 (rc = crc_sha256_buf(hex, crc_buf_str(&b), b.len, err)) == 0 &&
+			 strcmp(hex, parts[i]->template_sha256) != 0)
+			rc = crc_err(
+				err, CRC_EINVALID,
+				"%s/%s was not rendered from this checkout's %s: merge from the checkout "
+				"that built the parts",
+				dirs[i], CRC_LAMBDA_TEMPLATE_FILE, CRC_LAMBDA_TEMPLATE);
+		crc_buf_free(&b);
+	}
+	return rc;
+}
+
 /* Copies the artifacts and flags.txt of every part into tmp and writes the merged metadata. */
-static int assemble(const char *tmp, struct crc_merge *mg, const char *const *dirs, struct crc_error *err)
+static int assemble(const char *tmp, struct crc_merge *mg, const char *const *dirs,
+		    const struct crc_drop_template *tmpl, struct crc_error *err)
 {
 	struct crc_drop_sums sums;
 	struct crc_buf flags;
@@ -112,7 +149,7 @@ static int assemble(const char *tmp, struct crc_merge *mg, const char *const *di
 		rc = crc_err_at(err, CRC_EVERIFY, path, 0, 0, "changed since it was verified");
 	if (!rc)
 		rc = crc_drop_write_metadata(&sums, tmp, &mg->m, flags.data ? flags.data : "", flags.len,
-					     err);
+					     tmpl, err);
 	crc_buf_free(&flags);
 	return rc;
 }
@@ -124,6 +161,7 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 	const struct crc_manifest *parts[MAX_PARTS];
 	struct crc_verify_report reports[MAX_PARTS];
 	struct crc_merge mg;
+	struct crc_buf template_text;
 	struct crc_store store;
 	struct crc_profile *profile = NULL;
 	struct crc_error err;
@@ -133,6 +171,7 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 	int id, status = CLI_EXIT_OK, force = 0, rc;
 	size_t threads = (size_t)cli_cpus();
 	memset(&mg, 0, sizeof mg);
+	crc_buf_init(&template_text);
 	store.lock_fd = -1;
 	cli_parse_begin(cli, &op, argc, argv);
 	while ((id = cli_next(cli, &op, &status)) != OPT_END) {
@@ -182,8 +221,17 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 	if (mg.m.ntargets < profile->ntargets)
 		cli_info(cli, "%zu of the %zu targets of profile %s: the drop is partial", mg.m.ntargets,
 			 profile->ntargets, profile->name);
+	struct crc_drop_template tmpl = {NULL, 0, CRC_LAMBDA_TEMPLATE};
+	if (has_zip(&mg.m)) {
+		if ((rc = lambda_template(&template_text, parts, dirs, n, &err)) != 0) {
+			status = report(cli, rc, &err);
+			goto out;
+		}
+		tmpl.text = crc_buf_str(&template_text);
+		tmpl.len = template_text.len;
+	}
 	if ((rc = crc_store_begin(tmp, &store, mg.m.drop_id, &err)) != 0 ||
-	    (rc = assemble(tmp, &mg, dirs, &err)) != 0 ||
+	    (rc = assemble(tmp, &mg, dirs, tmpl.text ? &tmpl : NULL, &err)) != 0 ||
 	    (rc = crc_store_publish(&store, tmp, mg.m.drop_id, force, &err)) != 0) {
 		if (tmp[0])
 			crc_store_abort(tmp);
@@ -193,6 +241,7 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 	status = print_result(cli, dir, &mg.m, n);
 out:
 	crc_merge_free(&mg);
+	crc_buf_free(&template_text);
 	crc_store_close(&store);
 	crc_profile_free(profile);
 	for (size_t i = 0; i < nverified; i++)

@@ -62,6 +62,8 @@ static void print_text(const struct crc_plan *plan)
 		print_cmd("smoke", &t->smoke_version);
 		print_cmd("smoke", &t->smoke_target);
 		printf("  %-10s%s/%s\n", "archive", plan->drop_dir, t->archive);
+		if (t->lambda_zip)
+			printf("  %-10s%s/%s (bin/bootstrap)\n", "lambda", plan->drop_dir, t->lambda_zip);
 		for (size_t k = 0; k < t->flags.notes.n; k++)
 			printf("  %-10s%s\n", "note", t->flags.notes.items[k]);
 	}

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crc/lambda.h"
+#include "crc/os.h"
 #include "crc/toolchain.h"
 #include "crc/version.h"
 #include "exit.h"
@@ -66,9 +68,12 @@ static int read_inputs(const struct cli *cli, struct planning *pl, struct crc_er
 					   pl->plan->targets[i].toolchain, err);
 		versions[i] = pl->versions[i];
 	}
+	char tsha[CRC_SHA256_HEX];
+	if (!rc && pl->lambda_template_path)
+		rc = crc_sha256_buf(tsha, crc_buf_str(&pl->lambda_template), pl->lambda_template.len, err);
 	if (!rc)
 		rc = crc_plan_inputs_hash(pl->inputs_sha256, pl->plan, crc_version(), pl->source.tree_sha256,
-					  versions, err);
+					  versions, pl->lambda_template_path ? tsha : NULL, err);
 	if (rc)
 		return rc;
 	pl->epoch = pl->source.commit_time >= 0 ? pl->source.commit_time : 0;
@@ -153,6 +158,18 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 	if ((rc = crc_plan_make(&pl->plan, p, (const struct crc_toolchain *const *)pl->toolchains, triples,
 				ntriples, &pl->gates, &o, &err)))
 		return report(cli, rc, &err);
+	for (size_t i = 0; i < pl->plan->ntargets && !pl->lambda_template_path; i++)
+		if (pl->plan->targets[i].lambda_zip) {
+			pl->lambda_template_path = CRC_LAMBDA_TEMPLATE;
+			if ((rc = crc_os_read_file(&pl->lambda_template, CRC_LAMBDA_TEMPLATE,
+						   CRC_LAMBDA_TEMPLATE_MAX, &err))) {
+				cli_error(cli,
+					  "profile %s has the lambda gate, whose drops need the SAM "
+					  "template: %s",
+					  p->name, err.msg);
+				return cli_exit_for(rc);
+			}
+		}
 	if ((with_inputs || !a->drop_id) && (rc = read_inputs(cli, pl, &err)))
 		return report(cli, rc, &err);
 	if (!a->drop_id) {
@@ -170,6 +187,7 @@ void planning_free(struct planning *pl)
 	for (size_t i = 0; i < CRC_PROFILE_MAX_TARGETS; i++)
 		crc_toolchain_free(pl->toolchains[i]);
 	crc_profile_free(pl->profile);
+	crc_buf_free(&pl->lambda_template);
 	crc_arena_free(&pl->arena);
 	memset(pl, 0, sizeof *pl);
 }

@@ -59,6 +59,10 @@ struct planning {
 	/* The compiler launcher builds use ("ccache"), or NULL: the profile's compiler_cache resolved
 	 * against PATH. It changes no output, so it is not part of the plan or the inputs. */
 	const char *launcher;
+	/* When a planned target has a Lambda package: templates/lambda/template.yaml.in (its text is one of
+	 * the inputs hashed) and its path for messages; empty otherwise. */
+	struct crc_buf lambda_template;
+	const char *lambda_template_path;
 };
 
 /* Handles one of the shared options; returns 0, or an exit code for a usage error. */

@@ -881,20 +881,29 @@ static int check_tree(const char *root, struct index *idx, int sync, struct crc_
 
 /* ---- Deploy -------------------------------------------------------------------------------------------- */
 
-/* The artifact for target into *out; CRC_ENOTFOUND listing the targets the drop has. */
+static int is_package(const struct crc_manifest_artifact *a)
+{
+	return a->format && strcmp(a->format, "zip") == 0;
+}
+
+/* The artifact for target into *out, its installed tree: the Lambda package (a zip) is for Lambda, not
+ * for deploying here. CRC_ENOTFOUND listing the targets the drop has. */
 static int find_artifact(const struct crc_manifest_artifact **out, const struct crc_manifest *m,
 			 const char *target, struct crc_error *err)
 {
 	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	for (size_t i = 0; i < m->nartifacts; i++)
-		if (m->artifacts[i].target && strcmp(m->artifacts[i].target, target) == 0) {
+		if (m->artifacts[i].target && strcmp(m->artifacts[i].target, target) == 0 &&
+		    !is_package(&m->artifacts[i])) {
 			*out = &m->artifacts[i];
 			return 0;
 		}
 	struct crc_buf b;
 	crc_buf_init(&b);
-	for (size_t i = 0; i < m->nartifacts; i++) {
-		crc_buf_puts(&b, i ? ", " : "");
+	for (size_t i = 0, n = 0; i < m->nartifacts; i++) {
+		if (is_package(&m->artifacts[i]))
+			continue;
+		crc_buf_puts(&b, n++ ? ", " : "");
 		crc_buf_puts(&b,
 			     m->artifacts[i].target ? crc_shown(sh, sizeof sh, m->artifacts[i].target) : "?");
 	}
@@ -903,8 +912,7 @@ static int find_artifact(const struct crc_manifest_artifact **out, const struct 
 		rc = crc_err(err, CRC_ENOMEM, "out of memory");
 	else
 		rc = crc_err(err, CRC_ENOTFOUND, "no artifact for target %s in drop %s (it has: %s)",
-			     crc_shown(sh, sizeof sh, target), m->drop_id,
-			     m->nartifacts ? crc_buf_str(&b) : "none");
+			     crc_shown(sh, sizeof sh, target), m->drop_id, b.len ? crc_buf_str(&b) : "none");
 	crc_buf_free(&b);
 	return rc;
 }

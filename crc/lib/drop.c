@@ -1,5 +1,6 @@
 /* A drop's metadata files (crc/drop.h), in the one order that lets each pin the ones before it:
- * flags.txt and provenance.json, then manifest.yaml, then SHA256SUMS. */
+ * flags.txt and provenance.json (and template.yaml with Lambda packages), then manifest.yaml, then
+ * SHA256SUMS. */
 #include "crc/drop.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "crc/buf.h"
+#include "crc/lambda.h"
 #include "crc/os.h"
 #include "crc/provenance.h"
 
@@ -29,7 +31,8 @@ static int put(const char *dir, const char *name, const void *data, size_t n, ch
 }
 
 int crc_drop_write_metadata(struct crc_drop_sums *sums, const char *dir, struct crc_manifest *m,
-			    const char *flags, size_t flags_len, struct crc_error *err)
+			    const char *flags, size_t flags_len, const struct crc_drop_template *tmpl,
+			    struct crc_error *err)
 {
 	struct crc_buf b;
 	const char **names = NULL, **hashes = NULL;
@@ -45,10 +48,28 @@ int crc_drop_write_metadata(struct crc_drop_sums *sums, const char *dir, struct 
 		goto out;
 	m->provenance_sha256 = sums->provenance;
 	b.len = 0;
+	/* The SAM template names the zips, which the manifest pins; the manifest then pins the template. */
+	sums->template[0] = '\0';
+	m->template_sha256 = NULL;
+	int lambda = 0;
+	for (size_t i = 0; i < m->nartifacts; i++)
+		lambda |= strcmp(m->artifacts[i].format, "zip") == 0;
+	if (lambda && !tmpl) {
+		rc = crc_err(err, CRC_EINVALID, "drop %s has Lambda packages but no SAM template to render",
+			     m->drop_id);
+		goto out;
+	}
+	if (lambda) {
+		if ((rc = crc_lambda_render(&b, tmpl->text, tmpl->len, tmpl->path, m, err)) != 0 ||
+		    (rc = put(dir, CRC_LAMBDA_TEMPLATE_FILE, b.data, b.len, sums->template, err)) != 0)
+			goto out;
+		m->template_sha256 = sums->template;
+		b.len = 0;
+	}
 	if ((rc = crc_manifest_write(&b, m, err)) != 0 ||
 	    (rc = put(dir, "manifest.yaml", b.data, b.len, sums->manifest, err)) != 0)
 		goto out;
-	size_t n = 0, cap = m->nartifacts + 3;
+	size_t n = 0, cap = m->nartifacts + 4;
 	names = calloc(cap, sizeof *names);
 	hashes = calloc(cap, sizeof *hashes);
 	if (!names || !hashes) {
@@ -61,6 +82,8 @@ int crc_drop_write_metadata(struct crc_drop_sums *sums, const char *dir, struct 
 	}
 	names[n] = "flags.txt", hashes[n++] = sums->flags;
 	names[n] = "provenance.json", hashes[n++] = sums->provenance;
+	if (lambda)
+		names[n] = CRC_LAMBDA_TEMPLATE_FILE, hashes[n++] = sums->template;
 	names[n] = "manifest.yaml", hashes[n++] = sums->manifest;
 	b.len = 0;
 	if ((rc = crc_manifest_sha256sums(&b, names, hashes, n, err)) == 0)

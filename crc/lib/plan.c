@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "crc/json.h"
+#include "crc/lambda.h"
 #include "crc/yaml.h"
 
 #define PLAN_ARENA_MAX ((size_t)16 << 20)
@@ -129,6 +130,14 @@ static const struct crc_toolchain *toolchain_for(const struct crc_profile *p,
 	return NULL;
 }
 
+static int has_gate(const struct crc_profile *p, const char *gate)
+{
+	for (size_t i = 0; i < p->features.n; i++)
+		if (strcmp(p->features.items[i], gate) == 0)
+			return 1;
+	return 0;
+}
+
 int crc_plan_make(struct crc_plan **out, const struct crc_profile *p,
 		  const struct crc_toolchain *const *all_toolchains, const char *const *triples,
 		  size_t ntriples, const struct crc_gates *gates, const struct crc_plan_options *o,
@@ -185,6 +194,17 @@ int crc_plan_make(struct crc_plan **out, const struct crc_profile *p,
 		t->stage_dir = fmt(&c, "%s/stage", t->build_dir);
 		t->program = fmt(&c, "%s/bin/noa%s", t->stage_dir, tc->executable_suffix);
 		t->archive = fmt(&c, "noa-%s-%s.%s", o->drop_id, tc->triple, p->archive);
+		if (has_gate(p, CRC_LAMBDA_GATE) && strcmp(tc->cmake_system_name, "Linux") == 0) {
+			if (!crc_lambda_architecture(tc->triple)) {
+				rc = crc_err(
+					err, CRC_EINVALID,
+					"profile %s has the lambda gate, but Lambda runs no %s (only aarch64 "
+					"and x86_64 Linux)",
+					p->name, tc->triple);
+				goto fail;
+			}
+			t->lambda_zip = fmt(&c, "function-%s.zip", tc->triple);
+		}
 		struct crc_buf tcf;
 		crc_buf_init(&tcf);
 		crc_toolchain_cmake(&tcf, tc);
@@ -273,7 +293,8 @@ int crc_plan_set_drop_id(struct crc_plan *plan, const char *id, struct crc_error
 }
 
 int crc_plan_inputs_hash(char hex[CRC_SHA256_HEX], const struct crc_plan *plan, const char *crc_version,
-			 const char *tree_sha256, const char *const *versions, struct crc_error *err)
+			 const char *tree_sha256, const char *const *versions, const char *template_sha256,
+			 struct crc_error *err)
 {
 	struct crc_buf b;
 	crc_buf_init(&b);
@@ -286,6 +307,8 @@ int crc_plan_inputs_hash(char hex[CRC_SHA256_HEX], const struct crc_plan *plan, 
 	crc_buf_puts(&b, plan->flags_txt);
 	for (size_t i = 0; i < plan->ntargets; i++)
 		crc_buf_printf(&b, "toolchain %s %s\n", plan->targets[i].toolchain->triple, versions[i]);
+	if (template_sha256)
+		crc_buf_printf(&b, "lambda-template %s\n", template_sha256);
 	int rc = !profile || crc_buf_error(&b) ? crc_err(err, CRC_ENOMEM, "out of memory")
 					       : crc_sha256_buf(hex, b.data, b.len, err);
 	crc_buf_free(&b);
@@ -359,7 +382,8 @@ static struct crc_json *target_json(const struct crc_plan_target *t)
 		  crc_json_set(o, "flags", fj) || crc_json_set_str(o, "build_dir", t->build_dir) ||
 		  crc_json_set_str(o, "stage_dir", t->stage_dir) ||
 		  crc_json_set_str(o, "program", t->program) || crc_json_set_str(o, "archive", t->archive) ||
-		  crc_json_set(o, "commands", cmds) || crc_json_set(o, "smoke", smoke) ||
+		  crc_json_set_str(o, "lambda_zip", t->lambda_zip) || crc_json_set(o, "commands", cmds) ||
+		  crc_json_set(o, "smoke", smoke) ||
 		  crc_json_set_str(o, "toolchain_cmake", t->toolchain_cmake);
 	if (!o) {
 		crc_json_free(tj);

@@ -19,6 +19,7 @@
 
 #include "crc/archive.h"
 #include "crc/buf.h"
+#include "crc/lambda.h"
 #include "crc/os.h"
 
 /* SHA256SUMS is small: one line per file of the drop. */
@@ -329,6 +330,25 @@ static int read_manifest(struct crc_buf *text, char sha[CRC_SHA256_HEX], int dir
 	return rc;
 }
 
+/* A file of the drop beside the archives that the manifest pins by a key of its own. */
+struct metadata {
+	const char *name, *kind, *sha256;
+};
+#define METADATA_MAX 3
+
+/* The metadata files the manifest pins, into md, and how many: flags.txt, then provenance.json and
+ * template.yaml when it pins them (both keys are optional within v1). */
+static size_t metadata_files(const struct crc_manifest *m, struct metadata md[METADATA_MAX])
+{
+	size_t n = 0;
+	md[n++] = (struct metadata){"flags.txt", "flags", m->flags_sha256};
+	if (m->provenance_sha256 && m->provenance_sha256[0])
+		md[n++] = (struct metadata){"provenance.json", "provenance", m->provenance_sha256};
+	if (m->template_sha256 && m->template_sha256[0])
+		md[n++] = (struct metadata){CRC_LAMBDA_TEMPLATE_FILE, "template", m->template_sha256};
+	return n;
+}
+
 /* The hash the manifest pins for a file of the drop, or NULL when it names no such file. */
 static const char *pinned(const struct crc_manifest *m, const char *manifest_sha, const char *name)
 {
@@ -338,13 +358,16 @@ static const char *pinned(const struct crc_manifest *m, const char *manifest_sha
 		return m->flags_sha256;
 	if (strcmp(name, "provenance.json") == 0)
 		return m->provenance_sha256 && m->provenance_sha256[0] ? m->provenance_sha256 : NULL;
+	if (strcmp(name, CRC_LAMBDA_TEMPLATE_FILE) == 0)
+		return m->template_sha256 && m->template_sha256[0] ? m->template_sha256 : NULL;
 	for (size_t i = 0; i < m->nartifacts; i++)
 		if (strcmp(m->artifacts[i].path, name) == 0)
 			return m->artifacts[i].sha256;
 	return NULL;
 }
 
-/* SHA256SUMS against the manifest: it must list exactly the manifest, flags.txt and the artifacts, each
+/* SHA256SUMS against the manifest: it must list exactly the manifest, the metadata files it pins and the
+ * artifacts, each
  * with the hash the manifest pins (the files themselves are checked against the manifest elsewhere). */
 static int check_sums(struct crc_verify_report *r, int dirfd, const char *manifest_sha)
 {
@@ -410,13 +433,12 @@ static int check_sums(struct crc_verify_report *r, int dirfd, const char *manife
 		}
 	}
 	/* Everything the manifest pins must be listed. */
-	for (size_t i = 0; !rc && i < m->nartifacts + 3; i++) {
-		const char *name = i == 0   ? "manifest.yaml"
-				   : i == 1 ? "flags.txt"
-				   : i == 2 ? "provenance.json"
-					    : m->artifacts[i - 3].path;
-		if (!pinned(m, manifest_sha, name))
-			continue;
+	struct metadata md[METADATA_MAX];
+	size_t nmd = metadata_files(m, md);
+	for (size_t i = 0; !rc && i < 1 + nmd + m->nartifacts; i++) {
+		const char *name = i == 0     ? "manifest.yaml"
+				   : i <= nmd ? md[i - 1].name
+					      : m->artifacts[i - 1 - nmd].path;
 		size_t k = 0;
 		while (k < sums->n && strcmp(sums->items[k].name, name) != 0)
 			k++;
@@ -519,23 +541,19 @@ static int check_hash(struct crc_verify_report *r, struct crc_verify_file *f, co
 	return 0;
 }
 
-/* The tasks of check_files: flags.txt, provenance.json when the manifest pins one, then the artifacts. */
-static size_t metadata_files(const struct crc_manifest *m)
-{
-	return m->provenance_sha256 && m->provenance_sha256[0] ? 2 : 1;
-}
-
 static const struct crc_manifest_artifact *artifact_of(const struct crc_manifest *m, size_t i)
 {
-	size_t k = metadata_files(m);
+	struct metadata md[METADATA_MAX];
+	size_t k = metadata_files(m, md);
 	return i >= k ? &m->artifacts[i - k] : NULL;
 }
 
-/* Hashes flags.txt, provenance.json and the artifacts on the pool, then reports on each in manifest order. */
+/* Hashes the metadata files and the artifacts on the pool, then reports on each in manifest order. */
 static int check_files(struct crc_verify_report *r, int dirfd, const struct crc_verify_options *o)
 {
 	const struct crc_manifest *m = r->manifest;
-	size_t n = m->nartifacts + metadata_files(m);
+	struct metadata md[METADATA_MAX];
+	size_t nmd = metadata_files(m, md), n = m->nartifacts + nmd;
 	struct task *tasks = calloc(n, sizeof *tasks);
 	size_t *order = calloc(n, sizeof *order);
 	int rc = 0;
@@ -545,18 +563,13 @@ static int check_files(struct crc_verify_report *r, int dirfd, const struct crc_
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct crc_manifest_artifact *a = artifact_of(m, i);
-		size_t fi = a        ? add_file(r, a->path, "artifact")
-			    : i == 0 ? add_file(r, "flags.txt", "flags")
-				     : add_file(r, "provenance.json", "provenance");
+		size_t fi = a ? add_file(r, a->path, "artifact") : add_file(r, md[i].name, md[i].kind);
 		if (fi == (size_t)-1) {
 			rc = CRC_ENOMEM;
 			goto out;
 		}
 		struct crc_verify_file *f = &r->files[fi];
-		snprintf(f->expected_sha256, sizeof f->expected_sha256, "%s",
-			 a        ? a->sha256
-			 : i == 0 ? m->flags_sha256
-				  : m->provenance_sha256);
+		snprintf(f->expected_sha256, sizeof f->expected_sha256, "%s", a ? a->sha256 : md[i].sha256);
 		f->expected_size = a ? a->size : 0;
 		f->ok = 1;
 		tasks[i].file = fi;

@@ -850,10 +850,15 @@ Test(deploy, refuses_bad_inputs)
 	cr_assert_eq(crc_deploy_install(&res, &o, &err), CRC_EINVALID);
 	cr_assert_str_eq(err.msg, "deploy needs a drop directory, a manifest, a target and a directory");
 	o.manifest = &a.m;
-	a.art[0].format = "zip";
+	a.art[0].format = "tar.xz";
 	cr_assert_eq(crc_deploy_install(&res, &o, &err), CRC_EINVALID);
-	snprintf(want, sizeof want, "manifest artifact %s: format 'zip' is not tar.zst or tar.gz", a.name);
+	snprintf(want, sizeof want, "manifest artifact %s: format 'tar.xz' is not tar.zst or tar.gz", a.name);
 	cr_assert_str_eq(err.msg, want);
+	/* A Lambda package is not the target's installed tree: never deployed. */
+	a.art[0].format = "zip";
+	cr_assert_eq(crc_deploy_install(&res, &o, &err), CRC_ENOTFOUND);
+	cr_assert_str_eq(err.msg,
+			 "no artifact for target x86_64-linux-gnu in drop A (it has: aarch64-linux-gnu)");
 	a.art[0].format = "tar.zst";
 	a.art[0].path = "../x.tar.zst";
 	cr_assert_eq(crc_deploy_install(&res, &o, &err), CRC_EINVALID);

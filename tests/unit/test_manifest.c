@@ -292,8 +292,8 @@ Test(manifest, zip_artifacts_and_the_template_hash_round_trip)
 	struct crc_manifest_entry boot[] = {{"bootstrap", 'f', 0755, 812345, H("b"), ""}};
 	struct crc_manifest_artifact arts[4];
 	memcpy(arts, artifacts, sizeof artifacts);
-	arts[3] = (struct crc_manifest_artifact){"function-aarch64-linux-gnu.zip", "aarch64-linux-gnu", "zip",
-						 300000, H("9"), 1, boot};
+	arts[3] = (struct crc_manifest_artifact){
+		"function-aarch64-linux-gnu.zip", "aarch64-linux-gnu", "zip", 300000, H("9"), 1, boot};
 	m.artifacts = arts;
 	m.nartifacts = 4;
 	m.template_sha256 = H("7");
@@ -447,8 +447,9 @@ Test(manifest, writer_refuses_what_the_parser_would)
 	a[2].format = "tar.xz";
 	write_fails(&m, "artifacts[2].format must be one of tar.zst, tar.gz, zip");
 	a[2].format = "zip";
-	write_fails(&m, "artifacts[2].path 'noa-20261122-0123456789ab-5e1f0c2a-wasm32-wasi.tar.zst' must end in "
-			"'.zip' (its format)");
+	write_fails(&m,
+		    "artifacts[2].path 'noa-20261122-0123456789ab-5e1f0c2a-wasm32-wasi.tar.zst' must end in "
+		    "'.zip' (its format)");
 	a[2].format = "tar.zst";
 	m.template_sha256 = "abc";
 	write_fails(&m, "template_sha256 must be 64 lower-case hex digits");

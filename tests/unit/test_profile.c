@@ -39,6 +39,24 @@ Test(profile, edge_resolves_as_shipped)
 	crc_profile_free(p);
 }
 
+/* Lambda: the server build for aarch64, with the lambda gate and without gpu-offload (Lambda has no GPU). */
+Test(profile, lambda_extends_server_without_a_gpu)
+{
+	struct crc_profile *p = load("lambda", NULL, 0);
+	cr_assert_str_eq(p->name, "lambda");
+	cr_assert_eq(p->ntargets, 1);
+	cr_assert_str_eq(p->targets[0].triple, "aarch64-linux-gnu");
+	cr_assert_str_eq(p->optimization.opt_level, "3", "the server's optimization");
+	cr_assert_str_eq(p->optimization.lto, "thin");
+	cr_assert_eq(p->features.n, 2);
+	cr_assert_str_eq(p->features.items[0], "throughput");
+	cr_assert_str_eq(p->features.items[1], "lambda");
+	cr_assert_eq(p->policy.prefer_gpu, 0);
+	cr_assert_str_eq(p->archive, "tar.gz");
+	cr_assert_eq(p->nchain, 2, "lambda extends server");
+	crc_profile_free(p);
+}
+
 Test(profile, set_overrides_after_merging)
 {
 	const char *sets[] = {"optimization.opt_level=s", "targets=[x86_64-linux-gnu]",
@@ -75,9 +93,10 @@ Test(profile, list_and_json)
 	size_t n;
 	struct crc_error err;
 	cr_assert_eq(crc_profile_list(&names, &n, CRC_SOURCE_DIR, &err), 0);
-	cr_assert_eq(n, 2);
+	cr_assert_eq(n, 3);
 	cr_assert_str_eq(names[0], "edge");
-	cr_assert_str_eq(names[1], "server");
+	cr_assert_str_eq(names[1], "lambda");
+	cr_assert_str_eq(names[2], "server");
 	free(names);
 	struct crc_profile *p = load("server", NULL, 0);
 	struct crc_json *j = crc_profile_json(p);

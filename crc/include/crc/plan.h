@@ -35,6 +35,9 @@ struct crc_plan_target {
 	struct crc_cmd smoke_version, smoke_target;
 	/* The archive's file name in the drop. */
 	const char *archive;
+	/* With the lambda gate, for a Linux target: its Lambda package's file name in the drop,
+	 * "function-<triple>.zip", holding the installed bin/bootstrap; NULL otherwise. */
+	const char *lambda_zip;
 };
 
 /* What the plan is for. */
@@ -91,10 +94,12 @@ int crc_plan_set_jobs(struct crc_plan *plan, int jobs, struct crc_error *err);
 int crc_plan_set_drop_id(struct crc_plan *plan, const char *id, struct crc_error *err);
 
 /* The SHA-256 (hex) of everything the drop depends on, for the default drop id: crc's version, the
- * source tree hash, the resolved profile, flags.txt and each planned target's compiler version line
- * (versions[i] for plan->targets[i]). */
+ * source tree hash, the resolved profile, flags.txt, each planned target's compiler version line
+ * (versions[i] for plan->targets[i]) and, for a drop with Lambda packages, the SAM template's text
+ * (template_sha256; NULL without one). */
 int crc_plan_inputs_hash(char hex[CRC_SHA256_HEX], const struct crc_plan *plan, const char *crc_version,
-			 const char *tree_sha256, const char *const *versions, struct crc_error *err);
+			 const char *tree_sha256, const char *const *versions, const char *template_sha256,
+			 struct crc_error *err);
 
 /* Reads the runtime's gates from <root>/runtime/features.yaml into arena-owned lists. */
 int crc_plan_load_gates(struct crc_gates *out, struct crc_arena *arena, const char *root,

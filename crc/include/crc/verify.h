@@ -31,7 +31,7 @@ struct crc_verify_options {
 struct crc_verify_file {
 	/* Its name in the drop (owned by the report). */
 	char *name;
-	/* "manifest", "flags", "provenance", "sums", "artifact" or "extra". */
+	/* "manifest", "flags", "provenance", "template", "sums", "artifact" or "extra". */
 	const char *kind;
 	/* What was found (size 0 and "" when the file could not be read) and what the manifest lists (""
 	 * and 0 when it lists nothing for this kind). */
