@@ -288,6 +288,12 @@ static void describe(struct drop *d, const struct planning *pl, const struct crc
 			d->features[i][k] = s->features[k];
 		t->smoke.features.items = d->features[i];
 		t->smoke.features.n = s->nfeatures;
+		/* The optimize step's sizes, for the targets that had one. */
+		if (plan->targets[i].optimize.argv.n) {
+			t->wasm_opt.level = p->optimization.wasm_opt;
+			t->wasm_opt.size_before = res[i].optimize_size_before;
+			t->wasm_opt.size_after = res[i].optimize_size_after;
+		}
 	}
 }
 

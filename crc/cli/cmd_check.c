@@ -133,8 +133,30 @@ static void check_profiles(struct check *c, struct crc_diags *d)
 	free(names);
 }
 
+/* Whether a valid profile under profiles/ has target triple and asks for its optimizer (wasm_opt). */
+static int optimizer_wanted(const char *triple)
+{
+	struct crc_error err;
+	char **names;
+	size_t n;
+	int wanted = 0;
+	if (crc_profile_list(&names, &n, ".", &err))
+		return 0;
+	for (size_t i = 0; i < n && !wanted; i++) {
+		struct crc_profile *p;
+		if (crc_profile_load(&p, ".", names[i], NULL, 0, &err))
+			continue;
+		for (size_t t = 0; t < p->ntargets && strcmp(p->optimization.wasm_opt, "off") != 0; t++)
+			wanted |= strcmp(p->targets[t].triple, triple) == 0;
+		crc_profile_free(p);
+	}
+	free(names);
+	return wanted;
+}
+
 /* Toolchains: every templates/toolchains/<triple>.yaml, checked in full; then its compiler and emulator
- * looked up on PATH, reported with the Debian package that provides them. */
+ * looked up on PATH, and its optimizer when a profile asks for it, reported with the Debian package that
+ * provides them. */
 static void check_toolchains(struct check *c, struct crc_diags *d)
 {
 	struct crc_error err;
@@ -153,6 +175,8 @@ static void check_toolchains(struct check *c, struct crc_diags *d)
 		rc = crc_toolchain_check(".", triples[i], d);
 		if (!rc && (rc = crc_toolchain_load(&tc, ".", triples[i], &err)) == 0) {
 			rc = crc_toolchain_find_tools(tc, getenv("PATH"), &err);
+			if (!rc && tc->optimizer && optimizer_wanted(triples[i]))
+				rc = crc_toolchain_find_optimizer(tc, getenv("PATH"), &err);
 			crc_toolchain_free(tc);
 			if (rc) {
 				rc = CRC_EINVALID;

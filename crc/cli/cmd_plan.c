@@ -59,6 +59,8 @@ static void print_text(const struct crc_plan *plan)
 		print_cmd("configure", &t->configure);
 		print_cmd("build", &t->build);
 		print_cmd("install", &t->install);
+		if (t->optimize.argv.n)
+			print_cmd("optimize", &t->optimize);
 		print_cmd("smoke", &t->smoke_version);
 		print_cmd("smoke", &t->smoke_target);
 		printf("  %-10s%s/%s\n", "archive", plan->drop_dir, t->archive);

@@ -131,6 +131,12 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 			if (strcmp(p->targets[i].triple, triples[k]) == 0 &&
 			    crc_toolchain_find_tools(pl->toolchains[i], getenv("PATH"), &err))
 				return report(cli, CRC_EINVALID, &err);
+	/* So must the post-link optimizer of the planned targets, when the profile asks for it (wasm_opt). */
+	for (size_t k = 0; k < ntriples && strcmp(p->optimization.wasm_opt, "off") != 0; k++)
+		for (size_t i = 0; i < p->ntargets; i++)
+			if (strcmp(p->targets[i].triple, triples[k]) == 0 &&
+			    crc_toolchain_find_optimizer(pl->toolchains[i], getenv("PATH"), &err))
+				return report(cli, CRC_EINVALID, &err);
 	/* ccache when the profile asks for it (then it must be there) or, by default, when it is installed.
 	 */
 	pl->launcher = NULL;

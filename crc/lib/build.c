@@ -1,7 +1,7 @@
 /* Builds (see crc/build.h): a small scheduler over child processes. Each target walks through its steps
- * (configure, build, install, smoke version, smoke target); at most `concurrency` targets have a step
- * running, and crc waits for whichever child ends first. A failed step kills the other targets' running
- * steps (their process groups) and the build reports the first failure. */
+ * (configure, build, install, optimize when planned, smoke version, smoke target); at most `concurrency`
+ * targets have a step running, and crc waits for whichever child ends first. A failed step kills the other
+ * targets' running steps (their process groups) and the build reports the first failure. */
 #include "crc/build.h"
 
 #include <errno.h>
@@ -9,15 +9,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "crc/json.h"
 #include "crc/os.h"
 
-enum step { STEP_CONFIGURE, STEP_BUILD, STEP_INSTALL, STEP_SMOKE_VERSION, STEP_SMOKE_TARGET, NSTEPS };
+enum step {
+	STEP_CONFIGURE,
+	STEP_BUILD,
+	STEP_INSTALL,
+	STEP_OPTIMIZE,
+	STEP_SMOKE_VERSION,
+	STEP_SMOKE_TARGET,
+	NSTEPS
+};
 
-static const char *const step_names[NSTEPS] = {"configure", "build", "install", "smoke", "smoke"};
+static const char *const step_names[NSTEPS] = {"configure", "build", "install", "optimize", "smoke", "smoke"};
 
 /* The state of one target while building. */
 struct job {
@@ -37,8 +46,8 @@ static double now(void)
 
 const char *crc_build_phase_name(enum crc_build_phase phase)
 {
-	static const char *const names[] = {"queued",        "configuring", "building", "installing",
-					    "smoke-testing", "done",        "failed"};
+	static const char *const names[] = {"queued",     "configuring",   "building", "installing",
+					    "optimizing", "smoke-testing", "done",     "failed"};
 	return phase <= CRC_BUILD_FAILED ? names[phase] : "?";
 }
 
@@ -51,6 +60,8 @@ static enum crc_build_phase phase_of(enum step s)
 		return CRC_BUILD_COMPILE;
 	case STEP_INSTALL:
 		return CRC_BUILD_INSTALL;
+	case STEP_OPTIMIZE:
+		return CRC_BUILD_OPTIMIZE;
 	default:
 		return CRC_BUILD_SMOKE;
 	}
@@ -65,6 +76,8 @@ static const struct crc_cmd *cmd_of(const struct crc_plan_target *t, enum step s
 		return &t->build;
 	case STEP_INSTALL:
 		return &t->install;
+	case STEP_OPTIMIZE:
+		return &t->optimize;
 	case STEP_SMOKE_VERSION:
 		return &t->smoke_version;
 	default:
@@ -157,12 +170,25 @@ static int prepare(struct job *j, struct crc_build_target *r, const struct crc_p
 	return rc;
 }
 
+/* The size of the file at root/rel into *size (0 when it cannot be read as a regular file). */
+static void file_size(unsigned long long *size, const char *root, const char *rel)
+{
+	char path[4096];
+	struct stat st;
+	int w = snprintf(path, sizeof path, "%s/%s", root, rel);
+	*size = w > 0 && (size_t)w < sizeof path && stat(path, &st) == 0 && S_ISREG(st.st_mode)
+			? (unsigned long long)st.st_size
+			: 0;
+}
+
 /* Starts the job's current step. */
-static int start_step(struct job *j, const struct crc_plan_target *t, const struct crc_build_options *o,
-		      struct crc_error *err)
+static int start_step(struct job *j, struct crc_build_target *r, const struct crc_plan_target *t,
+		      const struct crc_build_options *o, struct crc_error *err)
 {
 	const struct crc_cmd *c = cmd_of(t, j->step);
 	char line[8192];
+	if (j->step == STEP_OPTIMIZE)
+		file_size(&r->optimize_size_before, o->root, t->program);
 	shell_line(line, sizeof line, c);
 	dprintf(j->log_fd, "\n$ %s\n", line);
 	j->out_fd = -1;
@@ -186,6 +212,38 @@ static int start_step(struct job *j, const struct crc_plan_target *t, const stru
 	argv[c->argv.n] = NULL;
 	return crc_os_spawn(&j->pid, argv, o->root, o->env, j->out_fd >= 0 ? j->out_fd : j->log_fd, j->log_fd,
 			    err);
+}
+
+/* After the optimizer ran: its output, with the program's mode, replaces the staged program (rename in the
+ * same directory, so the program is either the old module or the whole new one). Returns 0, or 1 with
+ * r->failed_why set. */
+static int finish_optimize(struct crc_build_target *r, const struct crc_plan_target *t, const char *root,
+			   int log_fd)
+{
+	char from[4096], to[4096];
+	struct stat st;
+	int wf = snprintf(from, sizeof from, "%s/%s", root, t->optimize_out),
+	    wt = snprintf(to, sizeof to, "%s/%s", root, t->program);
+	file_size(&r->optimize_size_after, root, t->optimize_out);
+	if (wf < 0 || (size_t)wf >= sizeof from || wt < 0 || (size_t)wt >= sizeof to)
+		snprintf(r->failed_why, sizeof r->failed_why, "path too long: %s", t->optimize_out);
+	else if (r->optimize_size_after == 0)
+		snprintf(r->failed_why, sizeof r->failed_why, "%s wrote no module to %s",
+			 t->toolchain->optimizer, t->optimize_out);
+	else if (stat(to, &st) != 0 || chmod(from, st.st_mode & 07777) != 0)
+		snprintf(r->failed_why, sizeof r->failed_why, "cannot give %s the mode of %s: %s",
+			 t->optimize_out, t->program, strerror(errno));
+	else if (rename(from, to) != 0)
+		snprintf(r->failed_why, sizeof r->failed_why, "cannot rename %s to %s: %s", t->optimize_out,
+			 t->program, strerror(errno));
+	else {
+		dprintf(log_fd, "crc: optimized %s: %llu -> %llu bytes\n", t->program,
+			r->optimize_size_before, r->optimize_size_after);
+		return 0;
+	}
+	r->optimize_size_after = 0;
+	dprintf(log_fd, "crc: optimize failed: %s\n", r->failed_why);
+	return 1;
 }
 
 static void copy(char *dst, size_t size, const char *src)
@@ -290,7 +348,8 @@ int crc_build_run(struct crc_build_target *out, const struct crc_plan *plan,
 			j->started = 1;
 			j->t0 = now();
 			j->step = STEP_CONFIGURE;
-			if ((rc = prepare(j, &out[next], t, o, err)) || (rc = start_step(j, t, o, err)))
+			if ((rc = prepare(j, &out[next], t, o, err)) ||
+			    (rc = start_step(j, &out[next], t, o, err)))
 				break;
 			out[next].phase = CRC_BUILD_CONFIGURE;
 			if (ev && ev->phase)
@@ -338,9 +397,23 @@ int crc_build_run(struct crc_build_target *out, const struct crc_plan *plan,
 				if (k != i && jobs[k].started && !jobs[k].finished)
 					crc_os_kill_group(jobs[k].pid);
 		}
+		if (ok && j->step == STEP_OPTIMIZE && finish_optimize(r, t, o->root, j->log_fd)) {
+			ok = 0;
+			if (failed < 0) {
+				failed = (int)i;
+				r->failed_step = "optimize";
+				shell_line(r->failed_cmd, sizeof r->failed_cmd, &t->optimize);
+				for (size_t k = 0; k < n; k++)
+					if (k != i && jobs[k].started && !jobs[k].finished)
+						crc_os_kill_group(jobs[k].pid);
+			}
+		}
 		if (ok && j->step + 1 < NSTEPS) {
 			j->step++;
-			if ((rc = start_step(j, t, o, err)) == 0) {
+			/* No optimize step for targets without one (wasm_opt off, or no optimizer). */
+			if (j->step == STEP_OPTIMIZE && t->optimize.argv.n == 0)
+				j->step++;
+			if ((rc = start_step(j, r, t, o, err)) == 0) {
 				enum crc_build_phase ph = phase_of(j->step);
 				if (ph != r->phase && ev && ev->phase)
 					ev->phase(ev->ctx, i, ph);
@@ -391,8 +464,10 @@ int crc_build_run(struct crc_build_target *out, const struct crc_plan *plan,
 	if (failed >= 0) {
 		const struct crc_build_target *r = &out[failed];
 		if (r->failed_why[0])
-			return crc_err(err, CRC_EBUILD, "%s: smoke test failed: %s (log: %s)",
-				       plan->targets[failed].toolchain->triple, r->failed_why, r->log);
+			return crc_err(err, CRC_EBUILD, "%s: %s failed: %s (log: %s)",
+				       plan->targets[failed].toolchain->triple,
+				       strcmp(r->failed_step, "optimize") == 0 ? "optimize" : "smoke test",
+				       r->failed_why, r->log);
 		return crc_err(err, CRC_EBUILD, "%s: %s failed (exit %d): %s (log: %s)",
 			       plan->targets[failed].toolchain->triple, r->failed_step, r->failed_status,
 			       r->failed_cmd, r->log);

@@ -184,6 +184,27 @@ static void lto_flags(struct list *both, struct list *link, struct list *notes, 
 		pushf(notes, "codegen-units=%d: ThinLTO splits by module; clang has no flag for it", cu);
 }
 
+/* The post-link optimizer's arguments (wasm_opt): its level, then the toolchain's flags (the features); or
+ * a note for a toolchain without an optimizer. Returns 1 when out of memory. */
+static int optimizer_args(struct crc_flags *out, struct crc_arena *arena, const struct crc_profile *p,
+			  const struct crc_toolchain *tc, struct list *notes)
+{
+	const char *level = p->optimization.wasm_opt;
+	struct list o = {arena, &out->optimize, 0, 0};
+	if (strcmp(level, "off") == 0)
+		return 0;
+	if (!tc->optimizer) {
+		pushf(notes, "wasm-opt=%s: not honoured for %s: its toolchain names no optimizer", level,
+		      tc->triple);
+		return notes->failed;
+	}
+	out->optimizer = tc->optimizer;
+	pushf(&o, "-%s", level);
+	push_all(&o, &tc->optimizer_flags);
+	/* The link's -s has stripped already; what the optimizer writes carries nothing more to strip. */
+	return o.failed || notes->failed;
+}
+
 int crc_flags_resolve(struct crc_flags *out, struct crc_arena *arena, const struct crc_profile *p,
 		      const struct crc_profile_target *t, const struct crc_toolchain *tc,
 		      const struct crc_gates *gates, struct crc_error *err)
@@ -256,7 +277,7 @@ int crc_flags_resolve(struct crc_flags *out, struct crc_arena *arena, const stru
 		define(&d, p->extra.cmake.keys[i], p->extra.cmake.values[i]);
 	for (size_t i = 0; i < t->extra.cmake.n; i++)
 		define(&d, t->extra.cmake.keys[i], t->extra.cmake.values[i]);
-	if (d.failed || notes.failed)
+	if (d.failed || notes.failed || optimizer_args(out, arena, p, tc, &notes))
 		return crc_err(err, CRC_ENOMEM, "out of memory resolving flags for %s", t->triple);
 	return 0;
 }
@@ -270,6 +291,8 @@ int crc_flags_vocabulary(struct crc_strlist *out, struct crc_arena *arena, const
 	pushf(&v, "-C codegen-units=%d", p->optimization.codegen_units);
 	pushf(&v, "-C strip=%s", p->optimization.strip ? "symbols" : "none");
 	pushf(&v, "-C debuginfo=%d", p->optimization.debug_info ? 2 : 0);
+	if (strcmp(p->optimization.wasm_opt, "off") != 0)
+		pushf(&v, "-C wasm-opt=%s", p->optimization.wasm_opt);
 	return v.failed ? CRC_ENOMEM : 0;
 }
 
@@ -285,6 +308,8 @@ void crc_flags_text(struct crc_buf *out, const struct crc_profile *p, const stru
 	crc_buf_printf(out, "-C opt-level=%s\n-C lto=%s\n-C codegen-units=%d\n-C strip=%s\n-C debuginfo=%d\n",
 		       p->optimization.opt_level, p->optimization.lto, p->optimization.codegen_units,
 		       p->optimization.strip ? "symbols" : "none", p->optimization.debug_info ? 2 : 0);
+	if (strcmp(p->optimization.wasm_opt, "off") != 0)
+		crc_buf_printf(out, "-C wasm-opt=%s\n", p->optimization.wasm_opt);
 	for (size_t i = 0; i < p->features.n; i++)
 		crc_buf_printf(out, "feature %s\n", p->features.items[i]);
 	for (size_t t = 0; t < ntargets; t++) {
@@ -299,6 +324,12 @@ void crc_flags_text(struct crc_buf *out, const struct crc_profile *p, const stru
 		crc_buf_putc(out, '\n');
 		for (size_t i = 0; i < f->cmake.n; i++)
 			crc_buf_printf(out, "cmake -D%s=%s\n", f->cmake.keys[i], f->cmake.values[i]);
+		if (f->optimize.n) {
+			crc_buf_printf(out, "optimize %s", f->optimizer);
+			for (size_t i = 0; i < f->optimize.n; i++)
+				crc_buf_printf(out, " %s", f->optimize.items[i]);
+			crc_buf_putc(out, '\n');
+		}
 		for (size_t i = 0; i < f->notes.n; i++)
 			crc_buf_printf(out, "note %s\n", f->notes.items[i]);
 	}

@@ -354,6 +354,7 @@ static int in_list(const char *s, const char *const *list)
 static const char *const opt_levels[] = {"0", "1", "2", "3", "s", "z", NULL};
 static const char *const ltos[] = {"off", "thin", "fat", NULL};
 static const char *const dialects[] = {"gcc", "clang", NULL};
+static const char *const wasm_opt_levels[] = {"O1", "O2", "O3", "O4", "Os", "Oz", NULL};
 static const char *const formats[] = {"tar.zst", "tar.gz", "zip", NULL};
 
 /* ---- Duplicates and lookups by sorting ------------------------------------------------------------- */
@@ -551,6 +552,20 @@ static int check_smoke(const struct ctx *c, const struct where *tw, const struct
 	return rc;
 }
 
+/* The optional wasm_opt of a target: checked only when it has a level. */
+static int check_wasm_opt(const struct ctx *c, const struct where *tw, const struct crc_manifest_target *t)
+{
+	struct where w = down(tw, "wasm_opt", NO_INDEX);
+	if (!S(t->wasm_opt.level)[0])
+		return 0;
+	int rc = check_choice(c, &w, "level", t->wasm_opt.level, wasm_opt_levels, "O1, O2, O3, O4, Os, Oz");
+	if (!rc)
+		rc = check_size(c, &w, "size_before", t->wasm_opt.size_before);
+	if (!rc && (t->wasm_opt.size_after == 0 || t->wasm_opt.size_after > CRC_MANIFEST_MAX_SIZE))
+		rc = bad_field(c, &w, "size_after", "must be a whole number from 1 to 9007199254740992");
+	return rc;
+}
+
 static int check_targets(const struct ctx *c, const struct crc_manifest *m)
 {
 	struct where top = root_where();
@@ -573,6 +588,8 @@ static int check_targets(const struct ctx *c, const struct crc_manifest *m)
 			rc = check_list(c, &w, "emulator", &t->emulator, 0);
 		if (!rc)
 			rc = check_smoke(c, &w, &t->smoke);
+		if (!rc)
+			rc = check_wasm_opt(c, &w, t);
 	}
 	if (rc)
 		return rc;
@@ -941,6 +958,13 @@ static void emit_target(struct emit *e, const struct crc_manifest_target *t)
 	strlist(e, "features", &s->features);
 	str(e, "target_kind", s->target_kind);
 	map_end(e);
+	if (S(t->wasm_opt.level)[0]) {
+		map_key(e, "wasm_opt");
+		str(e, "level", t->wasm_opt.level);
+		number(e, "size_before", t->wasm_opt.size_before);
+		number(e, "size_after", t->wasm_opt.size_after);
+		map_end(e);
+	}
 	map_end(e);
 }
 
@@ -1307,9 +1331,20 @@ static int parse_target(const struct ctx *c, const struct crc_yaml_node *map, co
 	    (rc = get_str(c, sm, &sw, "profile", &s->profile)) ||
 	    (rc = get_str(c, sm, &sw, "opt_level", &s->opt_level)) ||
 	    (rc = get_str(c, sm, &sw, "lto", &s->lto)) ||
-	    (rc = get_strlist(c, sm, &sw, "features", &s->features)))
+	    (rc = get_strlist(c, sm, &sw, "features", &s->features)) ||
+	    (rc = get_str(c, sm, &sw, "target_kind", &s->target_kind)))
 		return rc;
-	return get_str(c, sm, &sw, "target_kind", &s->target_kind);
+	/* Optional: targets without an optimize step, and drops written before it, have none. */
+	t->wasm_opt.level = "";
+	if (!crc_yaml_get(map, "wasm_opt"))
+		return 0;
+	const struct crc_yaml_node *wo;
+	struct where ww = down(w, "wasm_opt", NO_INDEX);
+	if ((rc = get_node(c, map, w, "wasm_opt", CRC_YAML_MAP, &wo)) ||
+	    (rc = get_str(c, wo, &ww, "level", &t->wasm_opt.level)) ||
+	    (rc = get_uint(c, wo, &ww, "size_before", 0, CRC_MANIFEST_MAX_SIZE, &t->wasm_opt.size_before)))
+		return rc;
+	return get_uint(c, wo, &ww, "size_after", 1, CRC_MANIFEST_MAX_SIZE, &t->wasm_opt.size_after);
 }
 
 static int parse_tree(const struct ctx *c, struct crc_manifest *m, const struct crc_yaml_node *root)

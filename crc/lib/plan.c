@@ -99,6 +99,26 @@ static void configure_cmd(struct ctx *c, struct crc_plan_target *t, const char *
 	t->configure.argv.n = n;
 }
 
+/* The optimizer on the staged program: "<optimizer> <args> <program> -o <program>.opt". */
+static void optimize_cmd(struct ctx *c, struct crc_plan_target *t, const char *root)
+{
+	const struct crc_strlist *args = &t->flags.optimize;
+	size_t n = 4 + args->n;
+	const char **argv = crc_arena_alloc(c->a, n * sizeof *argv);
+	if (!argv) {
+		c->failed = 1;
+		return;
+	}
+	t->optimize_out = fmt(c, "%s.opt", t->program);
+	argv[0] = t->flags.optimizer;
+	memcpy(argv + 1, args->items, args->n * sizeof *argv);
+	argv[1 + args->n] = fmt(c, "%s/%s", root, t->program);
+	argv[2 + args->n] = "-o";
+	argv[3 + args->n] = fmt(c, "%s/%s", root, t->optimize_out ? t->optimize_out : "");
+	t->optimize.argv.items = argv;
+	t->optimize.argv.n = n;
+}
+
 int crc_plan_check_drop_id(const char *id, struct crc_error *err)
 {
 	size_t n = strlen(id);
@@ -218,6 +238,8 @@ int crc_plan_make(struct crc_plan **out, const struct crc_profile *p,
 		cmd(&c, &t->build, NULL, "cmake", "--build", build, "-j", jobs, (const char *)NULL);
 		cmd(&c, &t->install, NULL, "cmake", "--install", build, "--prefix",
 		    fmt(&c, "%s/%s", o->root, t->stage_dir), (const char *)NULL);
+		if (t->flags.optimize.n)
+			optimize_cmd(&c, t, o->root);
 		/* Emulator arguments naming a file of the project (runtime/...) are made absolute. */
 		struct crc_strlist emu = tc->emulator;
 		const char **items = crc_arena_alloc(&plan->arena, (emu.n ? emu.n : 1) * sizeof *items);
@@ -410,6 +432,7 @@ static struct crc_json *target_json(const struct crc_plan_target *t)
 	bad = bad || crc_json_set(cmds, "configure", crc_strlist_json(&t->configure.argv)) ||
 	      crc_json_set(cmds, "build", crc_strlist_json(&t->build.argv)) ||
 	      crc_json_set(cmds, "install", crc_strlist_json(&t->install.argv)) ||
+	      (t->optimize.argv.n && crc_json_set(cmds, "optimize", crc_strlist_json(&t->optimize.argv))) ||
 	      crc_json_push(smoke, crc_strlist_json(&t->smoke_version.argv)) ||
 	      crc_json_push(smoke, crc_strlist_json(&t->smoke_target.argv));
 	if (bad) {
@@ -444,6 +467,7 @@ struct crc_json *crc_plan_json(const struct crc_plan *plan)
 	      crc_json_set_int(opt, "codegen_units", p->optimization.codegen_units) ||
 	      crc_json_set_bool(opt, "strip", p->optimization.strip) ||
 	      crc_json_set_bool(opt, "debug_info", p->optimization.debug_info) ||
+	      crc_json_set_str(opt, "wasm_opt", p->optimization.wasm_opt) ||
 	      crc_json_set(opt, "vocabulary", crc_strlist_json(&plan->vocabulary));
 	for (size_t i = 0; !bad && i < plan->ntargets; i++)
 		bad = crc_json_push(targets, target_json(&plan->targets[i]));

@@ -589,13 +589,15 @@ static int validate_policy(struct loader *l, const struct crc_yaml_node *n)
 
 static int validate_optimization(struct loader *l, const struct crc_yaml_node *n)
 {
-	static const char *const keys[] = {"opt_level", "lto", "codegen_units", "strip", "debug_info"};
+	static const char *const keys[] = {"opt_level", "lto",        "codegen_units",
+					   "strip",     "debug_info", "wasm_opt"};
 	static const char *const levels[] = {"0", "1", "2", "3", "s", "z"}, *const ltos[] = {"off", "thin",
 											     "fat"};
+	static const char *const wasm_levels[] = {"off", "O1", "O2", "O3", "O4", "Os", "Oz"};
 	int rc = want_kind(l, n, CRC_YAML_MAP, "optimization"), found;
 	if (rc)
 		return rc;
-	if ((found = check_keys(l, n, "optimization", keys, 5)) < 0)
+	if ((found = check_keys(l, n, "optimization", keys, 6)) < 0)
 		return found;
 	for (size_t i = 0; i < n->n && rc >= 0; i++) {
 		const char *k = n->keys[i]->value;
@@ -611,6 +613,9 @@ static int validate_optimization(struct loader *l, const struct crc_yaml_node *n
 			rc = get_bool(l, v, k, &l->p->optimization.strip);
 		else if (strcmp(k, "debug_info") == 0)
 			rc = get_bool(l, v, k, &l->p->optimization.debug_info);
+		else if (strcmp(k, "wasm_opt") == 0)
+			rc = get_choice(l, v, k, wasm_levels, 7, "off, O1, O2, O3, O4, Os, Oz",
+					&l->p->optimization.wasm_opt);
 		found |= rc;
 	}
 	return rc < 0 ? rc : found;
@@ -729,6 +734,7 @@ static void defaults(struct crc_profile *p)
 	p->optimization.opt_level = "2";
 	p->optimization.lto = "off";
 	p->optimization.codegen_units = 16;
+	p->optimization.wasm_opt = "off";
 	p->archive = "tar.zst";
 	p->compiler_cache = "auto";
 	/* The runtime's own policy defaults (runtime/README.md). */
@@ -987,7 +993,8 @@ struct crc_json *crc_profile_json(const struct crc_profile *p)
 	     crc_json_set_str(opt, "lto", p->optimization.lto) ||
 	     crc_json_set_int(opt, "codegen_units", p->optimization.codegen_units) ||
 	     crc_json_set_bool(opt, "strip", p->optimization.strip) ||
-	     crc_json_set_bool(opt, "debug_info", p->optimization.debug_info);
+	     crc_json_set_bool(opt, "debug_info", p->optimization.debug_info) ||
+	     crc_json_set_str(opt, "wasm_opt", p->optimization.wasm_opt);
 	rc = rc || crc_json_set_bool(pol, "prefer_gpu", p->policy.prefer_gpu) ||
 	     crc_json_set_number(pol, "min_gpu_memory_gb", p->policy.min_gpu_memory_gb) ||
 	     crc_json_set_bool(pol, "prefer_lightweight_python_on_low_memory",

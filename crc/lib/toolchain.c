@@ -57,6 +57,9 @@ static const struct field fields[] = {
 	F("emulator", LIST, 1, emulator),
 	F("emulator_package", STR, 0, emulator_package),
 	F("lto_unsupported", STR, 0, lto_unsupported),
+	F("optimizer", STR, 0, optimizer),
+	F("optimizer_package", STR, 0, optimizer_package),
+	F("optimizer_flags", LIST, 0, optimizer_flags),
 };
 #undef F
 #define NFIELDS (sizeof fields / sizeof fields[0])
@@ -205,6 +208,14 @@ static int validate(struct reader *r, const struct crc_yaml_node *root, const ch
 	if (tc->emulator.n && !tc->emulator_package)
 		bad(r, e, "an emulator needs 'emulator_package' (the Debian package that provides %s)",
 		    tc->emulator.items[0]);
+	const struct crc_yaml_node *o = crc_yaml_get(root, "optimizer");
+	if (tc->optimizer && !tc->optimizer_package)
+		bad(r, o, "an optimizer needs 'optimizer_package' (the Debian package that provides %s)",
+		    tc->optimizer);
+	if (!tc->optimizer && (o = crc_yaml_get(root, "optimizer_package")) != NULL)
+		bad(r, o, "optimizer_package needs an 'optimizer'");
+	if (!tc->optimizer && (o = crc_yaml_get(root, "optimizer_flags")) != NULL)
+		bad(r, o, "optimizer_flags needs an 'optimizer'");
 	const struct crc_yaml_node *m = crc_yaml_get(root, "find_root_mode");
 	if (m && tc->find_root_path.n == 0)
 		bad(r, m, "find_root_mode needs a non-empty find_root_path");
@@ -367,6 +378,16 @@ int crc_toolchain_find_tools(const struct crc_toolchain *tc, const char *path, s
 			       "%s: emulator '%s' not found on PATH: install the Debian package '%s' "
 			       "(scripts/setup installs it)",
 			       tc->triple, tc->emulator.items[0], tc->emulator_package);
+	return 0;
+}
+
+int crc_toolchain_find_optimizer(const struct crc_toolchain *tc, const char *path, struct crc_error *err)
+{
+	if (tc->optimizer && !crc_toolchain_on_path(tc->optimizer, path))
+		return crc_err(err, CRC_ENOTFOUND,
+			       "%s: optimizer '%s' not found on PATH: install the Debian package '%s' "
+			       "(scripts/setup installs it)",
+			       tc->triple, tc->optimizer, tc->optimizer_package);
 	return 0;
 }
 

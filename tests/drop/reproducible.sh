@@ -2,7 +2,8 @@
 # crc build --profile edge in two checkouts of the same commit at different paths: the drops (archives,
 # flags.txt, manifest.yaml, SHA256SUMS) must be byte-identical, with the same default drop id. Then, in
 # the first: sha256sum -c passes; the aarch64 program runs under qemu-aarch64 and reports the profile's
-# gates, the wasm32 one under Node; a second build is a no-op ("up to date") that leaves the drop as it
+# gates, the wasm32 one under Node and is the module binaryen's wasm-opt made (manifest: wasm_opt with
+# size_after < size_before, smoke ok); a second build is a no-op ("up to date") that leaves the drop as it
 # was; --force rebuilds the same bytes; flags.txt is what crc plan --flags-txt prints.
 # Usage: reproducible.sh CRC SOURCE_DIR
 CRC=$1 SRC=$2
@@ -45,6 +46,23 @@ grep -qx 'prefer_gpu: false' "$x/arm/share/noa/policy.yaml" || fail "share/noa/p
 tar -xf "$a/noa-$id-wasm32-wasi.tar.zst" -C "$x/wasm" || fail "extracting the wasm32 archive"
 node "$SRC/runtime/cmake/wasi-run.mjs" "$x/wasm/bin/noa.wasm" version --json | grep -qF '"quantized-kernels"' ||
   fail "the wasm32 noa does not run under Node"
+# edge asks for wasm_opt: O3. The wasm32 target (only) records it, the module shrank, and the optimized
+# module is the one that passed the smoke run and was packed.
+python3 - "$a/manifest.yaml" "$x/wasm/bin/noa.wasm" >"$tmp/wasm-opt" 2>&1 <<'PY' || { cat "$tmp/wasm-opt"; fail "wasm_opt in manifest.yaml"; }
+import os, sys, yaml
+m = yaml.safe_load(open(sys.argv[1]))
+t = {x["triple"]: x for x in m["targets"]}
+w = t["wasm32-wasi"].get("wasm_opt")
+assert w and w["level"] == "O3", "wasm32-wasi has no wasm_opt O3: %r" % (w,)
+assert 0 < w["size_after"] < w["size_before"], "not smaller: %r" % (w,)
+assert t["wasm32-wasi"]["smoke"]["ok"] is True, "the optimized module's smoke run did not pass"
+assert os.path.getsize(sys.argv[2]) == w["size_after"], "the packed noa.wasm is not the optimized one"
+assert all("wasm_opt" not in x for k, x in t.items() if k != "wasm32-wasi"), "wasm_opt on another target"
+print("wasm_opt O3: %d -> %d bytes" % (w["size_before"], w["size_after"]))
+PY
+cat "$tmp/wasm-opt"
+grep -qx 'optimize wasm-opt -O3 .*' "$a/flags.txt" || fail "flags.txt has no optimize line"
+grep -q '^crc: optimized ' "$tmp/a/build/crc/edge/wasm32-wasi/crc-build.log" || fail "the optimize step is not in the log"
 tar -tvf "$a/noa-$id-x86_64-linux-gnu.tar.zst" >"$tmp/tv"
 awk '{print $2}' "$tmp/tv" | sort -u | grep -qvx '0/0' && fail "an entry not owned by 0/0: $(cat "$tmp/tv")"
 grep -q '2026-11-01 12:00' "$tmp/tv" || fail "mtime is not SOURCE_DATE_EPOCH (the commit time): $(head -3 "$tmp/tv")"

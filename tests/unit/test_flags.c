@@ -2,9 +2,11 @@
  * varied with --set, must give exactly the flags the mapping table promises, and a note wherever a setting
  * cannot be honoured as written. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crc/flags.h"
+#include "crc/json.h"
 #include "crc/plan.h"
 
 struct fixture {
@@ -232,4 +234,107 @@ Test(flags, flags_txt_is_the_same_for_the_same_inputs)
 	crc_buf_free(&tb);
 	release(&a);
 	release(&b);
+}
+
+/* The fixture's profile planned for all its targets, at root /r. */
+static struct crc_plan *plan_all(const struct fixture *f)
+{
+	struct crc_plan *plan;
+	struct crc_error err;
+	const char *triples[CRC_PROFILE_MAX_TARGETS];
+	for (size_t i = 0; i < f->p->ntargets; i++)
+		triples[i] = f->p->targets[i].triple;
+	struct crc_plan_options o = {"/r", NULL, "d1", 2};
+	cr_assert_eq(crc_plan_make(&plan, f->p, (const struct crc_toolchain *const *)f->tc, triples,
+				   f->p->ntargets, &f->gates, &o, &err),
+		     0, "%s", err.msg);
+	return plan;
+}
+
+Test(flags, wasm_opt_gives_the_optimizer_args_for_wasm_and_a_note_elsewhere)
+{
+	struct fixture f;
+	resolve(&f, "edge", NULL, 0);
+	const struct crc_flags *w = target(&f, "wasm32-wasi"), *x = target(&f, "x86_64-linux-gnu");
+	cr_assert_str_eq(w->optimizer, "wasm-opt");
+	cr_assert_eq(w->optimize.n, 3);
+	cr_assert_str_eq(w->optimize.items[0], "-O3");
+	cr_assert_str_eq(w->optimize.items[1], "--enable-simd");
+	cr_assert_str_eq(w->optimize.items[2], "--enable-mutable-globals");
+	cr_assert(has(&w->ldflags, "-s"));
+	cr_assert(has(&w->ldflags, "-B$SRC/cmake/no-wasm-opt"), "clang's own wasm-opt run is a no-op");
+	cr_assert_eq(w->notes.n, 0);
+	cr_assert_null(x->optimizer);
+	cr_assert_eq(x->optimize.n, 0);
+	cr_assert(has(&x->notes,
+		      "wasm-opt=O3: not honoured for x86_64-linux-gnu: its toolchain names no optimizer"));
+	release(&f);
+	const char *off[] = {"optimization.wasm_opt=off"};
+	resolve(&f, "edge", off, 1);
+	cr_assert_null(target(&f, "wasm32-wasi")->optimizer);
+	cr_assert_eq(target(&f, "wasm32-wasi")->optimize.n, 0);
+	cr_assert(!has_prefix(&target(&f, "x86_64-linux-gnu")->notes, "wasm-opt="));
+	release(&f);
+}
+
+Test(flags, flags_txt_records_the_wasm_opt_level)
+{
+	const char *o4[] = {"optimization.wasm_opt=O4"}, *off[] = {"optimization.wasm_opt=off"};
+	struct fixture a, b, c;
+	struct crc_buf ta, tb, tc;
+	resolve(&a, "edge", NULL, 0);
+	resolve(&b, "edge", o4, 1);
+	resolve(&c, "edge", off, 1);
+	crc_buf_init(&ta);
+	crc_buf_init(&tb);
+	crc_buf_init(&tc);
+	crc_flags_text(&ta, a.p, a.flags, a.p->ntargets);
+	crc_flags_text(&tb, b.p, b.flags, b.p->ntargets);
+	crc_flags_text(&tc, c.p, c.flags, c.p->ntargets);
+	cr_assert(strstr(crc_buf_str(&ta), "\n-C debuginfo=0\n-C wasm-opt=O3\nfeature low-power\n"));
+	cr_assert(
+		strstr(crc_buf_str(&ta), "\noptimize wasm-opt -O3 --enable-simd --enable-mutable-globals\n"));
+	cr_assert(strstr(crc_buf_str(&tb), "\n-C wasm-opt=O4\n"));
+	cr_assert_str_neq(crc_buf_str(&ta), crc_buf_str(&tb), "another level, another flags.txt");
+	cr_assert(!strstr(crc_buf_str(&tc), "wasm-opt="), "off writes no line");
+	cr_assert(!strstr(crc_buf_str(&tc), "\noptimize "));
+	crc_buf_free(&ta);
+	crc_buf_free(&tb);
+	crc_buf_free(&tc);
+	release(&a);
+	release(&b);
+	release(&c);
+}
+
+Test(plan, optimize_step_runs_wasm_opt_on_the_staged_program_for_wasm_only)
+{
+	struct fixture f;
+	resolve(&f, "edge", NULL, 0);
+	struct crc_plan *plan = plan_all(&f);
+	const struct crc_plan_target *w = &plan->targets[2], *x = &plan->targets[1];
+	cr_assert_str_eq(w->toolchain->triple, "wasm32-wasi");
+	cr_assert_str_eq(w->optimize_out, "build/crc/edge/wasm32-wasi/stage/bin/noa.wasm.opt");
+	struct crc_buf line;
+	crc_buf_init(&line);
+	crc_cmd_line(&line, &w->optimize);
+	cr_assert_str_eq(crc_buf_str(&line), "wasm-opt -O3 --enable-simd --enable-mutable-globals "
+					     "/r/build/crc/edge/wasm32-wasi/stage/bin/noa.wasm -o "
+					     "/r/build/crc/edge/wasm32-wasi/stage/bin/noa.wasm.opt");
+	crc_buf_free(&line);
+	cr_assert_eq(x->optimize.argv.n, 0);
+	cr_assert_null(x->optimize_out);
+	struct crc_json *j = crc_plan_json(plan);
+	char *text = crc_json_render(j, 0);
+	cr_assert_not_null(strstr(text, "\"wasm_opt\":\"O3\""));
+	cr_assert_not_null(strstr(text, "\"optimize\":[\"wasm-opt\",\"-O3\""));
+	free(text);
+	crc_json_free(j);
+	crc_plan_free(plan);
+	release(&f);
+	const char *off[] = {"optimization.wasm_opt=off"};
+	resolve(&f, "edge", off, 1);
+	plan = plan_all(&f);
+	cr_assert_eq(plan->targets[2].optimize.argv.n, 0);
+	crc_plan_free(plan);
+	release(&f);
 }

@@ -113,19 +113,22 @@ static struct crc_manifest_target targets[] = {
 	 "aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0",
 	 "gcc",
 	 {5, emu_aarch64},
-	 SMOKE("aarch64-linux-gnu", "native")},
+	 SMOKE("aarch64-linux-gnu", "native"),
+	 {NULL, 0, 0}},
 	{"x86_64-linux-gnu",
 	 "gcc",
 	 "gcc (Debian 12.2.0-14) 12.2.0",
 	 "gcc",
 	 {0, NULL},
-	 SMOKE("x86_64-linux-gnu", "native")},
+	 SMOKE("x86_64-linux-gnu", "native"),
+	 {NULL, 0, 0}},
 	{"wasm32-wasi",
 	 "clang",
 	 "Debian clang version 14.0.6",
 	 "clang",
 	 {2, emu_wasm},
-	 SMOKE("wasm32-wasi", "wasm")},
+	 SMOKE("wasm32-wasi", "wasm"),
+	 {NULL, 0, 0}},
 };
 
 static struct crc_manifest_artifact artifacts[] = {
@@ -204,6 +207,10 @@ static void manifest_eq(const struct crc_manifest *a, const struct crc_manifest 
 		cr_assert_str_eq(x->smoke.lto, y->smoke.lto);
 		list_eq(&x->smoke.features, &y->smoke.features, "smoke.features");
 		cr_assert_str_eq(x->smoke.target_kind, y->smoke.target_kind);
+		cr_assert_str_eq(x->wasm_opt.level ? x->wasm_opt.level : "",
+				 y->wasm_opt.level ? y->wasm_opt.level : "", "targets[%zu].wasm_opt", i);
+		cr_assert_eq(x->wasm_opt.size_before, y->wasm_opt.size_before);
+		cr_assert_eq(x->wasm_opt.size_after, y->wasm_opt.size_after);
 	}
 	cr_assert_eq(a->nartifacts, b->nartifacts);
 	for (size_t i = 0; i < a->nartifacts; i++) {
@@ -871,5 +878,105 @@ Test(manifest, sha256sums_writer_rejects_bad_names_and_hashes)
 	cr_assert_eq(crc_manifest_sha256sums(&b, names, hashes, 0, &err), CRC_EINVALID);
 	cr_assert_str_eq(err.msg, "SHA256SUMS: no files to list");
 	cr_assert_eq(b.len, 0, "nothing appended on failure");
+	crc_buf_free(&b);
+}
+
+/* ---- wasm_opt: the optional per-target key --------------------------------------------------------- */
+
+/* The golden drop with its wasm32 target optimized (wasm_opt O3); targets is the caller's storage. */
+static struct crc_manifest golden_wasm_opt(struct crc_manifest_target t[3])
+{
+	struct crc_manifest m = golden();
+	memcpy(t, targets, sizeof targets);
+	t[2].wasm_opt.level = "O3";
+	t[2].wasm_opt.size_before = 130040;
+	t[2].wasm_opt.size_after = 120033;
+	m.targets = t;
+	return m;
+}
+
+Test(manifest, wasm_opt_round_trips_and_is_written_only_when_set)
+{
+	struct crc_manifest_target t[3];
+	struct crc_manifest m = golden_wasm_opt(t), plain = golden();
+	char *text = write_ok(&m), *without = write_ok(&plain);
+	cr_assert_not_null(strstr(text, "  wasm_opt:\n    level: O3\n    size_before: 130040\n"
+					"    size_after: 120033\nartifacts:\n"),
+			   "%s", text);
+	cr_assert_null(strstr(strstr(text, "wasm_opt:") + 1, "wasm_opt:"), "only the wasm32 target has it");
+	cr_assert_null(strstr(without, "wasm_opt"), "not written when unset");
+	struct crc_manifest *p = parse_ok(text);
+	manifest_eq(p, &m);
+	cr_assert_str_eq(p->targets[0].wasm_opt.level, "", "absent: empty level");
+	char *again = write_ok(p);
+	cr_assert_str_eq(again, text);
+	crc_manifest_free(p);
+	p = parse_ok(without);
+	cr_assert_str_eq(p->targets[2].wasm_opt.level, "", "older drops still parse");
+	crc_manifest_free(p);
+	free(text);
+	free(without);
+	free(again);
+}
+
+/* Parses the wasm_opt golden text with from replaced by to; expects CRC_EINVALID with want, dline lines
+ * after the line of the replacement, at col. */
+static void wasm_opt_rejects(const char *from, const char *to, int dline, int col, const char *want)
+{
+	struct crc_manifest_target t[3];
+	struct crc_manifest m = golden_wasm_opt(t), *p = NULL;
+	struct crc_error err;
+	char *text = write_ok(&m);
+	const char *at = strstr(text, from);
+	cr_assert_not_null(at, "%s", from);
+	int line = 1 + dline;
+	for (const char *q = text; q < at; q++)
+		line += *q == '\n';
+	struct crc_buf b;
+	crc_buf_init(&b);
+	crc_buf_add(&b, text, (size_t)(at - text));
+	crc_buf_puts(&b, to);
+	crc_buf_puts(&b, at + strlen(from));
+	cr_assert_eq(crc_manifest_parse(&p, "m.yaml", b.data, b.len, &err), CRC_EINVALID, "%s", want);
+	cr_assert_null(p);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_eq(err.line, line, "%s: line %d, want %d", want, err.line, line);
+	cr_assert_eq(err.col, col, "%s: column %d, want %d", want, err.col, col);
+	crc_buf_free(&b);
+	free(text);
+}
+
+Test(manifest, wasm_opt_parser_is_strict)
+{
+	wasm_opt_rejects("level: O3", "level: O5", 0, 12,
+			 "targets[2].wasm_opt.level must be one of O1, O2, O3, O4, Os, Oz");
+	wasm_opt_rejects("size_after: 120033", "size_after: 0", 0, 17,
+			 "targets[2].wasm_opt.size_after must be a whole number from 1 to 9007199254740992");
+	wasm_opt_rejects("size_before: 130040", "size_before: -1", 0, 18,
+			 "targets[2].wasm_opt.size_before must be a whole number from 0 to 9007199254740992");
+	wasm_opt_rejects("size_after: 120033", "size_after: 9007199254740993", 0, 17,
+			 "targets[2].wasm_opt.size_after must be a whole number from 1 to 9007199254740992");
+	wasm_opt_rejects("    size_after: 120033\n", "", -2, 5,
+			 "missing key 'size_after' in targets[2].wasm_opt");
+	wasm_opt_rejects("wasm_opt:\n    level: O3\n    size_before: 130040\n    size_after: 120033",
+			 "wasm_opt: O3", 0, 13, "targets[2].wasm_opt must be a mapping, not a scalar");
+}
+
+Test(manifest, writer_refuses_a_bad_wasm_opt)
+{
+	struct crc_manifest_target t[3];
+	struct crc_manifest m = golden_wasm_opt(t);
+	struct crc_buf b;
+	struct crc_error err;
+	crc_buf_init(&b);
+	t[2].wasm_opt.size_after = 0;
+	cr_assert_eq(crc_manifest_write(&b, &m, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg,
+			 "targets[2].wasm_opt.size_after must be a whole number from 1 to 9007199254740992");
+	t[2].wasm_opt.size_after = 1;
+	t[2].wasm_opt.level = "-O3";
+	cr_assert_eq(crc_manifest_write(&b, &m, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "targets[2].wasm_opt.level must be one of O1, O2, O3, O4, Os, Oz");
+	cr_assert_eq(b.len, 0, "nothing written");
 	crc_buf_free(&b);
 }

@@ -283,3 +283,30 @@ Test(merge, refuses_a_target_the_profile_does_not_build)
 	cr_assert_str_eq(err.msg, "nothing to merge");
 	crc_manifest_free(x);
 }
+
+Test(merge, carries_each_targets_wasm_opt_through)
+{
+	struct crc_manifest *x = part("x86_64-linux-gnu"), *w = part("wasm32-wasi");
+	w->targets[0].wasm_opt.level = "O3";
+	w->targets[0].wasm_opt.size_before = 105137;
+	w->targets[0].wasm_opt.size_after = 90318;
+	const struct crc_manifest *parts[] = {w, x};
+	struct crc_merge mg;
+	struct crc_error err;
+	cr_assert_eq(crc_merge_manifests(&mg, parts, names, 2, order, 3, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(mg.m.targets[0].triple, "x86_64-linux-gnu");
+	cr_assert_str_eq(mg.m.targets[0].wasm_opt.level, "", "none on the native target");
+	cr_assert_str_eq(mg.m.targets[1].triple, "wasm32-wasi");
+	cr_assert_str_eq(mg.m.targets[1].wasm_opt.level, "O3");
+	cr_assert_eq(mg.m.targets[1].wasm_opt.size_before, 105137);
+	cr_assert_eq(mg.m.targets[1].wasm_opt.size_after, 90318);
+	struct crc_buf b;
+	crc_buf_init(&b);
+	cr_assert_eq(crc_manifest_write(&b, &mg.m, &err), 0, "%s", err.msg);
+	cr_assert_not_null(strstr(crc_buf_str(&b), "  wasm_opt:\n    level: O3\n    size_before: 105137\n"
+						   "    size_after: 90318\n"));
+	crc_buf_free(&b);
+	crc_merge_free(&mg);
+	crc_manifest_free(x);
+	crc_manifest_free(w);
+}

@@ -329,3 +329,61 @@ Test(profile, check_counts_the_problems_the_list_has_no_room_for)
 	expect_diag(d, 0, 4, 1, "unknown key 'bogus0' in the profile");
 	free(d);
 }
+
+Test(profile, wasm_opt_is_off_by_default_o3_in_edge_and_kept_by_extends)
+{
+	struct crc_profile *p = load("edge", NULL, 0);
+	cr_assert_str_eq(p->optimization.wasm_opt, "O3");
+	crc_profile_free(p);
+	p = load("server", NULL, 0);
+	cr_assert_str_eq(p->optimization.wasm_opt, "off", "the default");
+	crc_profile_free(p);
+	const char *sets[] = {"optimization.wasm_opt=Oz"};
+	p = load("edge", sets, 1);
+	cr_assert_str_eq(p->optimization.wasm_opt, "Oz");
+	cr_assert_str_eq(p->optimization.opt_level, "z", "siblings stay");
+	crc_profile_free(p);
+	static const char child[] =
+		"name: small\ndescription: d\nextends: edge\noptimization:\n  strip: false\n";
+	struct crc_error err;
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "small", "small.yaml", child, sizeof child - 1,
+				       NULL, 0, &err),
+		     0, "%s", err.msg);
+	cr_assert_str_eq(p->optimization.wasm_opt, "O3", "merged key by key from edge");
+	struct crc_json *j = crc_profile_json(p);
+	char *text = crc_json_render(j, 0);
+	cr_assert_not_null(strstr(text, "\"wasm_opt\":\"O3\""), "%s", text);
+	free(text);
+	crc_json_free(j);
+	crc_profile_free(p);
+}
+
+Test(profile, wasm_opt_rejects_other_levels_with_position_and_suggests_the_key)
+{
+	static const char bad_level[] = "name: p\ndescription: d\ntargets: [wasm32-wasi]\noptimization:\n"
+					"  wasm_opt: O5\n";
+	static const char misspelt[] = "name: p\ndescription: d\ntargets: [wasm32-wasi]\noptimization:\n"
+				       "  wasm_op: O3\n";
+	struct crc_profile *p;
+	struct crc_error err;
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "p", "p.yaml", bad_level, sizeof bad_level - 1,
+				       NULL, 0, &err),
+		     CRC_EINVALID);
+	cr_assert_eq(err.line, 5);
+	cr_assert_eq(err.col, 13);
+	cr_assert_str_eq(err.msg, "wasm_opt must be one of off, O1, O2, O3, O4, Os, Oz");
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "p", "p.yaml", misspelt, sizeof misspelt - 1, NULL,
+				       0, &err),
+		     CRC_EINVALID);
+	cr_assert_eq(err.line, 5);
+	cr_assert_eq(err.col, 3);
+	cr_assert_str_eq(err.msg, "unknown key 'wasm_op' in optimization (did you mean 'wasm_opt'?)");
+	const char *sets[] = {"optimization.wasm_opt=3"};
+	cr_assert_eq(crc_profile_load(&p, CRC_SOURCE_DIR, "edge", sets, 1, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.path, "--set optimization.wasm_opt=3");
+	cr_assert_str_eq(err.msg, "wasm_opt must be one of off, O1, O2, O3, O4, Os, Oz");
+	struct crc_diags *d;
+	cr_assert_eq(check_text(&d, bad_level, &err), CRC_EINVALID);
+	expect_diag(d, 0, 5, 13, "wasm_opt must be one of off, O1, O2, O3, O4, Os, Oz");
+	free(d);
+}

@@ -159,3 +159,59 @@ Test(toolchain, list_is_sorted)
 	cr_assert_str_eq(t[2], "x86_64-linux-gnu");
 	free(t);
 }
+
+Test(toolchain, wasm32_names_its_optimizer_and_its_features)
+{
+	struct crc_toolchain *w = load("wasm32-wasi"), *x = load("x86_64-linux-gnu");
+	cr_assert_str_eq(w->optimizer, "wasm-opt");
+	cr_assert_str_eq(w->optimizer_package, "binaryen");
+	cr_assert_eq(w->optimizer_flags.n, 2);
+	cr_assert_str_eq(w->optimizer_flags.items[0], "--enable-simd");
+	cr_assert_str_eq(w->optimizer_flags.items[1], "--enable-mutable-globals");
+	cr_assert_null(x->optimizer);
+	cr_assert_eq(x->optimizer_flags.n, 0);
+	struct crc_error err;
+	cr_assert_eq(crc_toolchain_find_optimizer(x, "/nonexistent", &err), 0, "none to look for");
+	crc_toolchain_free(w);
+	crc_toolchain_free(x);
+}
+
+Test(toolchain, missing_optimizer_names_binaryen)
+{
+	struct crc_toolchain *w = load("wasm32-wasi");
+	struct crc_error err;
+	cr_assert_eq(crc_toolchain_find_optimizer(w, "/nonexistent:/also-not", &err), CRC_ENOTFOUND);
+	cr_assert_str_eq(err.msg, "wasm32-wasi: optimizer 'wasm-opt' not found on PATH: install the Debian "
+				  "package 'binaryen' (scripts/setup installs it)");
+	char dir[] = "/tmp/crc-path-XXXXXX", prog[256];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(prog, sizeof prog, "%s/wasm-opt", dir);
+	FILE *f = fopen(prog, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	cr_assert_eq(chmod(prog, 0755), 0);
+	cr_assert_eq(crc_toolchain_find_optimizer(w, dir, &err), 0);
+	unlink(prog);
+	rmdir(dir);
+	crc_toolchain_free(w);
+}
+
+Test(toolchain, optimizer_fields_are_checked)
+{
+	char *root = scratch_with("bad-optimizer", "wasm32-wasi");
+	struct crc_diags *d = calloc(1, sizeof *d);
+	cr_assert_eq(crc_toolchain_check(root, "wasm32-wasi", d), CRC_EINVALID);
+	const char *want[] = {
+		"13:1: unknown key 'optimiser_package' in the toolchain (did you mean 'optimizer_package'?)",
+		"14:18: optimizer_flags must be a sequence, not a scalar",
+		"12:12: an optimizer needs 'optimizer_package' (the Debian package that provides wasm-opt)",
+	};
+	cr_assert_eq(d->n, sizeof want / sizeof want[0], "got %zu problems", d->n);
+	for (size_t i = 0; i < d->n; i++) {
+		char got[CRC_ERROR_MSG_MAX + 32];
+		snprintf(got, sizeof got, "%d:%d: %s", d->items[i].line, d->items[i].col, d->items[i].msg);
+		cr_assert_str_eq(got, want[i]);
+	}
+	free(d);
+	remove_tree(root);
+}

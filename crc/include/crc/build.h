@@ -1,5 +1,6 @@
 /* Carrying out a plan's builds: for each target, in its own build directory, write the CMake toolchain
- * file, configure, compile and install with the planned commands, then run the two smoke commands through
+ * file, configure, compile and install with the planned commands, optimize the staged program when the
+ * plan says so (wasm_opt), then run the two smoke commands through
  * the emulator and check that the program reports what the profile asked for (gates, optimization,
  * profile, target). Targets run in parallel, each step's output goes to the target's log, and a failure
  * stops the other targets. Progress is reported through a callback: the core never prints. */
@@ -13,6 +14,7 @@ enum crc_build_phase {
 	CRC_BUILD_CONFIGURE,
 	CRC_BUILD_COMPILE,
 	CRC_BUILD_INSTALL,
+	CRC_BUILD_OPTIMIZE,
 	CRC_BUILD_SMOKE,
 	CRC_BUILD_DONE,
 	CRC_BUILD_FAILED,
@@ -30,13 +32,15 @@ struct crc_build_target {
 	enum crc_build_phase phase;
 	/* The target's log, relative to the project root (every command's output, in order). */
 	char log[1024];
-	/* On failure: the step ("configure", "build", "install", "smoke"), the command as a shell line and
-	 * its exit status, or what the smoke test found wrong. */
+	/* On failure: the step ("configure", "build", "install", "optimize", "smoke"), the command as a shell
+	 * line and its exit status, or what the smoke test found wrong. */
 	const char *failed_step;
 	int failed_status;
 	char failed_cmd[4096];
 	char failed_why[1024];
 	struct crc_build_smoke smoke;
+	/* The staged program's size before and after the optimize step (wasm_opt); 0 when it had none. */
+	unsigned long long optimize_size_before, optimize_size_after;
 	/* Wall-clock seconds the target took. */
 	double seconds;
 };

@@ -33,6 +33,10 @@ struct crc_flags {
 	/* Settings the toolchain cannot honour as written, and how crc mapped them instead; never empty
 	 * of a reason when a setting was changed or left out. */
 	struct crc_strlist notes;
+	/* The post-link optimizer (wasm_opt) and its arguments before the input file: the level, then the
+	 * toolchain's optimizer_flags. NULL and empty when no optimize step runs. */
+	const char *optimizer;
+	struct crc_strlist optimize;
 };
 
 /* Resolves target t of profile p (t is one of p->targets) for toolchain tc. Errors (CRC_EINVALID): a

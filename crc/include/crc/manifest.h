@@ -77,6 +77,12 @@ struct crc_manifest_target {
 	/* The emulator's argv; empty when the target's programs run directly. */
 	struct crc_strlist emulator;
 	struct crc_manifest_smoke smoke;
+	/* The optimize step's level and the program's size before and after it (wasm_opt: binaryen's
+	 * wasm-opt); level NULL or "" for a target without one (the key is optional within v1). */
+	struct {
+		const char *level;
+		unsigned long long size_before, size_after;
+	} wasm_opt;
 };
 
 struct crc_manifest {

@@ -31,6 +31,11 @@ struct crc_plan_target {
 	/* The CMake toolchain file the build writes into build_dir/toolchain.cmake. */
 	const char *toolchain_cmake;
 	struct crc_cmd configure, build, install;
+	/* The post-link optimizer on the staged program (wasm_opt), writing optimize_out (relative to the
+	 * project root, beside the program), which the build renames over the program; empty argv and NULL
+	 * when the target has no optimize step. */
+	struct crc_cmd optimize;
+	const char *optimize_out;
 	/* `noa version --json` and `noa target --json` through the emulator. */
 	struct crc_cmd smoke_version, smoke_target;
 	/* The archive's file name in the drop. */

@@ -70,6 +70,9 @@ struct crc_profile {
 		int codegen_units;
 		int strip;
 		int debug_info;
+		/* binaryen's wasm-opt level for targets whose toolchain names an optimizer: "off",
+		 * "O1".."O4", "Os" or "Oz". */
+		const char *wasm_opt;
 	} optimization;
 	/* Feature gates, as runtime/features.yaml names them. */
 	struct crc_strlist features;

@@ -54,6 +54,10 @@ struct crc_toolchain {
 	const char *emulator_package;
 	/* Link-time optimization works with this toolchain; when not, lto_unsupported says why. */
 	const char *lto_unsupported;
+	/* The post-link optimizer of the target's programs (binaryen's wasm-opt), its Debian package and the
+	 * flags it always needs (the features the module uses); NULL and empty when the target has none. */
+	const char *optimizer, *optimizer_package;
+	struct crc_strlist optimizer_flags;
 };
 
 /* Loads <root>/templates/toolchains/<triple>.yaml. On success *out is owned by the caller
@@ -79,6 +83,10 @@ int crc_toolchain_on_path(const char *prog, const char *path);
  * Returns 0 when both are there, else CRC_ENOTFOUND with a message that names the Debian package to
  * install. */
 int crc_toolchain_find_tools(const struct crc_toolchain *tc, const char *path, struct crc_error *err);
+
+/* Looks for the toolchain's optimizer on path, for a profile that asks for it (wasm_opt). Returns 0 when
+ * it is there or the toolchain has none, else CRC_ENOTFOUND with a message that names its Debian package. */
+int crc_toolchain_find_optimizer(const struct crc_toolchain *tc, const char *path, struct crc_error *err);
 
 /* The first line of `<compiler> --version` into out (e.g. "gcc (Debian 12.2.0-14) 12.2.0"). */
 int crc_toolchain_version(char *out, size_t size, const struct crc_toolchain *tc, struct crc_error *err);
