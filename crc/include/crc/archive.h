@@ -16,10 +16,10 @@ enum crc_archive_format {
 	CRC_ARCHIVE_TAR_ZST,
 	/* ustar/pax tar compressed with gzip level 9 (no mtime, no file name). */
 	CRC_ARCHIVE_TAR_GZ,
-	/* zip, deflated, with Unix modes and libarchive's fixed extra field (the UTC mtime): the package
-	 * format AWS Lambda takes. Zip keeps DOS times in local time, so writing one needs the process's
-	 * time zone to be UTC (TZ=UTC0); in another the writer refuses rather than vary. Written and listed,
-	 * never extracted. */
+	/* zip, deflated, with Unix modes and libarchive's fixed extra fields ("UT": the mtime; "ux": owner
+	 * 0:0): the package format AWS Lambda takes. Zip keeps DOS times in local time, so writing one
+	 * needs the process's time zone to be UTC (TZ=UTC0); in another the writer refuses rather than
+	 * vary. Written and listed, never extracted. */
 	CRC_ARCHIVE_ZIP,
 };
 
