@@ -297,11 +297,12 @@ static void describe(struct drop *d, const struct planning *pl, const struct crc
 	}
 }
 
-/* Adds the archive written into d->archives[d->m.nartifacts] to the manifest's artifacts. */
+/* Adds the archive written into d->archives[d->m.nartifacts] to the manifest's artifacts (which then own
+ * it, for drop_free). */
 static int add_artifact(struct drop *d, const char *path, const char *triple, const char *format,
 			struct crc_error *err)
 {
-	const struct crc_archive_result *ar = &d->archives[d->m.nartifacts];
+	struct crc_archive_result *ar = &d->archives[d->m.nartifacts];
 	struct crc_manifest_artifact *a = &d->artifacts[d->m.nartifacts];
 	a->path = path;
 	a->target = triple;
@@ -310,8 +311,11 @@ static int add_artifact(struct drop *d, const char *path, const char *triple, co
 	a->sha256 = ar->sha256;
 	a->nentries = ar->nentries;
 	a->entries = calloc(ar->nentries ? ar->nentries : 1, sizeof *a->entries);
-	if (!a->entries)
+	if (!a->entries) {
+		/* Not counted yet, so drop_free would not see it. */
+		crc_archive_result_free(ar);
 		return crc_err(err, CRC_ENOMEM, "out of memory");
+	}
 	for (size_t k = 0; k < ar->nentries; k++) {
 		const struct crc_archive_entry *e = &ar->entries[k];
 		a->entries[k].path = e->path;

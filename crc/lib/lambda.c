@@ -105,6 +105,18 @@ static void resource_of(char *out, size_t size, const char *arch)
 	out[n] = '\0';
 }
 
+/* Whether v can go into the YAML text as it is: the values come from a manifest, which may be hostile. */
+static int plain(const char *v)
+{
+	if (!*v)
+		return 0;
+	for (; *v; v++)
+		if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9') ||
+		      *v == '.' || *v == '_' || *v == '-' || *v == '+'))
+			return 0;
+	return 1;
+}
+
 /* Copies the bytes [from, to) of the template, replacing placeholders for artifact a (NULL: outside). */
 static int copy(struct tmpl *t, size_t from, size_t to, const struct crc_manifest_artifact *a)
 {
@@ -139,6 +151,14 @@ static int copy(struct tmpl *t, size_t from, size_t to, const struct crc_manifes
 					   (int)(j - k - 1), t->text + k + 1)
 				     : bad(t, k, "unknown placeholder @%.*s@", (int)(j - k - 1),
 					   t->text + k + 1);
+		if (!plain(v)) {
+			char sh[80];
+			return bad(t, k,
+				   "@%.*s@ would insert '%s', which is not a plain name (letters, digits, "
+				   "'.', '_', "
+				   "'-', '+')",
+				   (int)n, t->text + k + 1, crc_shown(sh, sizeof sh, v));
+		}
 		crc_buf_puts(t->out, v);
 		i = j + 1;
 	}

@@ -160,6 +160,20 @@ Test(lambda, refuses_every_bad_template_at_its_position)
 	free(big);
 }
 
+/* What goes into the YAML comes from a manifest: only plain names, never YAML syntax. */
+Test(lambda, refuses_values_that_are_not_plain_names)
+{
+	struct crc_manifest m = drop();
+	m.crc_version = "1\nEvil: true";
+	REFUSES("a\n# @CRC_VERSION@\n",
+		"2:3: @CRC_VERSION@ would insert '1\\x0aEvil: true', which is not a plain name "
+		"(letters, digits, '.', '_', '-', '+')");
+	m.crc_version = "";
+	REFUSES("@CRC_VERSION@",
+		"1:1: @CRC_VERSION@ would insert '', which is not a plain name (letters, digits, "
+		"'.', '_', '-', '+')");
+}
+
 Test(lambda, refuses_a_drop_without_packages_or_with_a_foreign_one)
 {
 	struct crc_manifest m = drop();

@@ -30,7 +30,8 @@ const char *crc_lambda_architecture(const char *triple);
  * block is the lines between a line "@FOR_EACH_FUNCTION@" and a line "@END@"; it is written once per zip
  * artifact of m, in manifest order, with @RESOURCE@ (a CloudFormation logical id: "Noa" and the
  * architecture's letters and digits, e.g. NoaArm64), @TRIPLE@, @ARCHITECTURE@, @CODE_URI@ (the zip's file
- * name) and @SHA256@ (its hash) as well. An '@' not starting a placeholder is copied. CRC_EINVALID for an
+ * name) and @SHA256@ (its hash) as well. An '@' not starting a placeholder is copied. Every value must be
+ * a plain name ([A-Za-z0-9._+-], not empty), since it comes from a manifest. CRC_EINVALID for an
  * unknown placeholder, a placeholder of the block outside it, a nested, stray or unterminated block, a NUL
  * byte, a template over CRC_LAMBDA_TEMPLATE_MAX, a zip for a triple Lambda does not run, or m without a
  * zip; CRC_ENOMEM. On failure out is left as it was. */
