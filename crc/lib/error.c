@@ -53,6 +53,14 @@ int crc_err(struct crc_error *err, int code, const char *fmt, ...)
 	return code;
 }
 
+int crc_err_vat(struct crc_error *err, int code, const char *path, int line, int col, const char *fmt,
+		va_list ap)
+{
+	if (err)
+		vrecord(err, code, path, line, col, fmt, ap);
+	return code;
+}
+
 int crc_err_at(struct crc_error *err, int code, const char *path, int line, int col, const char *fmt, ...)
 {
 	if (err) {

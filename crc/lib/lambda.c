@@ -4,7 +4,6 @@
 #include "crc/lambda.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 struct tmpl {
@@ -43,16 +42,13 @@ __attribute__((format(printf, 3, 4))) static int bad(const struct tmpl *t, size_
 
 static int bad(const struct tmpl *t, size_t at, const char *fmt, ...)
 {
-	char msg[CRC_ERROR_MSG_MAX];
 	int line, col;
 	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		snprintf(msg, sizeof msg, "(message could not be formatted)");
 	where(t, at, &line, &col);
-	return crc_err_at(t->err, CRC_EINVALID, t->path, line, col, "%s", msg);
+	va_start(ap, fmt);
+	int rc = crc_err_vat(t->err, CRC_EINVALID, t->path, line, col, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* The value of placeholder name (n bytes) for artifact a (NULL outside a block); NULL when unknown. *inner

@@ -1,6 +1,7 @@
 /* struct crc_error: recording, formatting, visible truncation and OS error mapping. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "crc/error.h"
@@ -90,4 +91,25 @@ Test(error, shown_cuts_long_strings_with_dots)
 	crc_shown(out, sizeof out, in);
 	cr_assert_lt(strlen(out), (size_t)CRC_SHOWN_MAX);
 	cr_assert_str_eq(out + strlen(out) - 7, "\\x0a...");
+}
+
+static int wrapped(struct crc_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = crc_err_vat(err, CRC_EINVALID, "t.in", 3, 7, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* A module's own variadic helper passes its arguments through crc_err_vat. */
+Test(error, vat_records_like_err_at)
+{
+	struct crc_error err;
+	cr_assert_eq(wrapped(&err, "bad %s %d", "x", 4), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "bad x 4");
+	cr_assert_str_eq(err.path, "t.in");
+	cr_assert_eq(err.line, 3);
+	cr_assert_eq(err.col, 7);
+	cr_assert_eq(wrapped(NULL, "ignored"), CRC_EINVALID);
 }

@@ -4,6 +4,7 @@
 #ifndef CRC_ERROR_H
 #define CRC_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum crc_code {
@@ -44,6 +45,10 @@ __attribute__((format(printf, 3, 4))) int crc_err(struct crc_error *err, int cod
 /* Like crc_err, with the file and 1-based line and column (0 when unknown) the error is about. */
 __attribute__((format(printf, 6, 7))) int crc_err_at(struct crc_error *err, int code, const char *path,
 						     int line, int col, const char *fmt, ...);
+
+/* crc_err_at with a va_list, for modules' own variadic error helpers. */
+__attribute__((format(printf, 6, 0))) int crc_err_vat(struct crc_error *err, int code, const char *path,
+						      int line, int col, const char *fmt, va_list ap);
 
 /* Records an OS error: "<what> <path>: <strerror(errnum)>" with code CRC_ENOTFOUND for ENOENT and
  * ENOTDIR, CRC_ENOMEM for ENOMEM, CRC_EIO otherwise; returns that code. */
