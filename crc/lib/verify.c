@@ -354,12 +354,11 @@ static const char *pinned(const struct crc_manifest *m, const char *manifest_sha
 {
 	if (strcmp(name, "manifest.yaml") == 0)
 		return manifest_sha;
-	if (strcmp(name, "flags.txt") == 0)
-		return m->flags_sha256;
-	if (strcmp(name, "provenance.json") == 0)
-		return m->provenance_sha256 && m->provenance_sha256[0] ? m->provenance_sha256 : NULL;
-	if (strcmp(name, CRC_LAMBDA_TEMPLATE_FILE) == 0)
-		return m->template_sha256 && m->template_sha256[0] ? m->template_sha256 : NULL;
+	struct metadata md[METADATA_MAX];
+	size_t nmd = metadata_files(m, md);
+	for (size_t i = 0; i < nmd; i++)
+		if (strcmp(name, md[i].name) == 0)
+			return md[i].sha256;
 	for (size_t i = 0; i < m->nartifacts; i++)
 		if (strcmp(m->artifacts[i].path, name) == 0)
 			return m->artifacts[i].sha256;
@@ -367,8 +366,8 @@ static const char *pinned(const struct crc_manifest *m, const char *manifest_sha
 }
 
 /* SHA256SUMS against the manifest: it must list exactly the manifest, the metadata files it pins and the
- * artifacts, each
- * with the hash the manifest pins (the files themselves are checked against the manifest elsewhere). */
+ * artifacts, each with the hash the manifest pins (the files themselves are checked against the manifest
+ * elsewhere). */
 static int check_sums(struct crc_verify_report *r, int dirfd, const char *manifest_sha)
 {
 	const struct crc_manifest *m = r->manifest;

@@ -1592,3 +1592,75 @@ Test(verify, hostile_names_reach_problems_escaped)
 	crc_verify_report_free(&r);
 	fixture_free(&f);
 }
+
+/* Gives the drop a template.yaml (as a Lambda drop has), pinned by template_sha256; listed in SHA256SUMS
+ * when listed is set. */
+#define TEMPLATE "Resources:\n  NoaArm64:\n    Type: AWS::Serverless::Function\n"
+static void add_template(struct fixture *f, char tsha[CRC_SHA256_HEX], int listed)
+{
+	struct crc_buf b;
+	struct crc_error err;
+	char msha[CRC_SHA256_HEX];
+	puts_(f->drop, "template.yaml", TEMPLATE);
+	sha_text(tsha, TEMPLATE, strlen(TEMPLATE));
+	f->m.template_sha256 = tsha;
+	crc_buf_init(&b);
+	cr_assert_eq(crc_manifest_write(&b, &f->m, &err), 0, "%s", err.msg);
+	put(f->drop, "manifest.yaml", b.data, b.len, 0644);
+	sha_text(msha, b.data, b.len);
+	crc_buf_free(&b);
+	const char *names[] = {art_names[0], art_names[1], "flags.txt", "manifest.yaml", "template.yaml"};
+	const char *sums[] = {f->art_sha[0], f->art_sha[1], f->flags_sha, msha, tsha};
+	crc_buf_init(&b);
+	cr_assert_eq(crc_manifest_sha256sums(&b, names, sums, listed ? 5 : 4, &err), 0, "%s", err.msg);
+	put(f->drop, "SHA256SUMS", b.data, b.len, 0644);
+	crc_buf_free(&b);
+}
+
+/* template.yaml is checked like flags.txt: its hash, its presence, its line in SHA256SUMS. */
+Test(verify, template_yaml_is_pinned_like_flags_txt)
+{
+	struct fixture f;
+	struct crc_verify_report r;
+	struct crc_error err;
+	char tsha[CRC_SHA256_HEX], got[CRC_SHA256_HEX], want[256];
+	fixture_init(&f);
+	add_template(&f, tsha, 1);
+	cr_assert_eq(check(&r, f.drop, 1, 0, 2, &err), 0, "%s", err.msg);
+	counts(&r, 0, 0, 0);
+	size_t k = 0;
+	while (k < r.nfiles && strcmp(r.files[k].name, "template.yaml") != 0)
+		k++;
+	file_is(&r, k, "template.yaml", "template", 1);
+	crc_verify_report_free(&r);
+
+	flip(f.drop, "template.yaml", 5, 1);
+	sha_of(got, NULL, f.drop, "template.yaml");
+	sha_mismatch(want, sizeof want, tsha, got);
+	cr_assert_eq(check(&r, f.drop, 0, 0, 2, &err), CRC_EVERIFY, "%s", err.msg);
+	counts(&r, 1, 1, 0);
+	problem_is(&r, 0, "template.yaml", CRC_EVERIFY, want);
+	crc_verify_report_free(&r);
+
+	unlink_(f.drop, "template.yaml");
+	cr_assert_eq(check(&r, f.drop, 0, 0, 2, &err), CRC_EVERIFY, "%s", err.msg);
+	counts(&r, 1, 1, 0);
+	problem_is(&r, 0, "template.yaml", CRC_EVERIFY, "missing (manifest.yaml lists its sha256)");
+	crc_verify_report_free(&r);
+
+	/* Pinned by the manifest but left out of SHA256SUMS. */
+	add_template(&f, tsha, 0);
+	cr_assert_eq(check(&r, f.drop, 0, 0, 2, &err), CRC_EVERIFY, "%s", err.msg);
+	counts(&r, 1, 1, 0);
+	problem_is(&r, 0, "SHA256SUMS", CRC_EVERIFY, "does not list 'template.yaml'");
+	crc_verify_report_free(&r);
+
+	/* In the drop but not pinned: an extra file. */
+	f.m.template_sha256 = NULL;
+	repin(&f);
+	cr_assert_eq(check(&r, f.drop, 0, 0, 2, &err), CRC_EVERIFY, "%s", err.msg);
+	counts(&r, 1, 1, 0);
+	problem_is(&r, 0, "template.yaml", CRC_EVERIFY, "not listed in manifest.yaml");
+	crc_verify_report_free(&r);
+	fixture_free(&f);
+}
