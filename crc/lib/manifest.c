@@ -744,6 +744,86 @@ static int check_artifacts(const struct ctx *c, const struct crc_manifest *m)
 	return rc;
 }
 
+/* Whether path ends in "blobs/sha256/<64 hex>" (a content-addressed blob); *hex points at the hex. */
+static int is_blob_path(const char *path, const char **hex)
+{
+	size_t n = strlen(path);
+	const char *tail = "blobs/sha256/";
+	size_t t = strlen(tail);
+	if (n < t + 64)
+		return 0;
+	const char *h = path + n - 64, *b = h - t;
+	if (strncmp(b, tail, t) != 0 || (b != path && b[-1] != '/') || !is_hex64(h))
+		return 0;
+	*hex = h;
+	return 1;
+}
+
+/* The names a listed file must not take, nor have as its first component: the drop's own files. */
+static const char *const reserved_names[] = {
+	"manifest.yaml",   "manifest.yaml.sig", "SHA256SUMS", "flags.txt",
+	"provenance.json", "template.yaml",     NULL};
+
+static int check_files(const struct ctx *c, const struct crc_manifest *m)
+{
+	struct where top = root_where();
+	int rc = 0;
+	if (m->nfiles > CRC_MANIFEST_MAX_FILES)
+		return bad_field(c, &top, "files", "lists more than 60000 files");
+	if (m->nfiles && !m->files)
+		return bad_field(c, &top, "files", "is missing");
+	for (size_t i = 0; i < m->nfiles && !rc; i++) {
+		const struct crc_manifest_file *f = &m->files[i];
+		struct where w = down(&top, "files", i);
+		const char *problem = rel_path_problem(S(f->path)), *hex;
+		if (problem)
+			return bad_value(c, &w, "path", S(f->path), "%s", problem);
+		size_t first = strcspn(f->path, "/");
+		int taken = 0;
+		for (size_t k = 0; reserved_names[k]; k++)
+			taken |= strlen(reserved_names[k]) == first &&
+				 strncmp(f->path, reserved_names[k], first) == 0;
+		for (size_t k = 0; k < m->nartifacts; k++)
+			taken |= strlen(S(m->artifacts[k].path)) == first &&
+				 strncmp(f->path, m->artifacts[k].path, first) == 0;
+		if (taken)
+			return bad_value(c, &w, "path", f->path,
+					 "takes the name of another file of the drop");
+		if ((rc = check_size(c, &w, "size", f->size)) || (rc = check_hex(c, &w, "sha256", f->sha256)))
+			return rc;
+		if (is_blob_path(f->path, &hex) && strcmp(hex, f->sha256) != 0)
+			return bad_value(c, &w, "sha256", f->sha256, "must be the blob's name, %.64s", hex);
+	}
+	if (!m->nfiles)
+		return 0;
+	const char **paths = malloc(m->nfiles * sizeof *paths);
+	if (!paths)
+		return nomem(c);
+	for (size_t i = 0; i < m->nfiles; i++)
+		paths[i] = m->files[i].path;
+	struct keyed *k = sorted(paths, m->nfiles);
+	size_t first, dup;
+	if (!k) {
+		rc = nomem(c);
+	} else if (first_duplicate(k, m->nfiles, &first, &dup)) {
+		struct where w = down(&top, "files", dup);
+		rc = bad_value(c, &w, "path", paths[dup], "is listed twice (first as files[%zu])", first);
+	} else {
+		/* Sorted, a path that is a directory of another comes right before the first one below it. */
+		for (size_t i = 0; i + 1 < m->nfiles && !rc; i++) {
+			size_t n = strlen(k[i].key);
+			if (strncmp(k[i].key, k[i + 1].key, n) == 0 && k[i + 1].key[n] == '/') {
+				struct where w = down(&top, "files", k[i + 1].index);
+				rc = bad_value(c, &w, "path", k[i + 1].key,
+					       "lies below files[%zu], which is a file", k[i].index);
+			}
+		}
+	}
+	free(k);
+	free(paths);
+	return rc;
+}
+
 static int validate(const struct ctx *c, const struct crc_manifest *m)
 {
 	struct where top = root_where(), src = down(&top, "source", NO_INDEX),
@@ -784,9 +864,9 @@ static int validate(const struct ctx *c, const struct crc_manifest *m)
 	    (S(m->provenance_sha256)[0] &&
 	     (rc = check_hex(c, &top, "provenance_sha256", m->provenance_sha256))) ||
 	    (S(m->template_sha256)[0] && (rc = check_hex(c, &top, "template_sha256", m->template_sha256))) ||
-	    (rc = check_targets(c, m)))
+	    (rc = check_targets(c, m)) || (rc = check_artifacts(c, m)))
 		return rc;
-	return check_artifacts(c, m);
+	return check_files(c, m);
 }
 
 /* ---- Writing ----------------------------------------------------------------------------------------- */
@@ -1039,6 +1119,17 @@ static int emit_manifest(struct emit *e, const struct crc_manifest *m)
 	for (size_t i = 0; i < m->nartifacts && !e->rc; i++)
 		emit_artifact(e, &m->artifacts[i]);
 	seq_end(e);
+	if (m->nfiles) {
+		seq_start(e, "files");
+		for (size_t i = 0; i < m->nfiles && !e->rc; i++) {
+			map_start(e);
+			str(e, "path", m->files[i].path);
+			number(e, "size", m->files[i].size);
+			quoted(e, "sha256", m->files[i].sha256);
+			map_end(e);
+		}
+		seq_end(e);
+	}
 	map_end(e);
 	emitted(e, &ev, yaml_document_end_event_initialize(&ev, 1));
 	emitted(e, &ev, yaml_stream_end_event_initialize(&ev));
@@ -1414,13 +1505,32 @@ static int parse_tree(const struct ctx *c, struct crc_manifest *m, const struct 
 			return rc;
 	}
 	m->nartifacts = seq->n;
+	/* Optional: only drops with an OCI image list files one by one. */
+	if (!crc_yaml_get(root, "files"))
+		return 0;
+	if ((rc = get_maps(c, root, &top, "files", CRC_MANIFEST_MAX_FILES, "files", sizeof *m->files, &seq,
+			   &items)))
+		return rc;
+	m->files = items;
+	for (size_t i = 0; i < seq->n; i++) {
+		struct where w = down(&top, "files", i);
+		struct crc_manifest_file *f = &m->files[i];
+		unsigned long long size;
+		if ((rc = get_str(c, seq->values[i], &w, "path", &f->path)) ||
+		    (rc = get_uint(c, seq->values[i], &w, "size", 0, CRC_MANIFEST_MAX_SIZE, &size)) ||
+		    (rc = get_str(c, seq->values[i], &w, "sha256", &f->sha256)))
+			return rc;
+		f->size = size;
+	}
+	m->nfiles = seq->n;
 	return 0;
 }
 
 /* The YAML reader's caps for a manifest: its own byte cap, and room for the most entries it may list (a
  * file entry is a mapping of five keys and values: 11 nodes) plus everything else. */
 static const struct crc_yaml_limits yaml_limits = {CRC_MANIFEST_MAX_BYTES,
-						   (size_t)CRC_MANIFEST_MAX_ENTRIES * 12 + 100000};
+						   (size_t)CRC_MANIFEST_MAX_ENTRIES * 12 +
+							   (size_t)CRC_MANIFEST_MAX_FILES * 8 + 100000};
 
 int crc_manifest_parse(struct crc_manifest **out, const char *path, const char *text, size_t len,
 		       struct crc_error *err)
@@ -1514,6 +1624,22 @@ void crc_manifest_free(struct crc_manifest *m)
 
 /* ---- SHA256SUMS -------------------------------------------------------------------------------------- */
 
+/* Why the n bytes at s are not a name SHA256SUMS may list, or NULL: a path relative to the drop, as
+ * "files" has them (a file of the drop itself, or below image/). */
+static const char *sums_name_problem(const char *s, size_t n)
+{
+	char buf[CRC_MANIFEST_MAX_PATH + 2];
+	if (n == 0)
+		return "must not be empty";
+	if (memchr(s, '\0', n))
+		return "must not hold control characters";
+	if (n > CRC_MANIFEST_MAX_PATH)
+		return "must be at most 4096 bytes";
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return rel_path_problem(buf);
+}
+
 int crc_manifest_sha256sums(struct crc_buf *out, const char *const *names, const char *const *sha256s,
 			    size_t n, struct crc_error *err)
 {
@@ -1522,7 +1648,7 @@ int crc_manifest_sha256sums(struct crc_buf *out, const char *const *names, const
 	if (n == 0)
 		return crc_err(err, CRC_EINVALID, "SHA256SUMS: no files to list");
 	for (size_t i = 0; i < n; i++) {
-		const char *problem = file_name_problem(S(names[i]), strlen(S(names[i])));
+		const char *problem = sums_name_problem(S(names[i]), strlen(S(names[i])));
 		if (problem)
 			return crc_err(err, CRC_EINVALID, "SHA256SUMS: file name '%s' %s",
 				       show(v, sizeof v, S(names[i])), problem);
@@ -1577,7 +1703,7 @@ static int sums_line(const char *path, int line, const char *p, size_t len, stru
 			"expected two spaces (or a space and '*') after the SHA-256, then the file name");
 	const char *name = p + 66;
 	size_t nlen = len - 66;
-	const char *problem = file_name_problem(name, nlen);
+	const char *problem = sums_name_problem(name, nlen);
 	if (problem) {
 		char *copy = crc_arena_strndup(arena, name, nlen);
 		if (!copy)

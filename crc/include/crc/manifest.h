@@ -23,6 +23,8 @@
 #define CRC_MANIFEST_MAX_TARGETS 4096
 #define CRC_MANIFEST_MAX_ARTIFACTS 4096
 #define CRC_MANIFEST_MAX_LIST 4096
+/* Files listed under "files" (SHA256SUMS holds them too, with the artifacts and metadata). */
+#define CRC_MANIFEST_MAX_FILES 60000
 /* Sizes are whole numbers up to 2^53, so that every JSON and YAML reader holds them exactly. */
 #define CRC_MANIFEST_MAX_SIZE 9007199254740992ULL
 /* Paths: bytes in a whole path (or symlink target), and in one component or file name. */
@@ -59,6 +61,16 @@ struct crc_manifest_artifact {
 	/* Every member, in archive order. */
 	size_t nentries;
 	struct crc_manifest_entry *entries;
+};
+
+/* A file of the drop outside the archives and the metadata files, pinned one by one: the files of the OCI
+ * image layout under image/ (docs/manifest.md, "files"). */
+struct crc_manifest_file {
+	/* Relative to the drop, '/'-separated, normalized (no "." or ".." or empty components, no '\\'). A
+	 * path ending in "blobs/sha256/<64 hex>" must have that hash as its sha256. */
+	const char *path;
+	unsigned long long size;
+	const char *sha256;
 };
 
 /* What the built program reported about itself (`noa version --json`, `noa target --json`) when run
@@ -118,6 +130,9 @@ struct crc_manifest {
 	struct crc_manifest_target *targets;
 	size_t nartifacts;
 	struct crc_manifest_artifact *artifacts;
+	/* Optional within v1: none in drops without an image (nfiles 0). */
+	size_t nfiles;
+	struct crc_manifest_file *files;
 };
 
 /* Appends m as manifest.yaml text to out: block style, keys in the order docs/manifest.md lists,
@@ -161,7 +176,8 @@ struct crc_manifest_sums {
 };
 
 /* Appends SHA256SUMS text to out: "<sha256>  <name>\n" for each of the n files, sorted by name (bytes).
- * Names are file names of the drop: no '/', '\\', control characters (so no '\n'), not "." or "..".
+ * Names are paths relative to the drop, as manifest "files" has them (normalized: no leading '/', no
+ * "." or ".." or empty components, no '\\', no control characters, so no '\n').
  * Errors (CRC_EINVALID for a bad name or hash or a name listed twice, CRC_ENOMEM) leave out as it was. */
 int crc_manifest_sha256sums(struct crc_buf *out, const char *const *names, const char *const *sha256s,
 			    size_t n, struct crc_error *err);
