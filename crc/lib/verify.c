@@ -6,7 +6,6 @@
  * after the pool is done, in manifest order, so that the report is the same whatever the scheduling. */
 #include "crc/verify.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -35,6 +34,8 @@ struct task {
 	int errnum;
 	/* When it is not a regular file: what it is ("a symlink", ...). */
 	const char *not_regular;
+	/* When a directory on its path is not one: what it is ("a symlink", ...). */
+	const char *bad_parent;
 	/* 0 when it was hashed; else the error, in err. */
 	int rc;
 	struct crc_error err;
@@ -71,25 +72,68 @@ static const char *what_is(mode_t mode)
 	return "not a regular file";
 }
 
+/* The directory holding name (a path relative to dirfd), opened one component at a time without following
+ * a symlink; *base is name's last component. Returns a descriptor to close, or -1 with errno, and with
+ * *bad set to what a component is when it is there but no directory ("a symlink", "a file"...). */
+static int open_parent(int dirfd, const char *name, const char **base, const char **bad)
+{
+	const char *slash = strrchr(name, '/');
+	*base = slash ? slash + 1 : name;
+	int fd = dup(dirfd);
+	for (const char *c = name; fd >= 0 && slash && c <= slash;) {
+		char comp[256];
+		size_t len = strcspn(c, "/");
+		if (len >= sizeof comp) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(comp, c, len);
+		comp[len] = '\0';
+		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
+		struct stat st;
+		if (next < 0 && (e == ENOTDIR || e == ELOOP) &&
+		    fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			*bad = S_ISREG(st.st_mode) ? "a file" : what_is(st.st_mode);
+		close(fd);
+		if (next < 0) {
+			errno = e;
+			return -1;
+		}
+		fd = next;
+		c += len + 1;
+	}
+	return fd;
+}
+
 /* Reads and hashes one file (run by the pool's threads; touches only its task). */
 static void run_task(struct pool *p, struct task *t)
 {
-	const char *name = p->r->files[t->file].name;
+	const char *name = p->r->files[t->file].name, *base;
 	struct stat st;
-	if (fstatat(p->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+	int dfd = open_parent(p->dirfd, name, &base, &t->bad_parent);
+	if (dfd < 0) {
 		t->errnum = errno;
+		return;
+	}
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		t->errnum = errno;
+		close(dfd);
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		t->not_regular = what_is(st.st_mode);
+		close(dfd);
 		return;
 	}
 	/* O_NONBLOCK: a fifo swapped in after the fstatat must not hang the check. */
-	int fd = openat(p->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
+	int fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
 		t->errnum = errno;
+	close(dfd);
+	if (fd < 0)
 		return;
-	}
 	if (fstat(fd, &st) != 0) {
 		t->rc = crc_err_os(&t->err, "cannot stat", name, errno);
 	} else if (!S_ISREG(st.st_mode)) {
@@ -212,7 +256,10 @@ static size_t add_file(struct crc_verify_report *r, const char *name, const char
 static int access_problems(struct crc_verify_report *r, const struct task *t, const char *what, int *rc)
 {
 	const char *name = r->files[t->file].name;
-	if (t->errnum == ENOENT)
+	if (t->bad_parent)
+		*rc = problem(r, name, CRC_EVERIFY, "lies below %s, not a directory (never followed)",
+			      t->bad_parent);
+	else if (t->errnum == ENOENT)
 		*rc = problem(r, name, CRC_EVERIFY, "missing (%s)", what);
 	else if (t->errnum == ELOOP)
 		*rc = problem(r, name, CRC_EVERIFY, "is a symlink, not a regular file");
@@ -362,6 +409,9 @@ static const char *pinned(const struct crc_manifest *m, const char *manifest_sha
 	for (size_t i = 0; i < m->nartifacts; i++)
 		if (strcmp(m->artifacts[i].path, name) == 0)
 			return m->artifacts[i].sha256;
+	for (size_t i = 0; i < m->nfiles; i++)
+		if (strcmp(m->files[i].path, name) == 0)
+			return m->files[i].sha256;
 	return NULL;
 }
 
@@ -434,10 +484,11 @@ static int check_sums(struct crc_verify_report *r, int dirfd, const char *manife
 	/* Everything the manifest pins must be listed. */
 	struct metadata md[METADATA_MAX];
 	size_t nmd = metadata_files(m, md);
-	for (size_t i = 0; !rc && i < 1 + nmd + m->nartifacts; i++) {
-		const char *name = i == 0     ? "manifest.yaml"
-				   : i <= nmd ? md[i - 1].name
-					      : m->artifacts[i - 1 - nmd].path;
+	for (size_t i = 0; !rc && i < 1 + nmd + m->nartifacts + m->nfiles; i++) {
+		const char *name = i == 0                     ? "manifest.yaml"
+				   : i <= nmd                 ? md[i - 1].name
+				   : i <= nmd + m->nartifacts ? m->artifacts[i - 1 - nmd].path
+							      : m->files[i - 1 - nmd - m->nartifacts].path;
 		size_t k = 0;
 		while (k < sums->n && strcmp(sums->items[k].name, name) != 0)
 			k++;
@@ -457,66 +508,94 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The files of the drop the manifest does not list (names in order). */
-static int check_extra(struct crc_verify_report *r, int dirfd, int allow_extra)
+/* Whether a file the manifest lists under "files" lies below the directory path (n bytes). */
+static int holds_listed(const struct crc_manifest *m, const char *path, size_t n)
 {
-	int fd = dup(dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	int rc = 0;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return problem(r, ".", CRC_EIO, "cannot list the drop: %s", strerror(errno));
+	for (size_t i = 0; i < m->nfiles; i++)
+		if (strncmp(m->files[i].path, path, n) == 0 && m->files[i].path[n] == '/')
+			return 1;
+	return 0;
+}
+
+/* A growable list of paths. */
+struct paths {
+	char **v;
+	size_t n, cap;
+};
+
+static int paths_add(struct paths *p, const char *s)
+{
+	if (p->n == p->cap) {
+		size_t c = p->cap ? 2 * p->cap : 16;
+		char **v = realloc(p->v, c * sizeof *v);
+		if (!v)
+			return CRC_ENOMEM;
+		p->v = v;
+		p->cap = c;
 	}
-	struct dirent *de;
-	while (!rc && (de = readdir(d)) != NULL) {
-		const char *s = de->d_name;
+	if (!(p->v[p->n] = strdup(s)))
+		return CRC_ENOMEM;
+	p->n++;
+	return 0;
+}
+
+/* Collects into extra what lies in the directory rel of the drop ("" for the drop itself) and the report
+ * does not list, descending into directories that hold listed files (opened without following symlinks,
+ * so a symlinked directory is itself extra). */
+static int collect_extra(struct crc_verify_report *r, int dirfd, const char *rel, struct paths *extra)
+{
+	char **names = NULL, path[CRC_MANIFEST_MAX_PATH + 2];
+	size_t n = 0;
+	struct crc_error err;
+	int rc = crc_os_list_dir(&names, &n, dirfd, rel, ".", &err);
+	if (rc)
+		return rc == CRC_ENOMEM ? CRC_ENOMEM : problem(r, rel[0] ? rel : ".", CRC_EIO, "%s", err.msg);
+	for (size_t i = 0; !rc && i < n; i++) {
 		struct stat st;
-		if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		int w = snprintf(path, sizeof path, "%s%s%s", rel, rel[0] ? "/" : "", names[i]);
+		if (w < 0 || (size_t)w >= sizeof path) {
+			rc = paths_add(extra, names[i]);
 			continue;
+		}
+		int have = fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
 		/* The signature is the caller's to check, when it is a file at all. */
-		if (strcmp(s, "manifest.yaml.sig") == 0 && fstatat(dirfd, s, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st.st_mode))
+		if (!rel[0] && strcmp(path, "manifest.yaml.sig") == 0 && have && S_ISREG(st.st_mode))
 			continue;
 		size_t k = 0;
-		while (k < r->nfiles && strcmp(r->files[k].name, s) != 0)
+		while (k < r->nfiles && strcmp(r->files[k].name, path) != 0)
 			k++;
 		if (k < r->nfiles)
 			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (cap = cap ? 2 * cap : 16) * sizeof *names);
-			if (!nn) {
-				rc = CRC_ENOMEM;
-				break;
-			}
-			names = nn;
-		}
-		if (!(names[n] = strdup(s)))
-			rc = CRC_ENOMEM;
+		if (have && S_ISDIR(st.st_mode) && holds_listed(r->manifest, path, (size_t)w))
+			rc = collect_extra(r, dirfd, path, extra);
 		else
-			n++;
+			rc = paths_add(extra, path);
 	}
-	closedir(d);
-	if (!rc && n)
-		qsort(names, n, sizeof *names, by_name);
-	for (size_t i = 0; !rc && i < n; i++) {
+	crc_os_names_free(names, n);
+	return rc;
+}
+
+/* The files of the drop the manifest does not list (paths in order). */
+static int check_extra(struct crc_verify_report *r, int dirfd, int allow_extra)
+{
+	struct paths extra = {NULL, 0, 0};
+	int rc = collect_extra(r, dirfd, "", &extra);
+	if (!rc && extra.n)
+		qsort(extra.v, extra.n, sizeof *extra.v, by_name);
+	for (size_t i = 0; !rc && i < extra.n; i++) {
 		char sn[CRC_SHOWN_MAX];
-		size_t fi = add_file(r, crc_shown(sn, sizeof sn, names[i]), "extra");
+		size_t fi = add_file(r, crc_shown(sn, sizeof sn, extra.v[i]), "extra");
 		if (fi == (size_t)-1) {
 			rc = CRC_ENOMEM;
 			break;
 		}
 		r->files[fi].ok = allow_extra;
-		if (strcmp(names[i], "manifest.yaml.sig") == 0)
+		if (strcmp(extra.v[i], "manifest.yaml.sig") == 0)
 			rc = problem(r, sn, CRC_EVERIFY, "not a regular file (a signature is a file)");
 		else if (!allow_extra)
 			rc = problem(r, sn, CRC_EVERIFY, "not listed in manifest.yaml");
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	crc_os_names_free(extra.v, extra.n);
 	return rc;
 }
 
@@ -540,11 +619,27 @@ static int check_hash(struct crc_verify_report *r, struct crc_verify_file *f, co
 	return 0;
 }
 
+/* The tasks of check_files are the metadata files, then the artifacts, then the listed files. */
 static const struct crc_manifest_artifact *artifact_of(const struct crc_manifest *m, size_t i)
 {
 	struct metadata md[METADATA_MAX];
 	size_t k = metadata_files(m, md);
-	return i >= k ? &m->artifacts[i - k] : NULL;
+	return i >= k && i - k < m->nartifacts ? &m->artifacts[i - k] : NULL;
+}
+
+static const struct crc_manifest_file *listed_file_of(const struct crc_manifest *m, size_t i)
+{
+	struct metadata md[METADATA_MAX];
+	size_t k = metadata_files(m, md) + m->nartifacts;
+	return i >= k ? &m->files[i - k] : NULL;
+}
+
+/* The size the manifest lists for task i (0 for the metadata files, which it does not size). */
+static unsigned long long listed_size(const struct crc_manifest *m, size_t i)
+{
+	const struct crc_manifest_artifact *a = artifact_of(m, i);
+	const struct crc_manifest_file *lf = listed_file_of(m, i);
+	return a ? a->size : lf ? lf->size : 0;
 }
 
 /* Hashes the metadata files and the artifacts on the pool, then reports on each in manifest order. */
@@ -552,7 +647,7 @@ static int check_files(struct crc_verify_report *r, int dirfd, const struct crc_
 {
 	const struct crc_manifest *m = r->manifest;
 	struct metadata md[METADATA_MAX];
-	size_t nmd = metadata_files(m, md), n = m->nartifacts + nmd;
+	size_t nmd = metadata_files(m, md), n = nmd + m->nartifacts + m->nfiles;
 	struct task *tasks = calloc(n, sizeof *tasks);
 	size_t *order = calloc(n, sizeof *order);
 	int rc = 0;
@@ -562,22 +657,26 @@ static int check_files(struct crc_verify_report *r, int dirfd, const struct crc_
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct crc_manifest_artifact *a = artifact_of(m, i);
-		size_t fi = a ? add_file(r, a->path, "artifact") : add_file(r, md[i].name, md[i].kind);
+		const struct crc_manifest_file *lf = listed_file_of(m, i);
+		size_t fi = a    ? add_file(r, a->path, "artifact")
+			    : lf ? add_file(r, lf->path, "file")
+				 : add_file(r, md[i].name, md[i].kind);
 		if (fi == (size_t)-1) {
 			rc = CRC_ENOMEM;
 			goto out;
 		}
 		struct crc_verify_file *f = &r->files[fi];
-		snprintf(f->expected_sha256, sizeof f->expected_sha256, "%s", a ? a->sha256 : md[i].sha256);
-		f->expected_size = a ? a->size : 0;
+		snprintf(f->expected_sha256, sizeof f->expected_sha256, "%s",
+			 a    ? a->sha256
+			 : lf ? lf->sha256
+			      : md[i].sha256);
+		f->expected_size = listed_size(m, i);
 		f->ok = 1;
 		tasks[i].file = fi;
 		tasks[i].art = a && o->deep ? a : NULL;
 		/* Largest first (the metadata files count as 0), by insertion. */
 		size_t k = i;
-		while (k > 0 &&
-		       (a ? a->size : 0) >
-			       (artifact_of(m, order[k - 1]) ? artifact_of(m, order[k - 1])->size : 0)) {
+		while (k > 0 && listed_size(m, i) > listed_size(m, order[k - 1])) {
 			order[k] = order[k - 1];
 			k--;
 		}
@@ -589,12 +688,14 @@ static int check_files(struct crc_verify_report *r, int dirfd, const struct crc_
 		struct task *t = &tasks[i];
 		struct crc_verify_file *f = &r->files[t->file];
 		const struct crc_manifest_artifact *a = artifact_of(m, i);
-		if (access_problems(r, t, a ? "listed in manifest.yaml" : "manifest.yaml lists its sha256",
+		int sized = a || listed_file_of(m, i);
+		if (access_problems(r, t,
+				    sized ? "listed in manifest.yaml" : "manifest.yaml lists its sha256",
 				    &rc)) {
 			f->ok = 0;
 			continue;
 		}
-		if ((rc = check_hash(r, f, t, a != NULL)) != 0)
+		if ((rc = check_hash(r, f, t, sized)) != 0)
 			break;
 		if (t->art && t->list_rc) {
 			f->ok = 0;

@@ -392,6 +392,8 @@ static void problem_is(const struct crc_verify_report *r, size_t i, const char *
 	if (i >= r->nproblems)
 		dump(r);
 	cr_assert_lt(i, r->nproblems, "no problem %zu", i);
+	if (strcmp(r->problems[i].file, file) != 0 || strcmp(r->problems[i].msg, want) != 0)
+		dump(r);
 	cr_assert_str_eq(r->problems[i].file, file, "problem %zu", i);
 	cr_assert_str_eq(r->problems[i].msg, want, "problem %zu", i);
 	cr_assert_eq(r->problems[i].code, code, "problem %zu: code %d", i, r->problems[i].code);
@@ -1661,6 +1663,107 @@ Test(verify, template_yaml_is_pinned_like_flags_txt)
 	cr_assert_eq(check(&r, f.drop, 0, 0, 2, &err), CRC_EVERIFY, "%s", err.msg);
 	counts(&r, 1, 1, 0);
 	problem_is(&r, 0, "template.yaml", CRC_EVERIFY, "not listed in manifest.yaml");
+	crc_verify_report_free(&r);
+	fixture_free(&f);
+}
+
+/* Gives the drop an image layout under image/ (two files, one a blob named by its hash), pinned under
+ * "files" and listed in SHA256SUMS; the blob's hash into blob_hex. */
+#define LAYOUT "{\"imageLayoutVersion\": \"1.0.0\"}\n"
+#define BLOB_TEXT "{\"schemaVersion\": 2}\n"
+static void add_image(struct fixture *f, struct crc_manifest_file files[2], char paths[2][128],
+		      char blob_hex[CRC_SHA256_HEX], char layout_hex[CRC_SHA256_HEX])
+{
+	struct crc_buf b;
+	struct crc_error err;
+	char msha[CRC_SHA256_HEX];
+	mkdir_(f->drop, "image");
+	mkdir_(f->drop, "image/blobs");
+	mkdir_(f->drop, "image/blobs/sha256");
+	sha_text(layout_hex, LAYOUT, strlen(LAYOUT));
+	sha_text(blob_hex, BLOB_TEXT, strlen(BLOB_TEXT));
+	snprintf(paths[0], 128, "image/blobs/sha256/%s", blob_hex);
+	snprintf(paths[1], 128, "image/oci-layout");
+	puts_(f->drop, paths[0], BLOB_TEXT);
+	puts_(f->drop, paths[1], LAYOUT);
+	files[0] = (struct crc_manifest_file){paths[0], strlen(BLOB_TEXT), blob_hex};
+	files[1] = (struct crc_manifest_file){paths[1], strlen(LAYOUT), layout_hex};
+	f->m.files = files;
+	f->m.nfiles = 2;
+	crc_buf_init(&b);
+	cr_assert_eq(crc_manifest_write(&b, &f->m, &err), 0, "%s", err.msg);
+	put(f->drop, "manifest.yaml", b.data, b.len, 0644);
+	sha_text(msha, b.data, b.len);
+	crc_buf_free(&b);
+	const char *names[] = {art_names[0], art_names[1], "flags.txt", "manifest.yaml", paths[0], paths[1]};
+	const char *sums[] = {f->art_sha[0], f->art_sha[1], f->flags_sha, msha, blob_hex, layout_hex};
+	crc_buf_init(&b);
+	cr_assert_eq(crc_manifest_sha256sums(&b, names, sums, 6, &err), 0, "%s", err.msg);
+	put(f->drop, "SHA256SUMS", b.data, b.len, 0644);
+	crc_buf_free(&b);
+}
+
+/* Files below image/ are checked one by one, and nothing unlisted may hide among them. */
+Test(verify, listed_files_below_image_are_checked_and_nothing_extra_hides_there)
+{
+	struct fixture f;
+	struct crc_verify_report r;
+	struct crc_error err;
+	struct crc_manifest_file files[2];
+	char paths[2][128], blob[CRC_SHA256_HEX], layout[CRC_SHA256_HEX], got[CRC_SHA256_HEX], want[256],
+		cmd[512];
+	fixture_init(&f);
+	add_image(&f, files, paths, blob, layout);
+	cr_assert_eq(check(&r, f.drop, 1, 0, 3, &err), 0, "%s", err.msg);
+	counts(&r, 0, 0, 0);
+	size_t k = 0;
+	while (k < r.nfiles && strcmp(r.files[k].name, paths[0]) != 0)
+		k++;
+	file_is(&r, k, paths[0], "file", 1);
+	crc_verify_report_free(&r);
+	/* coreutils reads the same SHA256SUMS, paths and all. */
+	snprintf(cmd, sizeof cmd, "cd %s && sha256sum --quiet -c SHA256SUMS", f.drop);
+	cr_assert_eq(system(cmd), 0);
+
+	/* A tampered blob. */
+	flip(f.drop, paths[0], 2, 0);
+	sha_of(got, NULL, f.drop, paths[0]);
+	sha_mismatch(want, sizeof want, blob, got);
+	cr_assert_eq(check(&r, f.drop, 0, 0, 3, &err), CRC_EVERIFY, "%s", err.msg);
+	counts(&r, 1, 1, 0);
+	problem_is(&r, 0, paths[0], CRC_EVERIFY, want);
+	crc_verify_report_free(&r);
+	flip(f.drop, paths[0], 2, 0);
+
+	/* Something unlisted among the blobs, and a directory beside them. */
+	puts_(f.drop, "image/blobs/sha256/planted", "x");
+	mkdir_(f.drop, "image/extra");
+	cr_assert_eq(check(&r, f.drop, 0, 0, 3, &err), CRC_EVERIFY, "%s", err.msg);
+	counts(&r, 2, 2, 0);
+	problem_is(&r, 0, "image/blobs/sha256/planted", CRC_EVERIFY, "not listed in manifest.yaml");
+	problem_is(&r, 1, "image/extra", CRC_EVERIFY, "not listed in manifest.yaml");
+	crc_verify_report_free(&r);
+	unlink_(f.drop, "image/blobs/sha256/planted");
+	char extra[256];
+	join(extra, sizeof extra, f.drop, "image/extra");
+	cr_assert_eq(rmdir(extra), 0);
+
+	/* image/blobs swapped for a symlink to a copy elsewhere: never followed. */
+	char from[256], to[256];
+	join(from, sizeof from, f.drop, "image/blobs");
+	join(to, sizeof to, f.other, "blobs");
+	cr_assert_eq(rename(from, to), 0);
+	cr_assert_eq(symlink(to, from), 0);
+	cr_assert_eq(check(&r, f.drop, 0, 0, 3, &err), CRC_EVERIFY, "%s", err.msg);
+	counts(&r, 2, 2, 0);
+	problem_is(&r, 0, paths[0], CRC_EVERIFY, "lies below a symlink, not a directory (never followed)");
+	problem_is(&r, 1, "image/blobs", CRC_EVERIFY, "not listed in manifest.yaml");
+	crc_verify_report_free(&r);
+	/* ... or for a file. */
+	cr_assert_eq(unlink(from), 0);
+	puts_(f.drop, "image/blobs", "not a directory");
+	cr_assert_eq(check(&r, f.drop, 0, 0, 3, &err), CRC_EVERIFY, "%s", err.msg);
+	problem_is(&r, 0, paths[0], CRC_EVERIFY, "lies below a file, not a directory (never followed)");
 	crc_verify_report_free(&r);
 	fixture_free(&f);
 }
