@@ -69,7 +69,7 @@ int crc_drop_write_metadata(struct crc_drop_sums *sums, const char *dir, struct 
 	if ((rc = crc_manifest_write(&b, m, err)) != 0 ||
 	    (rc = put(dir, "manifest.yaml", b.data, b.len, sums->manifest, err)) != 0)
 		goto out;
-	size_t n = 0, cap = m->nartifacts + 4;
+	size_t n = 0, cap = m->nartifacts + m->nfiles + 4;
 	names = calloc(cap, sizeof *names);
 	hashes = calloc(cap, sizeof *hashes);
 	if (!names || !hashes) {
@@ -79,6 +79,10 @@ int crc_drop_write_metadata(struct crc_drop_sums *sums, const char *dir, struct 
 	for (size_t i = 0; i < m->nartifacts; i++) {
 		names[n] = m->artifacts[i].path;
 		hashes[n++] = m->artifacts[i].sha256;
+	}
+	for (size_t i = 0; i < m->nfiles; i++) {
+		names[n] = m->files[i].path;
+		hashes[n++] = m->files[i].sha256;
 	}
 	names[n] = "flags.txt", hashes[n++] = sums->flags;
 	names[n] = "provenance.json", hashes[n++] = sums->provenance;

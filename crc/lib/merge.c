@@ -87,6 +87,14 @@ int crc_merge_manifests(struct crc_merge *out, const struct crc_manifest *const 
 				"(build every part from the same commit, profile, settings and drop id)",
 				names[0], names[i], f, value_of(parts[0], f), value_of(parts[i], f));
 	}
+	/* An image layout's index spans the targets of its part: merging two would need a new index. */
+	for (size_t i = 0; i < n; i++)
+		if (parts[i]->nfiles)
+			return crc_err(
+				err, CRC_EINVALID,
+				"%s holds files beyond its archives (an OCI image layout): merging such "
+				"drops is not supported yet",
+				names[i]);
 	/* Where each target of the profile comes from; a target twice is an overlap. */
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++) {

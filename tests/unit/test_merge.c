@@ -194,6 +194,26 @@ Test(merge, combines_parts_in_the_profiles_order)
 	crc_manifest_free(a);
 }
 
+/* Parts with an OCI image layout (files beyond the archives) are refused, not merged into a wrong index. */
+Test(merge, refuses_parts_with_image_files)
+{
+	struct crc_manifest *x = part("x86_64-linux-gnu"), *a = part("aarch64-linux-gnu");
+	struct crc_manifest_file files[] = {
+		{"image/oci-layout", 30, "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"}};
+	a->files = files;
+	a->nfiles = 1;
+	const struct crc_manifest *parts[] = {x, a};
+	struct crc_merge mg;
+	struct crc_error err;
+	cr_assert_eq(crc_merge_manifests(&mg, parts, names, 2, order, 3, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg,
+			 "b/part holds files beyond its archives (an OCI image layout): merging such "
+			 "drops is not supported yet");
+	a->nfiles = 0;
+	crc_manifest_free(x);
+	crc_manifest_free(a);
+}
+
 /* Changes one field of part 1 and expects the refusal naming it. */
 static void disagree(void (*change)(struct crc_manifest *), const char *want)
 {

@@ -19,6 +19,7 @@
 #include "crc/archive.h"
 #include "crc/buf.h"
 #include "crc/digest.h"
+#include "crc/drop.h"
 #include "crc/manifest.h"
 #include "crc/os.h"
 #include "crc/verify.h"
@@ -1765,5 +1766,35 @@ Test(verify, listed_files_below_image_are_checked_and_nothing_extra_hides_there)
 	cr_assert_eq(check(&r, f.drop, 0, 0, 3, &err), CRC_EVERIFY, "%s", err.msg);
 	problem_is(&r, 0, paths[0], CRC_EVERIFY, "lies below a file, not a directory (never followed)");
 	crc_verify_report_free(&r);
+	fixture_free(&f);
+}
+
+/* crc_drop_write_metadata (what crc build and crc merge write) lists the image files in SHA256SUMS, and
+ * the drop it writes verifies, with sha256sum -c too. */
+Test(verify, drop_metadata_lists_image_files)
+{
+	struct fixture f;
+	struct crc_verify_report r;
+	struct crc_error err;
+	struct crc_manifest_file files[2];
+	struct crc_drop_sums sums;
+	char paths[2][128], blob[CRC_SHA256_HEX], layout[CRC_SHA256_HEX], cmd[512];
+	struct crc_buf b;
+	fixture_init(&f);
+	add_image(&f, files, paths, blob, layout);
+	unlink_(f.drop, "flags.txt");
+	unlink_(f.drop, "manifest.yaml");
+	unlink_(f.drop, "SHA256SUMS");
+	cr_assert_eq(crc_drop_write_metadata(&sums, f.drop, &f.m, FLAGS, strlen(FLAGS), NULL, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(check(&r, f.drop, 1, 0, 2, &err), 0, "%s", err.msg);
+	crc_verify_report_free(&r);
+	crc_buf_init(&b);
+	slurp(&b, f.drop, "SHA256SUMS");
+	snprintf(cmd, sizeof cmd, "%s  %s\n", blob, paths[0]);
+	cr_assert(strstr(crc_buf_str(&b), cmd), "%s", crc_buf_str(&b));
+	crc_buf_free(&b);
+	snprintf(cmd, sizeof cmd, "cd %s && sha256sum --quiet -c SHA256SUMS", f.drop);
+	cr_assert_eq(system(cmd), 0);
 	fixture_free(&f);
 }

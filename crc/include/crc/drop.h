@@ -27,7 +27,8 @@ struct crc_drop_template {
 /* Writes flags.txt (the flags_len bytes at flags), provenance.json (crc_provenance_write of m), then, when
  * m has zip artifacts (Lambda packages), template.yaml (crc_lambda_render of tmpl, which must then be
  * given, for m), then manifest.yaml (m, with m->flags_sha256, m->provenance_sha256 and m->template_sha256
- * set to point into sums) and SHA256SUMS into dir, which already holds m's archives. Each file is new
+ * set to point into sums) and SHA256SUMS (every file, m's listed "files" too) into dir, which already
+ * holds m's archives and files. Each file is new
  * (O_EXCL) and synced; the caller syncs dir and publishes it. Returns 0 or the first error (with err). */
 int crc_drop_write_metadata(struct crc_drop_sums *sums, const char *dir, struct crc_manifest *m,
 			    const char *flags, size_t flags_len, const struct crc_drop_template *tmpl,
