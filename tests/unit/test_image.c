@@ -2,7 +2,7 @@
  * OCI image layouts that are byte-identical when written twice from trees made differently (times, umask,
  * creation order), whose blobs are named by their SHA-256, that skopeo reads for each architecture
  * (through the nested multi-architecture index) and umoci unpacks, and whose aarch64 program (compiled here
- * with aarch64-linux-gnu-gcc, linked dynamically) runs under qemu-aarch64 from the unpacked root; the
+ * with aarch64-linux-gnu-gcc, linked dynamically) runs under qemu-aarch64 from the unpacked root alone; the
  * amd64 one runs in a chroot of its unpacked root (unshare -r). Every refusal with its message. */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include "crc/image.h"
 #include "crc/json.h"
 #include "crc/os.h"
+#include "crc/toolchain.h"
 
 /* 2023-11-14 22:13:20 UTC */
 #define CREATED 1700000000LL
@@ -30,6 +31,13 @@ static const struct crc_image_file amd64_files[] = {
 	{"/lib64/ld-linux-x86-64.so.2", "libc6"},
 	{"/lib/x86_64-linux-gnu/libc.so.6", "libc6"},
 };
+
+/* Runs the rest of a shell command line with the host's arm64 multiarch files hidden (tmpfs over their
+ * directories, in a user and mount namespace of its own), so that qemu-aarch64 -L ROOT cannot fall back on
+ * them: what runs is what the root holds. */
+#define WITHOUT_HOST_ARM64                                                                      \
+	"unshare -rm sh -c 'mount -t tmpfs none /lib/aarch64-linux-gnu && mount -t tmpfs none " \
+	"/usr/lib/aarch64-linux-gnu && "
 
 static void run(const char *cmd)
 {
@@ -247,7 +255,8 @@ Test(image, skopeo_reads_each_architecture_and_umoci_unpacks_a_root_that_runs)
 		"cmp bundle-arm64/rootfs/usr/local/bin/prog hi-arm64 && "
 		"cmp bundle-arm64/rootfs/lib/aarch64-linux-gnu/libc.so.6 /lib/aarch64-linux-gnu/libc.so.6 && "
 		"test \"$(readlink bundle-arm64/rootfs/usr/local/prog)\" = bin/prog && "
-		"test \"$(qemu-aarch64 -L bundle-arm64/rootfs bundle-arm64/rootfs/usr/local/bin/prog)\" = hi",
+		"test \"$(" WITHOUT_HOST_ARM64
+		"qemu-aarch64 -L bundle-arm64/rootfs bundle-arm64/rootfs/usr/local/bin/prog')\" = hi",
 		f.work);
 	run(cmd);
 	snprintf(cmd, sizeof cmd,
@@ -335,6 +344,23 @@ Test(image, write_refuses_bad_arguments)
 		cr_assert_eq(access(dir, F_OK), -1, "nothing written");
 		t[0] = (struct crc_image_target){"aarch64-linux-gnu", "arm64", "v8", root};
 	}
+	o = options;
+	o.profile = "";
+	cr_assert_eq(crc_image_write(&r, dir, t, 1, &o, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "image: the profile must be a non-empty line of text");
+	o = options;
+	o.source = "https://example.com/\nx";
+	cr_assert_eq(crc_image_write(&r, dir, t, 1, &o, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "image: revision, source and title must be lines of text (\"\" to omit)");
+	o.source = NULL;
+	cr_assert_eq(crc_image_write(&r, dir, t, 1, &o, &err), CRC_EINVALID);
+	cr_assert_eq(crc_image_write(&r, dir, t, CRC_IMAGE_MAX_TARGETS + 1, &options, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "image: 17 targets (1 to 16)");
+	t[0].triple = NULL;
+	cr_assert_eq(crc_image_write(&r, dir, t, 1, &options, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "image: target 0 has no triple");
+	t[0].triple = "aarch64-linux-gnu";
+	cr_assert_eq(access(dir, F_OK), -1, "nothing written");
 	/* An existing directory is left alone. */
 	o = options;
 	cr_assert_eq(mkdir(dir, 0755), 0);
@@ -469,4 +495,51 @@ Test(image, stage_refuses_with_messages_and_leaves_nothing)
 	cr_assert_eq(strncmp(err.msg, want, strlen(want)), 0, "%s", err.msg);
 	cr_assert_eq(access(root, F_OK), -1);
 	rm_rf(work);
+}
+
+/* The shipped toolchains' image_files are enough for a program that needs libc, libm and libyaml: staged
+ * from the toolchain's lists, the aarch64 one runs under qemu-aarch64 -L <root> with the host's arm64
+ * files hidden (Debian's multiarch loader and libraries together) and the amd64 one in a chroot of the
+ * root. */
+static void toolchain_root_runs(const char *triple, const char *compiler, const char *yaml_lib,
+				const char *runner)
+{
+	char work[] = "/tmp/crc-image-tc-XXXXXX", cmd[4096], inst[128], root[128];
+	struct crc_toolchain *tc;
+	struct crc_error err;
+	struct crc_image_file files[CRC_IMAGE_MAX_FILES];
+	cr_assert_not_null(mkdtemp(work));
+	cr_assert_eq(crc_toolchain_load(&tc, CRC_SOURCE_DIR, triple, &err), 0, "%s", err.msg);
+	cr_assert_leq(tc->image_files.n, CRC_IMAGE_MAX_FILES);
+	for (size_t i = 0; i < tc->image_files.n; i++)
+		files[i] = (struct crc_image_file){tc->image_files.items[i], tc->image_packages.items[i]};
+	snprintf(cmd, sizeof cmd,
+		 "cd %s && mkdir -p inst/bin && printf '%%s\\n' '#include <math.h>' '#include <stdio.h>' "
+		 "'const char *yaml_get_version_string(void);' 'volatile double x = 2.25;' "
+		 "'int main(void){printf(\"hi %%g %%s\\n\", sqrt(x), yaml_get_version_string());return 0;}' "
+		 "> y.c && %s -O2 -o inst/bin/prog y.c %s -lm",
+		 work, compiler, yaml_lib);
+	run(cmd);
+	snprintf(inst, sizeof inst, "%s/inst", work);
+	snprintf(root, sizeof root, "%s/root", work);
+	cr_assert_eq(crc_image_stage_rootfs(root, inst, files, tc->image_files.n, &err), 0, "%s", err.msg);
+	snprintf(cmd, sizeof cmd, "cd %s && %s", work, runner);
+	char *out = capture(cmd);
+	cr_assert_str_eq(out, "hi 1.5 0.2.5\n");
+	free(out);
+	crc_toolchain_free(tc);
+	rm_rf(work);
+}
+
+Test(image, shipped_aarch64_image_files_make_a_root_that_runs)
+{
+	toolchain_root_runs("aarch64-linux-gnu", "aarch64-linux-gnu-gcc",
+			    "/usr/lib/aarch64-linux-gnu/libyaml-0.so.2",
+			    WITHOUT_HOST_ARM64 "qemu-aarch64 -L root root/usr/local/bin/prog'");
+}
+
+Test(image, shipped_x86_64_image_files_make_a_root_that_runs)
+{
+	toolchain_root_runs("x86_64-linux-gnu", "gcc", "/usr/lib/x86_64-linux-gnu/libyaml-0.so.2",
+			    "unshare -r chroot root /usr/local/bin/prog");
 }
