@@ -331,11 +331,12 @@ static int put_blob(struct writer *w, char hex[CRC_SHA256_HEX], unsigned long lo
 	return add_file(w, rel, n, hex);
 }
 
-/* Renders j (freed here) and writes it as a blob. */
+/* Renders j (freed here; NULL, or failed nonzero when building it ran out of memory) and writes it as a
+ * blob. */
 static int put_json(struct writer *w, char hex[CRC_SHA256_HEX], unsigned long long *size, struct crc_json *j,
-		    int built)
+		    int failed)
 {
-	char *text = built == 0 && j ? crc_json_render(j, 0) : NULL;
+	char *text = !failed && j ? crc_json_render(j, 0) : NULL;
 	crc_json_free(j);
 	if (!text)
 		return crc_err(w->err, CRC_ENOMEM, "out of memory");
