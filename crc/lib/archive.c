@@ -571,6 +571,86 @@ out:
 	return rc;
 }
 
+/* ---- Hashing a decompressed stream -------------------------------------------------------------------- */
+
+int crc_archive_stream_sha256(char hex[CRC_SHA256_HEX], unsigned long long *size, const char *path,
+			      enum crc_archive_format fmt, struct crc_error *err)
+{
+	struct archive *a = NULL;
+	struct crc_sha256 *h = NULL;
+	unsigned char *buf = NULL, md[CRC_SHA256_LEN];
+	unsigned long long total = 0;
+	int rc = 0, code = fmt == CRC_ARCHIVE_TAR_GZ ? ARCHIVE_FILTER_GZIP : ARCHIVE_FILTER_ZSTD;
+	int fd = -1;
+	hex[0] = '\0';
+	*size = 0;
+	if (fmt != CRC_ARCHIVE_TAR_GZ && fmt != CRC_ARCHIVE_TAR_ZST)
+		return crc_err_at(err, CRC_EINVALID, path, 0, 0,
+				  "only tar.gz and tar.zst streams can be hashed, not %s",
+				  crc_archive_format_name(fmt));
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return crc_err_os(err, "cannot open", path, errno);
+	if (!(buf = malloc(CHUNK)) || !(h = crc_sha256_new()) || !(a = archive_read_new())) {
+		rc = crc_err(err, CRC_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* The raw format hands over the filtered stream as one entry; only the one built-in decompressor. */
+	if ((fmt == CRC_ARCHIVE_TAR_GZ ? archive_read_support_filter_gzip(a)
+				       : archive_read_support_filter_zstd(a)) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(a) != ARCHIVE_OK) {
+		rc = crc_err(err, CRC_EIO, "cannot set up libarchive for %s (no built-in %s support)", path,
+			     crc_archive_format_name(fmt));
+		goto out;
+	}
+	struct archive_entry *ae;
+	if (archive_read_open_fd(a, fd, CHUNK) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &ae) != ARCHIVE_OK) {
+		const char *msg = archive_error_string(a);
+		rc = crc_err_at(err, CRC_EVERIFY, path, 0, 0, "%s", msg ? msg : "unreadable stream");
+		goto out;
+	}
+	if (archive_filter_code(a, 0) != code) {
+		rc = crc_err_at(err, CRC_EVERIFY, path, 0, 0, "not a %s file",
+				fmt == CRC_ARCHIVE_TAR_GZ ? "gzip" : "zstd");
+		goto out;
+	}
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, buf, CHUNK);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			const char *msg = archive_error_string(a);
+			rc = crc_err_at(err, CRC_EVERIFY, path, 0, 0, "%s", msg ? msg : "corrupt stream");
+			goto out;
+		}
+		total += (unsigned long long)n;
+		if (total > CRC_ARCHIVE_MAX_STREAM_SIZE) {
+			rc = crc_err_at(err, CRC_EINVALID, path, 0, 0, "decompressed stream over %llu bytes",
+					CRC_ARCHIVE_MAX_STREAM_SIZE);
+			goto out;
+		}
+		if (crc_sha256_update(h, buf, (size_t)n)) {
+			rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+			goto out;
+		}
+	}
+	if (crc_sha256_final(h, md, hex)) {
+		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+		goto out;
+	}
+	*size = total;
+out:
+	if (a)
+		archive_read_free(a);
+	crc_sha256_free(h);
+	free(buf);
+	close(fd);
+	if (rc)
+		hex[0] = '\0';
+	return rc;
+}
+
 /* ---- Reading: listing and extracting ------------------------------------------------------------------ */
 
 /* The input of a reading: a file read through read(), so that I/O errors are told apart from bad data,

@@ -60,6 +60,10 @@ static const struct field fields[] = {
 	F("optimizer", STR, 0, optimizer),
 	F("optimizer_package", STR, 0, optimizer_package),
 	F("optimizer_flags", LIST, 0, optimizer_flags),
+	F("image_architecture", STR, 0, image_architecture),
+	F("image_variant", STR, 0, image_variant),
+	F("image_files", LIST, 0, image_files),
+	F("image_packages", LIST, 0, image_packages),
 };
 #undef F
 #define NFIELDS (sizeof fields / sizeof fields[0])
@@ -167,6 +171,59 @@ static int read_field(struct reader *r, const struct field *f, const struct crc_
 	return 0;
 }
 
+/* Why p cannot name a host file copied into an image, or NULL: it must be absolute and normalized (no
+ * empty, "." or ".." component, no trailing '/'), and stay out of /usr/local, where the installed tree goes.
+ */
+static const char *image_path_problem(const char *p)
+{
+	if (p[0] != '/')
+		return "is not an absolute path";
+	for (const char *c = p + 1;;) {
+		size_t len = strcspn(c, "/");
+		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return "is not a normalized path (empty, '.' or '..' component)";
+		if (!c[len])
+			break;
+		c += len + 1;
+	}
+	if (strcmp(p, "/usr/local") == 0 || strncmp(p, "/usr/local/", 11) == 0 || strcmp(p, "/usr") == 0)
+		return "lies where the installed tree goes (/usr/local)";
+	return NULL;
+}
+
+/* The image fields: an architecture crc/image.h knows, a variant and files only with it, absolute file paths,
+ * and one Debian package per file. */
+static void check_image(struct reader *r, const struct crc_yaml_node *root)
+{
+	struct crc_toolchain *tc = r->tc;
+	const struct crc_yaml_node *n = crc_yaml_get(root, "image_architecture");
+	if (tc->image_architecture && strcmp(tc->image_architecture, "amd64") != 0 &&
+	    strcmp(tc->image_architecture, "arm64") != 0)
+		bad(r, n, "image_architecture must be one of amd64, arm64");
+	static const char *const needs[] = {"image_variant", "image_files", "image_packages"};
+	for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++)
+		if (!tc->image_architecture && (n = crc_yaml_get(root, needs[i])) != NULL)
+			bad(r, n, "%s needs an 'image_architecture'", needs[i]);
+	if (tc->image_variant && strcmp(tc->image_variant, "v8") != 0)
+		bad(r, crc_yaml_get(root, "image_variant"), "image_variant must be v8 (for arm64) or absent");
+	else if (tc->image_variant && tc->image_architecture && strcmp(tc->image_architecture, "arm64") != 0)
+		bad(r, crc_yaml_get(root, "image_variant"), "image_variant v8 is for arm64 only");
+	n = crc_yaml_get(root, "image_files");
+	for (size_t i = 0; n && n->kind == CRC_YAML_SEQ && i < tc->image_files.n; i++) {
+		const char *why = image_path_problem(tc->image_files.items[i]);
+		for (size_t j = 0; !why && j < i; j++)
+			if (strcmp(tc->image_files.items[i], tc->image_files.items[j]) == 0)
+				why = "is listed twice";
+		if (why)
+			bad(r, n->values[i], "image file '%s' %s", tc->image_files.items[i], why);
+	}
+	if (tc->image_files.n != tc->image_packages.n)
+		bad(r, (n = crc_yaml_get(root, "image_packages")) ? n : root,
+		    "image_packages must name one Debian package per image_files entry (%zu files, %zu "
+		    "packages)",
+		    tc->image_files.n, tc->image_packages.n);
+}
+
 /* Checks the document against the schema, filling r->tc; in collect mode goes on past problems. */
 static int validate(struct reader *r, const struct crc_yaml_node *root, const char *triple)
 {
@@ -216,6 +273,7 @@ static int validate(struct reader *r, const struct crc_yaml_node *root, const ch
 		bad(r, o, "optimizer_package needs an 'optimizer'");
 	if (!tc->optimizer && (o = crc_yaml_get(root, "optimizer_flags")) != NULL)
 		bad(r, o, "optimizer_flags needs an 'optimizer'");
+	check_image(r, root);
 	const struct crc_yaml_node *m = crc_yaml_get(root, "find_root_mode");
 	if (m && tc->find_root_path.n == 0)
 		bad(r, m, "find_root_mode needs a non-empty find_root_path");

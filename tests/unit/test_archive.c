@@ -311,6 +311,70 @@ Test(archive, tar_gz_is_byte_identical_without_time_or_name)
 	deterministic(CRC_ARCHIVE_TAR_GZ, "tar.gz");
 }
 
+/* The decompressed stream's hash is the layer's diff_id: gunzip -c | sha256sum (zstd -dc for tar.zst). */
+static void stream_hash(enum crc_archive_format fmt, const char *ext, const char *unpack)
+{
+	char dir[] = "/tmp/crc-archive-st-XXXXXX", out[64], cmd[512], want[80], wsize[32],
+	     hex[CRC_SHA256_HEX];
+	unsigned long long size;
+	struct crc_archive_result r;
+	struct crc_error err;
+	make_tree(dir, 0);
+	snprintf(out, sizeof out, "%s.%s", dir, ext);
+	cr_assert_eq(crc_archive_write_tree(&r, out, dir, fmt, MTIME, &err), 0, "%s", err.msg);
+	cr_assert_eq(crc_archive_stream_sha256(hex, &size, out, fmt, &err), 0, "%s", err.msg);
+	snprintf(cmd, sizeof cmd, "%s %s | sha256sum | cut -c1-64", unpack, out);
+	capture(want, sizeof want, cmd);
+	cr_assert_str_eq(hex, want);
+	snprintf(cmd, sizeof cmd, "%s %s | wc -c", unpack, out);
+	capture(wsize, sizeof wsize, cmd);
+	cr_assert_eq(size, strtoull(wsize, NULL, 10));
+	cr_assert_eq(size % 512, 0, "a tar stream is whole blocks");
+	cr_assert_str_neq(hex, r.sha256, "the compressed file's hash differs");
+	crc_archive_result_free(&r);
+	unlink(out);
+	rm_rf(dir);
+}
+
+Test(archive, stream_sha256_of_tar_gz_is_gunzip_sha256sum)
+{
+	stream_hash(CRC_ARCHIVE_TAR_GZ, "tar.gz", "gunzip -c");
+}
+
+Test(archive, stream_sha256_of_tar_zst_is_zstd_dc_sha256sum)
+{
+	stream_hash(CRC_ARCHIVE_TAR_ZST, "tar.zst", "zstd -qdc");
+}
+
+Test(archive, stream_sha256_refuses_what_is_not_that_compression)
+{
+	char dir[] = "/tmp/crc-archive-sx-XXXXXX", p[128], hex[CRC_SHA256_HEX];
+	unsigned long long size;
+	struct crc_error err;
+	cr_assert_not_null(mkdtemp(dir));
+	put(dir, "plain", "not compressed at all\n", 0644);
+	path_of(p, sizeof p, dir, "plain");
+	cr_assert_eq(crc_archive_stream_sha256(hex, &size, p, CRC_ARCHIVE_TAR_GZ, &err), CRC_EVERIFY);
+	cr_assert_str_eq(err.msg, "not a gzip file");
+	cr_assert_str_eq(err.path, p);
+	cr_assert_str_eq(hex, "");
+	cr_assert_eq(crc_archive_stream_sha256(hex, &size, p, CRC_ARCHIVE_TAR_ZST, &err), CRC_EVERIFY);
+	cr_assert_str_eq(err.msg, "not a zstd file");
+	/* A gzip cut short: the decompressor's own complaint, for the file. */
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "head -c 40000 /dev/urandom | gzip -9 | head -c 100 > %s/cut.gz", dir);
+	run(cmd);
+	path_of(p, sizeof p, dir, "cut.gz");
+	cr_assert_eq(crc_archive_stream_sha256(hex, &size, p, CRC_ARCHIVE_TAR_GZ, &err), CRC_EVERIFY);
+	cr_assert_str_eq(err.path, p);
+	cr_assert_str_eq(hex, "");
+	cr_assert_eq(crc_archive_stream_sha256(hex, &size, p, CRC_ARCHIVE_ZIP, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "only tar.gz and tar.zst streams can be hashed, not zip", "%s", err.msg);
+	path_of(p, sizeof p, dir, "missing.gz");
+	cr_assert_eq(crc_archive_stream_sha256(hex, &size, p, CRC_ARCHIVE_TAR_GZ, &err), CRC_ENOTFOUND);
+	rm_rf(dir);
+}
+
 /* A Lambda package: the zip of one executable, written twice from trees made differently, under UTC. */
 Test(archive, zip_is_byte_identical_and_unzip_reads_it)
 {

@@ -34,6 +34,20 @@ Test(toolchain, shipped_files_load)
 	cr_assert_eq(x->emulator.n, 0, "native: runs directly");
 	cr_assert_str_eq(x->executable_suffix, "");
 	cr_assert_null(x->lto_unsupported);
+	/* The images: arm64 v8 with Debian's multiarch arm64 files, amd64 with the host's, none for wasm. */
+	cr_assert_str_eq(a->image_architecture, "arm64");
+	cr_assert_str_eq(a->image_variant, "v8");
+	cr_assert_eq(a->image_files.n, 4);
+	cr_assert_str_eq(a->image_files.items[0], "/lib/ld-linux-aarch64.so.1");
+	cr_assert_str_eq(a->image_files.items[3], "/usr/lib/aarch64-linux-gnu/libyaml-0.so.2");
+	cr_assert_str_eq(a->image_packages.items[0], "libc6:arm64");
+	cr_assert_str_eq(a->image_packages.items[3], "libyaml-0-2:arm64");
+	cr_assert_str_eq(x->image_architecture, "amd64");
+	cr_assert_null(x->image_variant);
+	cr_assert_str_eq(x->image_files.items[0], "/lib64/ld-linux-x86-64.so.2");
+	cr_assert_eq(x->image_packages.n, x->image_files.n);
+	cr_assert_null(w->image_architecture, "no image for wasm");
+	cr_assert_eq(w->image_files.n, 0);
 	crc_toolchain_free(a);
 	crc_toolchain_free(w);
 	crc_toolchain_free(x);
@@ -214,4 +228,45 @@ Test(toolchain, optimizer_fields_are_checked)
 	}
 	free(d);
 	remove_tree(root);
+}
+
+static void expect_problems(const char *fixture, const char *const *want, size_t n)
+{
+	char *root = scratch_with(fixture, "x86_64-linux-gnu");
+	struct crc_diags *d = calloc(1, sizeof *d);
+	cr_assert_eq(crc_toolchain_check(root, "x86_64-linux-gnu", d), CRC_EINVALID);
+	for (size_t i = 0; i < d->n && i < n; i++) {
+		char got[CRC_ERROR_MSG_MAX + 32];
+		snprintf(got, sizeof got, "%d:%d: %s", d->items[i].line, d->items[i].col, d->items[i].msg);
+		cr_assert_str_eq(got, want[i]);
+	}
+	cr_assert_eq(d->n, n, "got %zu problems", d->n);
+	free(d);
+	remove_tree(root);
+}
+
+Test(toolchain, image_fields_are_checked)
+{
+	const char *want[] = {
+		"12:21: image_architecture must be one of amd64, arm64",
+		"13:16: image_variant must be v8 (for arm64) or absent",
+		"14:15: image file 'lib/libc.so.6' is not an absolute path",
+		"14:30: image file '/lib/../libm.so.6' is not a normalized path (empty, '.' or '..' "
+		"component)",
+		"14:49: image file '/usr/local/lib/libx.so' lies where the installed tree goes (/usr/local)",
+		"14:84: image file '/lib/a.so' is listed twice",
+		"15:17: image_packages must name one Debian package per image_files entry (5 files, 1 "
+		"packages)",
+	};
+	expect_problems("bad-image", want, sizeof want / sizeof want[0]);
+}
+
+Test(toolchain, image_fields_need_an_architecture)
+{
+	const char *want[] = {
+		"11:16: image_variant needs an 'image_architecture'",
+		"12:14: image_files needs an 'image_architecture'",
+		"13:17: image_packages needs an 'image_architecture'",
+	};
+	expect_problems("bad-image-orphans", want, sizeof want / sizeof want[0]);
 }

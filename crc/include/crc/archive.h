@@ -87,6 +87,15 @@ struct crc_archive_result {
 int crc_archive_write_tree(struct crc_archive_result *res, const char *out_path, const char *dir,
 			   enum crc_archive_format fmt, long long mtime, struct crc_error *err);
 
+/* The SHA-256 and size of the decompressed stream of the file at path (opened with O_NOFOLLOW), compressed
+ * as fmt says (CRC_ARCHIVE_TAR_GZ or CRC_ARCHIVE_TAR_ZST; zip is CRC_EINVALID): the "diff_id" an OCI image
+ * config gives each layer, the hash of its uncompressed tar. The stream is hashed as it is, whatever it
+ * holds; a file that is not compressed that way, or is corrupt, is CRC_EVERIFY, and a stream over
+ * CRC_ARCHIVE_MAX_STREAM_SIZE bytes is CRC_EINVALID. */
+#define CRC_ARCHIVE_MAX_STREAM_SIZE (2 * CRC_ARCHIVE_MAX_TOTAL_SIZE)
+int crc_archive_stream_sha256(char hex[CRC_SHA256_HEX], unsigned long long *size, const char *path,
+			      enum crc_archive_format fmt, struct crc_error *err);
+
 /* Frees what res holds and empties it. Accepts NULL and a zeroed result. */
 void crc_archive_result_free(struct crc_archive_result *res);
 

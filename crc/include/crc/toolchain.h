@@ -58,6 +58,13 @@ struct crc_toolchain {
 	 * flags it always needs (the features the module uses); NULL and empty when the target has none. */
 	const char *optimizer, *optimizer_package;
 	struct crc_strlist optimizer_flags;
+	/* The target's OCI image (crc/image.h): its architecture ("amd64" or "arm64") and variant ("v8"),
+	 * NULL when the target has no image. */
+	const char *image_architecture, *image_variant;
+	/* The host files the image's root file system holds besides the installed tree, at the same absolute
+	 * paths (the dynamic loader, libc, the runtime's libraries: Debian's multiarch files), and the Debian
+	 * package of each: image_packages.items[i] provides image_files.items[i]. */
+	struct crc_strlist image_files, image_packages;
 };
 
 /* Loads <root>/templates/toolchains/<triple>.yaml. On success *out is owned by the caller
