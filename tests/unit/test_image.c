@@ -3,7 +3,8 @@
  * creation order), whose blobs are named by their SHA-256, that skopeo reads for each architecture
  * (through the nested multi-architecture index) and umoci unpacks, and whose aarch64 program (compiled here
  * with aarch64-linux-gnu-gcc, linked dynamically) runs under qemu-aarch64 from the unpacked root alone; the
- * amd64 one runs in a chroot of its unpacked root (unshare -r). Every refusal with its message. */
+ * amd64 one runs in a chroot of its unpacked root (tests/image/run-root.sh). Every refusal with its message.
+ */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,12 +33,9 @@ static const struct crc_image_file amd64_files[] = {
 	{"/lib/x86_64-linux-gnu/libc.so.6", "libc6"},
 };
 
-/* Runs the rest of a shell command line with the host's arm64 multiarch files hidden (tmpfs over their
- * directories, in a user and mount namespace of its own), so that qemu-aarch64 -L ROOT cannot fall back on
- * them: what runs is what the root holds. */
-#define WITHOUT_HOST_ARM64                                                                      \
-	"unshare -rm sh -c 'mount -t tmpfs none /lib/aarch64-linux-gnu && mount -t tmpfs none " \
-	"/usr/lib/aarch64-linux-gnu && "
+/* Runs a program from an unpacked root: arm64 under qemu-aarch64 -L ROOT with the host's arm64 multiarch
+ * files hidden where namespaces allow, amd64 in a chroot (tests/image/run-root.sh). */
+#define RUN_ROOT "sh " CRC_SOURCE_DIR "/tests/image/run-root.sh "
 
 static void run(const char *cmd)
 {
@@ -255,14 +253,13 @@ Test(image, skopeo_reads_each_architecture_and_umoci_unpacks_a_root_that_runs)
 		"cmp bundle-arm64/rootfs/usr/local/bin/prog hi-arm64 && "
 		"cmp bundle-arm64/rootfs/lib/aarch64-linux-gnu/libc.so.6 /lib/aarch64-linux-gnu/libc.so.6 && "
 		"test \"$(readlink bundle-arm64/rootfs/usr/local/prog)\" = bin/prog && "
-		"test \"$(" WITHOUT_HOST_ARM64
-		"qemu-aarch64 -L bundle-arm64/rootfs bundle-arm64/rootfs/usr/local/bin/prog')\" = hi",
+		"test \"$(" RUN_ROOT "arm64 bundle-arm64/rootfs /usr/local/bin/prog)\" = hi",
 		f.work);
 	run(cmd);
 	snprintf(cmd, sizeof cmd,
 		 "cd %s && umoci unpack --rootless --image a:edge-1-amd64 bundle-amd64 >/dev/null && "
 		 "cmp bundle-amd64/rootfs/usr/local/bin/prog hi-amd64 && "
-		 "test \"$(unshare -r chroot bundle-amd64/rootfs /usr/local/bin/prog)\" = hi",
+		 "test \"$(" RUN_ROOT "amd64 bundle-amd64/rootfs /usr/local/bin/prog)\" = hi",
 		 f.work);
 	run(cmd);
 	/* skopeo copies the amd64 image out of the nested index; its one layer is the one written. */
@@ -535,11 +532,11 @@ Test(image, shipped_aarch64_image_files_make_a_root_that_runs)
 {
 	toolchain_root_runs("aarch64-linux-gnu", "aarch64-linux-gnu-gcc",
 			    "/usr/lib/aarch64-linux-gnu/libyaml-0.so.2",
-			    WITHOUT_HOST_ARM64 "qemu-aarch64 -L root root/usr/local/bin/prog'");
+			    RUN_ROOT "arm64 root /usr/local/bin/prog");
 }
 
 Test(image, shipped_x86_64_image_files_make_a_root_that_runs)
 {
 	toolchain_root_runs("x86_64-linux-gnu", "gcc", "/usr/lib/x86_64-linux-gnu/libyaml-0.so.2",
-			    "unshare -r chroot root /usr/local/bin/prog");
+			    RUN_ROOT "amd64 root /usr/local/bin/prog");
 }
