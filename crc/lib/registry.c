@@ -769,9 +769,12 @@ static int fetch_token(struct crc_registry *r, const struct crc_registry_challen
 		q.url = ch->realm;
 		rc = fail_http(r, &q, err);
 		if (q.status == 401)
-			rc = crc_err(err, CRC_EIO,
-				     "registry %s: token endpoint %s refused the credentials (HTTP 401)",
-				     r->host, ch->realm);
+			rc = crc_err(err, CRC_EIO, "registry %s: token endpoint %s refused %s (HTTP 401)",
+				     r->host, ch->realm,
+				     r->have_creds ? "the credentials"
+						   : "an anonymous request (set CRC_REGISTRY_USERNAME and "
+						     "CRC_REGISTRY_PASSWORD, or add the registry to the "
+						     "credentials file)");
 		goto out;
 	}
 	struct crc_json *j = crc_json_parse(body.data ? body.data : "", body.len);

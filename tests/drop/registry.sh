@@ -6,7 +6,8 @@
 # accepts, with the right key and (refused, nothing published) another one; an existing drop without and
 # with --force; a blob tampered with in the registry's storage refused and never published; a registry
 # with htpasswd basic auth (no credentials, a wrong password, the environment, a credentials file, a
-# malformed one); and a registry that dies in the middle of a blob download, leaving nothing behind.
+# malformed one); Bearer tokens from a token endpoint (a proxy in front of a third registry); and a
+# registry that dies in the middle of a blob download, leaving nothing behind.
 # Usage: registry.sh CRC SOURCE_DIR
 CRC=$1 SRC=$2
 . "$SRC/tests/drop/lib.sh"
@@ -197,6 +198,64 @@ CRC_REGISTRY_AUTH=$tmp/bad-auth.json "$CRC" --storage "$tmp/st7" pull "$B/noa/ed
   fail "malformed credentials file: exit $rc: $(cat "$tmp/out")"
 CRC_REGISTRY_AUTH=$tmp/none.json "$CRC" --storage "$tmp/st7" pull "$B/noa/edge:d2" >"$tmp/out" 2>&1; rc=$?
 [ "$rc" = 3 ] || fail "missing CRC_REGISTRY_AUTH file: exit $rc: $(cat "$tmp/out")"
+
+# Bearer tokens: a proxy in front of a third registry that answers 401 with a Bearer challenge and hands out
+# a token for noa:s3cret at its /token endpoint (a fresh registry, so the blobs really go up, in chunks).
+start_registry c
+C=$port
+tport=$(free_port)
+python3 - "$tport" "127.0.0.1:$C" >"$tmp/bearer.log" 2>&1 <<'PY' &
+import base64, http.server, json, sys, urllib.request
+port, upstream = int(sys.argv[1]), sys.argv[2]
+TOKEN, CREDS = "tok-0123456789", base64.b64encode(b"noa:s3cret").decode()
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def reply(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers: self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body))); self.end_headers()
+        if self.command != "HEAD": self.wfile.write(body)
+    def handle_any(self):
+        n = int(self.headers.get("Content-Length") or 0); data = self.rfile.read(n) if n else None
+        if self.path.startswith("/token"):
+            ok = self.headers.get("Authorization") == "Basic " + CREDS and "scope=repository%3Anoa%2Fedge%3A" in self.path
+            return self.reply(200 if ok else 401, json.dumps({"token": TOKEN}).encode() if ok else b"{}")
+        if self.headers.get("Authorization") != "Bearer " + TOKEN:
+            chal = 'Bearer realm="http://127.0.0.1:%d/token",service="crc-test",scope="repository:noa/edge:pull,push"' % port
+            return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                              [("WWW-Authenticate", chal), ("Content-Type", "application/json")])
+        hdrs = {k: v for k, v in self.headers.items() if k.lower() in ("accept", "content-type", "content-range")}
+        req = urllib.request.Request("http://" + upstream + self.path, data=data, method=self.command, headers=hdrs)
+        try:
+            r = urllib.request.urlopen(req); code = r.status
+        except urllib.error.HTTPError as e:
+            r = e; code = e.code
+        body = r.read()
+        keep = [(k, v) for k, v in r.headers.items() if k.lower() in ("location", "content-type", "docker-content-digest", "range")]
+        self.reply(code, body, keep)
+    do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = handle_any
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+pids+=($!)
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$tport/v2/" && break; sleep 0.1; done
+T=127.0.0.1:$tport
+"$CRC" --storage "$tmp/st9" pull "$T/noa/edge:d2" >"$tmp/out" 2>&1; rc=$?
+[ "$rc" = 5 ] && grep -q "token endpoint http://$T/token refused an anonymous request" "$tmp/out" ||
+  fail "bearer without credentials: exit $rc: $(cat "$tmp/out")"
+CRC_REGISTRY_USERNAME=noa CRC_REGISTRY_PASSWORD=s3cret "$CRC" push --json --chunk-size 20000 "$D2" "$T/noa/edge:d2" >"$tmp/json" 2>"$tmp/err" ||
+  { cat "$tmp/err"; fail "push through bearer tokens"; }
+python3 - "$tmp/json" <<'PY' || fail "push through bearer tokens: $(cat "$tmp/json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["blobs_pushed"] == 6 and r["blobs_chunked"] >= 1, r
+PY
+CRC_REGISTRY_USERNAME=noa CRC_REGISTRY_PASSWORD=s3cret "$CRC" --storage "$tmp/st9" pull "$T/noa/edge:d2" --pubkey "$KEYS/test.key.pub" >/dev/null 2>"$tmp/err" ||
+  { cat "$tmp/err"; fail "pull through bearer tokens"; }
+CRC_REGISTRY_USERNAME=noa CRC_REGISTRY_PASSWORD=wrong "$CRC" --storage "$tmp/st10" pull "$T/noa/edge:d2" >"$tmp/out" 2>&1; rc=$?
+[ "$rc" = 5 ] && grep -q "token endpoint http://$T/token refused the credentials" "$tmp/out" ||
+  fail "bearer with a wrong password: exit $rc: $(cat "$tmp/out")"
+no_leftovers "$tmp/st10" edge d2
 
 # A registry that dies in the middle of a blob download (a proxy to registry a that sends half of the first
 # large blob, then exits): a clear error, nothing published, no leftovers.
