@@ -23,7 +23,7 @@
 
 const struct opt cmd_push_opts[] = {
 	DROPS_OPTS,
-	REMOTE_OPTS,
+	REMOTE_PUSH_OPTS,
 	{0, 0, NULL, NULL, NULL},
 };
 

@@ -9,17 +9,22 @@
 
 #define REMOTE_OPT_PLAIN_HTTP 910
 #define REMOTE_OPT_CHUNK 911
-#define REMOTE_OPTS                                                                               \
-	{REMOTE_OPT_PLAIN_HTTP, 0, "plain-http", NULL,                                            \
-	 "speak plain HTTP to a registry that is not loopback (like skopeo --tls-verify=false)"}, \
-	{                                                                                         \
-		REMOTE_OPT_CHUNK, 0, "chunk-size", "BYTES",                                       \
-			"upload blobs larger than BYTES in chunks "                               \
-			"of BYTES (default: 16 MiB above 32 MiB)"                                 \
+/* The options of both commands, and push's own. */
+#define REMOTE_OPTS                                                                         \
+	{                                                                                   \
+		REMOTE_OPT_PLAIN_HTTP, 0, "plain-http", NULL,                               \
+			"speak plain HTTP to a registry that is not loopback (like skopeo " \
+			"--tls-verify=false)"                                               \
+	}
+#define REMOTE_PUSH_OPTS                                                                                   \
+	REMOTE_OPTS,                                                                                       \
+	{                                                                                                  \
+		REMOTE_OPT_CHUNK, 0, "chunk-size", "BYTES",                                                \
+			"upload blobs larger than BYTES in chunks of BYTES (default: 16 MiB above 32 MiB)" \
 	}
 
-/* Takes a REMOTE_OPTS option into o (returns 1), 0 for any other id, CLI_STOP with *status for a bad
- * value. */
+/* Takes a REMOTE_OPTS or REMOTE_PUSH_OPTS option into o (returns 1), 0 for any other id, CLI_STOP with
+ * *status for a bad value. */
 int remote_option(const struct cli *cli, struct crc_registry_options *o, int id, const char *value,
 		  int *status);
 

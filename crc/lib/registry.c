@@ -864,13 +864,16 @@ int crc_registry_open(struct crc_registry **out, const char *host, const struct 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return crc_err(err, CRC_EIO, "libcurl could not start");
 	struct crc_registry *r = calloc(1, sizeof *r);
-	if (!r)
+	if (!r) {
+		curl_global_cleanup();
 		return crc_err(err, CRC_ENOMEM, "out of memory");
+	}
 	int n = snprintf(r->host, sizeof r->host, "%s", host);
 	int plain = o->plain_http || crc_registry_host_is_loopback(host);
 	int m = snprintf(r->base, sizeof r->base, "%s://%s", plain ? "http" : "https", host);
 	if (n < 0 || (size_t)n >= sizeof r->host || m < 0 || (size_t)m >= sizeof r->base) {
 		free(r);
+		curl_global_cleanup();
 		return crc_err(err, CRC_EINVALID, "registry host too long");
 	}
 	if (o->creds) {
@@ -904,6 +907,7 @@ void crc_registry_free(struct crc_registry *r)
 		}
 	crc_registry_creds_wipe(&r->creds);
 	free(r);
+	curl_global_cleanup();
 }
 
 const struct crc_registry_stats *crc_registry_stats(const struct crc_registry *r)
