@@ -729,9 +729,10 @@ static int perform(struct crc_registry *r, struct req *q, const char *bearer, st
 }
 
 /* Fetches a Bearer token for scope from the challenge's realm (with the credentials when there are) and
- * caches it. */
+ * caches it under key (the scope the request asked for, so that the next request like it sends it at
+ * once). */
 static int fetch_token(struct crc_registry *r, const struct crc_registry_challenge *ch, const char *scope,
-		       struct crc_error *err)
+		       const char *key, struct crc_error *err)
 {
 	struct crc_buf url, body;
 	struct req q;
@@ -789,13 +790,13 @@ static int fetch_token(struct crc_registry *r, const struct crc_registry_challen
 	}
 	struct token *slot = &r->tokens[0];
 	for (int i = 0; i < MAX_TOKENS; i++)
-		if (!r->tokens[i].value || strcmp(r->tokens[i].scope, scope) == 0) {
+		if (!r->tokens[i].value || strcmp(r->tokens[i].scope, key) == 0) {
 			slot = &r->tokens[i];
 			break;
 		}
 	free(slot->value);
 	slot->value = strdup(t);
-	snprintf(slot->scope, sizeof slot->scope, "%s", scope);
+	snprintf(slot->scope, sizeof slot->scope, "%s", key);
 	crc_json_free(j);
 	rc = slot->value ? 0 : crc_err(err, CRC_ENOMEM, "out of memory");
 out:
@@ -828,9 +829,9 @@ static int request(struct crc_registry *r, struct req *q, const long *ok, struct
 			r->basic = 1;
 			rc = perform(r, q, NULL, err);
 		} else {
-			if ((rc = fetch_token(r, &ch, ch.scope[0] ? ch.scope : scope, err)) != 0)
+			if ((rc = fetch_token(r, &ch, ch.scope[0] ? ch.scope : scope, scope, err)) != 0)
 				return rc;
-			rc = perform(r, q, token_for(r, ch.scope[0] ? ch.scope : scope), err);
+			rc = perform(r, q, token_for(r, scope), err);
 		}
 	}
 	if (rc)
