@@ -236,6 +236,18 @@ const char *crc_json_string(const struct crc_json *j)
 	return c && cJSON_IsString(c) ? c->valuestring : NULL;
 }
 
+int crc_json_uint(const struct crc_json *j, uint64_t *out)
+{
+	const cJSON *c = AS_CONST_CJSON(j);
+	if (!c || !cJSON_IsNumber(c))
+		return -1;
+	double v = c->valuedouble;
+	if (!(v >= 0 && v <= 9007199254740992.0) || v != (double)(uint64_t)v)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
 size_t crc_json_count(const struct crc_json *j)
 {
 	const cJSON *c = AS_CONST_CJSON(j);

@@ -173,15 +173,19 @@ Test(e2e, no_colour_on_a_pipe_unless_forced)
 {
 	struct result r;
 	run(&r, NULL, ARGS("nosuch"), NULL);
-	cr_assert_str_eq(r.err,
-			 "crc: unknown command 'nosuch' (commands: help, profiles, profile, plan, "
-			 "build, merge, keygen, sign, verify, deploy, rollback, list, gc, pin, unpin, check, "
-			 "version)\n");
+	cr_assert_str_eq(
+		r.err,
+		"crc: unknown command 'nosuch' (commands: help, profiles, profile, plan, "
+		"build, merge, keygen, sign, verify, deploy, push, pull, rollback, list, gc, pin, unpin, "
+		"check, "
+		"version)\n");
 	run(&r, NULL, ARGS("--color", "always", "nosuch"), NULL);
-	cr_assert_str_eq(r.err, RED_CRC
-			 " unknown command 'nosuch' (commands: help, profiles, profile, plan, "
-			 "build, merge, keygen, sign, verify, deploy, rollback, list, gc, pin, unpin, check, "
-			 "version)\n");
+	cr_assert_str_eq(
+		r.err, RED_CRC
+		" unknown command 'nosuch' (commands: help, profiles, profile, plan, "
+		"build, merge, keygen, sign, verify, deploy, push, pull, rollback, list, gc, pin, unpin, "
+		"check, "
+		"version)\n");
 	/* NO_COLOR does not override an explicit request. */
 	run(&r, ARGS("NO_COLOR=1"), ARGS("--color=always", "nosuch"), NULL);
 	cr_assert_not_null(strchr(r.err, '\033'));
@@ -192,8 +196,10 @@ Test(e2e, quiet_still_prints_errors)
 	struct result r;
 	run(&r, NULL, ARGS("-q", "nosuch"), NULL);
 	cr_assert_eq(r.rc, 2);
-	cr_assert_str_eq(r.err,
-			 "crc: unknown command 'nosuch' (commands: help, profiles, profile, plan, "
-			 "build, merge, keygen, sign, verify, deploy, rollback, list, gc, pin, unpin, check, "
-			 "version)\n");
+	cr_assert_str_eq(
+		r.err,
+		"crc: unknown command 'nosuch' (commands: help, profiles, profile, plan, "
+		"build, merge, keygen, sign, verify, deploy, push, pull, rollback, list, gc, pin, unpin, "
+		"check, "
+		"version)\n");
 }

@@ -11,7 +11,7 @@ files=("$src/tests/fuzz/fuzz_$name.c")
 for f in "$@"; do files+=("$src/$f"); done
 "$clang" -std=c11 -D_POSIX_C_SOURCE=200809L -DCRC_SOURCE_DIR="\"$src\"" -g -O1 \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I"$src/crc/include" "${files[@]}" \
-  $(pkg-config --cflags --libs yaml-0.1 libcjson libarchive libcrypto) -lm \
+  $(pkg-config --cflags --libs yaml-0.1 libcjson libarchive libcrypto libcurl) -lm \
   -o "$tmp/fuzz" 2>"$tmp/cc.log" || { cat "$tmp/cc.log"; echo "run-fuzz: compiling the fuzz target failed"; exit 1; }
 cp -r "$src/tests/fuzz/corpus/$name" "$tmp/corpus"
 "$tmp/fuzz" -max_total_time="${CRC_FUZZ_SECONDS:-10}" -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 \

@@ -41,6 +41,9 @@ const struct crc_json *crc_json_get(const struct crc_json *j, const char *key);
 /* A string's text, or NULL when j is NULL or not a string. Borrowed. */
 const char *crc_json_string(const struct crc_json *j);
 
+/* A number that is a whole value from 0 to 2^53 into *out: 0, or -1 when j is NULL, not a number, negative,
+ * fractional or larger. */
+int crc_json_uint(const struct crc_json *j, uint64_t *out);
 /* The items of an array (0 when j is not an array), and item i (NULL when out of range). */
 size_t crc_json_count(const struct crc_json *j);
 const struct crc_json *crc_json_item(const struct crc_json *j, size_t i);

@@ -1,0 +1,240 @@
+/* crc pull REF: fetches a drop pushed by crc push (the artifact at <tag>.drop, or REF's own tag when it ends
+ * in .drop, or a digest) into a hidden temporary directory of the storage, checks every blob's digest
+ * while writing it, verifies the drop deeply (and its signature when a key is given), and only then
+ * publishes it with one atomic rename. On any failure the temporary directory is removed: nothing
+ * half-written is left, and nothing unverified is published. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "crc/json.h"
+#include "crc/manifest.h"
+#include "crc/oci.h"
+#include "crc/registry.h"
+#include "crc/store.h"
+#include "crc/verify.h"
+#include "drops.h"
+#include "exit.h"
+#include "remote.h"
+
+enum { O_PUBKEY = 1, O_REQUIRE_SIG, O_FORCE };
+
+const struct opt cmd_pull_opts[] = {
+	{O_PUBKEY, 0, "pubkey", "PUB", "require a valid signature by this public key (from crc keygen)"},
+	{O_REQUIRE_SIG, 0, "require-signature", NULL, "require a signature by the key in $CRC_PUBKEY"},
+	{O_FORCE, 0, "force", NULL, "replace a drop of the same id in storage"},
+	REMOTE_OPTS,
+	{0, 0, NULL, NULL, NULL},
+};
+
+static int report(const struct cli *cli, int rc, const struct crc_error *err)
+{
+	char msg[2 * CRC_ERROR_MSG_MAX];
+	crc_error_format(err, msg, sizeof msg);
+	cli_error(cli, "%s", msg);
+	return cli_exit_for(rc);
+}
+
+static void on_busy(void *ctx)
+{
+	cli_info(ctx, "waiting for another crc that holds the storage's lock");
+}
+
+/* Downloads every layer into tmp, each file created new. */
+static int fetch_layers(struct crc_registry *reg, const char *repo, const struct crc_oci_drop *d,
+			const char *tmp, struct crc_error *err)
+{
+	char path[CRC_STORE_PATH_MAX + 300];
+	for (size_t i = 0; i < d->n; i++) {
+		const struct crc_oci_desc *l = &d->layers[i];
+		int n = snprintf(path, sizeof path, "%s/%s", tmp, l->title);
+		if (n < 0 || (size_t)n >= sizeof path)
+			return crc_err(err, CRC_EINVALID, "path too long: %s/%s", tmp, l->title);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return crc_err_os(err, "cannot create", path, errno);
+		int rc = crc_registry_blob_get(reg, repo, l->digest, l->size, fd, err);
+		if (close(fd) && rc == 0)
+			rc = crc_err_os(err, "cannot write", path, errno);
+		if (rc) {
+			char msg[CRC_ERROR_MSG_MAX];
+			snprintf(msg, sizeof msg, "%s", err->msg);
+			return crc_err(err, rc, "%s: %s", l->title, msg);
+		}
+	}
+	return 0;
+}
+
+/* Verifies the drop in tmp deeply (and its signature): prints the problems, returns an exit code. */
+static int verify_tmp(const struct cli *cli, const char *tmp, const char *pubkey,
+		      const struct crc_oci_drop *d, char *key_id, size_t key_id_size)
+{
+	struct crc_verify_options o = {1, 0, (size_t)cli_cpus()};
+	struct crc_verify_report r;
+	struct crc_error err;
+	int rc = crc_verify_drop(&r, tmp, &o, &err);
+	if (r.manifest &&
+	    (strcmp(r.manifest->drop_id, d->drop_id) != 0 || strcmp(r.manifest->profile, d->profile) != 0)) {
+		if (crc_verify_add_problem(&r, "manifest.yaml", CRC_EVERIFY,
+					   "names another drop than the artifact's annotations"))
+			rc = CRC_ENOMEM;
+	}
+	if (pubkey && r.manifest && drop_check_signature(&r, tmp, pubkey, key_id, key_id_size) == CRC_ENOMEM)
+		rc = CRC_ENOMEM;
+	if (rc == 0 || rc == CRC_EVERIFY || rc == CRC_EIO)
+		rc = r.mismatches ? CRC_EVERIFY : r.unreadable ? CRC_EIO : 0;
+	for (size_t i = 0; i < r.nproblems; i++)
+		cli_error(cli, "%s: %s", r.problems[i].file, r.problems[i].msg);
+	crc_verify_report_free(&r);
+	if (rc == 0)
+		return CLI_EXIT_OK;
+	cli_error(cli, "%s/%s does not verify: nothing published", d->profile, d->drop_id);
+	/* A drop whose files a registry served must verify: anything else is a verification failure. */
+	return rc == CRC_ENOMEM ? CLI_EXIT_IO : CLI_EXIT_VERIFY;
+}
+
+static int print_result(const struct cli *cli, const char *dir, const struct crc_oci_drop *d,
+			const char *digest, const char *key_id, int replaced)
+{
+	if (cli->json) {
+		struct crc_json *j = crc_json_object();
+		int bad = !j || crc_json_set_str(j, "schema", "crc.pull/v1") ||
+			  crc_json_set_str(j, "profile", d->profile) ||
+			  crc_json_set_str(j, "drop_id", d->drop_id) ||
+			  crc_json_set_str(j, "drop_dir", dir) || crc_json_set_str(j, "digest", digest) ||
+			  crc_json_set_int(j, "files", (int64_t)d->n) ||
+			  crc_json_set_str(j, "signed_by", key_id[0] ? key_id : NULL) ||
+			  crc_json_set_bool(j, "replaced", replaced);
+		char *text = bad ? NULL : crc_json_render(j, 1);
+		crc_json_free(j);
+		return cli_print_json(cli, text);
+	}
+	printf("pulled %s/%s (%s) into %s: %zu files, verified deeply%s%s\n", d->profile, d->drop_id, digest,
+	       dir, d->n, key_id[0] ? ", signed by key " : "", key_id);
+	return CLI_EXIT_OK;
+}
+
+int cmd_pull(struct cli *cli, int argc, char **argv)
+{
+	struct opt_parser op;
+	struct crc_registry_options ro;
+	struct crc_registry_ref ref;
+	struct crc_registry *reg = NULL;
+	struct crc_store store = {"", -1, 0};
+	struct crc_oci_drop d;
+	struct crc_error err;
+	struct crc_buf text;
+	const char *ref_text = NULL, *pubkey = NULL;
+	char reference[CRC_REGISTRY_TAG_MAX + 8], media_type[256], digest[CRC_REGISTRY_DIGEST_SIZE];
+	char tmp[CRC_STORE_PATH_MAX] = "", dir[CRC_STORE_PATH_MAX], key_id[64] = "";
+	int id, status = CLI_EXIT_OK, rc, require = 0, force = 0, exists = 0;
+	memset(&ro, 0, sizeof ro);
+	memset(&d, 0, sizeof d);
+	crc_buf_init(&text);
+	cli_parse_begin(cli, &op, argc, argv);
+	while ((id = cli_next(cli, &op, &status)) != OPT_END) {
+		if (id == CLI_STOP)
+			return status;
+		int took = remote_option(cli, &ro, id, op.arg, &status);
+		if (took == CLI_STOP)
+			return status;
+		if (took)
+			continue;
+		switch (id) {
+		case OPT_ARG:
+			if (ref_text)
+				return cli_usage(cli, "unexpected argument '%s' (one REF at a time)", op.arg);
+			ref_text = op.arg;
+			break;
+		case O_PUBKEY:
+			pubkey = op.arg;
+			break;
+		case O_REQUIRE_SIG:
+			require = 1;
+			break;
+		case O_FORCE:
+			force = 1;
+			break;
+		}
+	}
+	if (!ref_text)
+		return cli_usage(cli, "which drop? give REF (host[:port]/repo:tag)");
+	if ((status = drop_pubkey(cli, pubkey, require, &pubkey)) != 0)
+		return status;
+	if (crc_registry_ref_parse(&ref, ref_text, &err))
+		return cli_usage(cli, "bad REF '%s': %s", ref_text, err.msg);
+	if (ref.digest[0])
+		snprintf(reference, sizeof reference, "%s", ref.digest);
+	else if (!ref.tag[0])
+		return cli_usage(cli, "REF '%s' needs a tag (host[:port]/repo:tag) or a digest", ref_text);
+	else {
+		size_t n = strlen(ref.tag);
+		int has = n >= 5 && strcmp(ref.tag + n - 5, ".drop") == 0;
+		snprintf(reference, sizeof reference, "%s%s", ref.tag, has ? "" : ".drop");
+	}
+	if ((status = remote_open(cli, &reg, ref.host, &ro)) != 0)
+		goto out;
+	rc = crc_registry_manifest_get(reg, ref.repo, reference, CRC_OCI_MANIFEST_TYPE, &text, media_type,
+				       sizeof media_type, digest, &err);
+	if (rc == CRC_ENOTFOUND) {
+		cli_error(cli, "%s/%s has no drop at %s (crc push puts a drop at <tag>.drop)", ref.host,
+			  ref.repo, reference);
+		status = CLI_EXIT_INPUT;
+		goto out;
+	}
+	if (rc == 0 && strcmp(media_type, CRC_OCI_MANIFEST_TYPE) != 0)
+		rc = crc_err(&err, CRC_EINVALID, "%s/%s:%s is not a crc drop (media type %.100s)", ref.host,
+			     ref.repo, reference, media_type);
+	if (rc == 0)
+		rc = crc_oci_drop_parse(&d, crc_buf_str(&text), text.len, &err);
+	if (rc) {
+		status = report(cli, rc, &err);
+		goto out;
+	}
+	int has_manifest = 0;
+	for (size_t i = 0; i < d.n; i++)
+		has_manifest |= strcmp(d.layers[i].title, "manifest.yaml") == 0;
+	if (!has_manifest) {
+		cli_error(cli, "%s/%s:%s is not a crc drop: it has no manifest.yaml", ref.host, ref.repo,
+			  reference);
+		status = CLI_EXIT_INPUT;
+		goto out;
+	}
+	if ((rc = crc_store_open(&store, cli->storage, d.profile, on_busy, cli, &err)) != 0 ||
+	    (rc = crc_store_drop_path(dir, &store, d.drop_id, &err)) != 0) {
+		status = report(cli, rc, &err);
+		goto out;
+	}
+	exists = crc_store_drop_exists(&store, d.drop_id);
+	if (exists && !force) {
+		cli_error(cli, "drop %s exists already (--force replaces it)", dir);
+		status = CLI_EXIT_INPUT;
+		goto out;
+	}
+	if ((rc = crc_store_begin(tmp, &store, d.drop_id, &err)) != 0 ||
+	    (rc = fetch_layers(reg, ref.repo, &d, tmp, &err)) != 0) {
+		status = report(cli, rc, &err);
+		goto out;
+	}
+	if ((status = verify_tmp(cli, tmp, pubkey, &d, key_id, sizeof key_id)) != 0)
+		goto out;
+	if ((rc = crc_store_publish(&store, tmp, d.drop_id, force, &err)) != 0) {
+		status = report(cli, rc, &err);
+		goto out;
+	}
+	tmp[0] = '\0';
+	status = print_result(cli, dir, &d, digest, key_id, exists);
+out:
+	if (tmp[0])
+		crc_store_abort(tmp);
+	crc_store_close(&store);
+	crc_registry_free(reg);
+	crc_oci_drop_free(&d);
+	crc_buf_free(&text);
+	return status;
+}
