@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "crc/base64.h"
 #include "crc/digest.h"
 #include "crc/json.h"
 
@@ -339,49 +340,15 @@ const char *crc_registry_error_text(char *out, size_t size, const char *body, si
 
 /* ---- credentials files ---- */
 
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Standard padded base64 into out (size bytes, NUL-terminated); -1 when malformed or too long. */
+/* Standard padded base64 into out (size bytes, NUL-terminated); -1 when malformed, too long or holding a NUL
+ * byte. */
 static int b64_decode(char *out, size_t size, const char *in)
 {
-	size_t n = strlen(in), o = 0;
-	if (n % 4)
+	size_t len;
+	if (size == 0 || crc_base64_decode((unsigned char *)out, size - 1, &len, in, strlen(in)) != 0)
 		return -1;
-	for (size_t i = 0; i < n; i += 4) {
-		int v[4];
-		for (int k = 0; k < 4; k++) {
-			v[k] = in[i + (size_t)k] == '=' && i + 4 == n && k >= 2
-				       ? -2
-				       : b64_value(in[i + (size_t)k]);
-			if (v[k] == -1)
-				return -1;
-		}
-		if (v[2] == -2 && v[3] != -2)
-			return -1;
-		unsigned bits = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 |
-				(v[2] < 0 ? 0u : (unsigned)v[2] << 6) | (v[3] < 0 ? 0u : (unsigned)v[3]);
-		int bytes = v[2] < 0 ? 1 : v[3] < 0 ? 2 : 3;
-		for (int k = 0; k < bytes; k++) {
-			if (o + 1 >= size)
-				return -1;
-			out[o++] = (char)(bits >> (16 - 8 * k) & 0xff);
-		}
-	}
-	out[o] = '\0';
-	return memchr(out, '\0', o) ? -1 : 0;
+	out[len] = '\0';
+	return memchr(out, '\0', len) ? -1 : 0;
 }
 
 static int copy_cred(char *dst, size_t size, const char *src)

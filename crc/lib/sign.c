@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crc/base64.h"
 #include "crc/digest.h"
 #include "crc/manifest.h"
 #include "crc/os.h"
@@ -371,39 +372,10 @@ out:
 	return rc;
 }
 
-static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* The value of a base64 character, or -1. */
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 void crc_sign_format_signature(char text[CRC_SIGN_TEXT_SIZE], const unsigned char raw[CRC_SIGN_RAW_LEN])
 {
-	size_t o = 0;
-	/* 21 whole groups of three bytes, then the last byte alone with "==". */
-	for (size_t i = 0; i + 3 <= CRC_SIGN_RAW_LEN; i += 3) {
-		unsigned long v = (unsigned long)raw[i] << 16 | (unsigned long)raw[i + 1] << 8 | raw[i + 2];
-		text[o++] = b64_alphabet[(v >> 18) & 63];
-		text[o++] = b64_alphabet[(v >> 12) & 63];
-		text[o++] = b64_alphabet[(v >> 6) & 63];
-		text[o++] = b64_alphabet[v & 63];
-	}
-	text[o++] = b64_alphabet[raw[CRC_SIGN_RAW_LEN - 1] >> 2];
-	text[o++] = b64_alphabet[(raw[CRC_SIGN_RAW_LEN - 1] & 3) << 4];
-	text[o++] = '=';
-	text[o++] = '=';
+	/* 88 characters (21 whole groups, then the last byte alone with "=="), a newline. */
+	size_t o = crc_base64_encode(text, CRC_SIGN_B64_LEN + 1, raw, CRC_SIGN_RAW_LEN);
 	text[o++] = '\n';
 	text[o] = '\0';
 }
@@ -411,25 +383,12 @@ void crc_sign_format_signature(char text[CRC_SIGN_TEXT_SIZE], const unsigned cha
 int crc_sign_parse_signature(unsigned char raw[CRC_SIGN_RAW_LEN], const char *text, size_t n,
 			     const char *sig_name, struct crc_error *err)
 {
-	if (n != CRC_SIGN_B64_LEN && !(n == CRC_SIGN_B64_LEN + 1 && text[CRC_SIGN_B64_LEN] == '\n'))
+	size_t len;
+	/* Canonical base64 only: the last group's unused low four bits must be zero. */
+	if ((n != CRC_SIGN_B64_LEN && !(n == CRC_SIGN_B64_LEN + 1 && text[CRC_SIGN_B64_LEN] == '\n')) ||
+	    crc_base64_decode(raw, CRC_SIGN_RAW_LEN, &len, text, CRC_SIGN_B64_LEN) != 0 ||
+	    len != CRC_SIGN_RAW_LEN)
 		return crc_err_at(err, CRC_EINVALID, sig_name, 0, 0, "%s", malformed_sig);
-	size_t o = 0;
-	for (size_t i = 0; i + 4 <= CRC_SIGN_B64_LEN - 4; i += 4) {
-		int a = b64_value(text[i]), b = b64_value(text[i + 1]), c = b64_value(text[i + 2]),
-		    d = b64_value(text[i + 3]);
-		if (a < 0 || b < 0 || c < 0 || d < 0)
-			return crc_err_at(err, CRC_EINVALID, sig_name, 0, 0, "%s", malformed_sig);
-		unsigned long v = (unsigned long)a << 18 | (unsigned long)b << 12 | (unsigned long)c << 6 |
-				  (unsigned long)d;
-		raw[o++] = (unsigned char)(v >> 16);
-		raw[o++] = (unsigned char)(v >> 8);
-		raw[o++] = (unsigned char)v;
-	}
-	/* The last group: one byte, whose unused low four bits must be zero (the only canonical form). */
-	int a = b64_value(text[84]), b = b64_value(text[85]);
-	if (a < 0 || b < 0 || (b & 15) != 0 || text[86] != '=' || text[87] != '=')
-		return crc_err_at(err, CRC_EINVALID, sig_name, 0, 0, "%s", malformed_sig);
-	raw[o] = (unsigned char)(a << 2 | b >> 4);
 	return 0;
 }
 

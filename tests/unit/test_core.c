@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crc/base64.h"
 #include "crc/buf.h"
 #include "crc/digest.h"
 #include "crc/os.h"
@@ -157,4 +158,32 @@ Test(plan, drop_id_rules)
 	cr_assert_eq(crc_plan_check_drop_id("a/b", &err), CRC_EINVALID);
 	cr_assert_eq(crc_plan_check_drop_id("a b", &err), CRC_EINVALID);
 	cr_assert_eq(crc_plan_check_drop_id("\xc3\xa9", &err), CRC_EINVALID);
+}
+
+/* RFC 4648's test vectors both ways, and every non-canonical or malformed text refused. */
+Test(base64, rfc4648_vectors_and_strict_reading)
+{
+	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+	static const char *const coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+	char text[16];
+	unsigned char raw[16];
+	size_t len;
+	for (size_t i = 0; i < 7; i++) {
+		cr_assert_eq(crc_base64_encode(text, sizeof text, plain[i], strlen(plain[i])),
+			     strlen(coded[i]));
+		cr_assert_str_eq(text, coded[i]);
+		cr_assert_eq(crc_base64_decode(raw, sizeof raw, &len, coded[i], strlen(coded[i])), 0, "%s",
+			     coded[i]);
+		cr_assert_eq(len, strlen(plain[i]));
+		cr_assert_eq(memcmp(raw, plain[i], len), 0);
+	}
+	static const char *const bad[] = {"Zg=",    "Zh==",  "Zm9=", "Z===",      "=Zg=", "Zg==Zg==",
+					  "Zm9v\n", "Zm 9v", "Zm-v", "Zm9vYmFy=", "Z"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		cr_assert_eq(crc_base64_decode(raw, sizeof raw, &len, bad[i], strlen(bad[i])), -1, "%s",
+			     bad[i]);
+	/* Room: the text and its NUL must fit when writing; the bytes when reading. */
+	cr_assert_eq(crc_base64_encode(text, 4, "f", 1), 0);
+	cr_assert_str_eq(text, "");
+	cr_assert_eq(crc_base64_decode(raw, 2, &len, "Zm9v", 4), -1);
 }
