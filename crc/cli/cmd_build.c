@@ -18,6 +18,7 @@
 #include "crc/digest.h"
 #include "crc/drop.h"
 #include "crc/json.h"
+#include "crc/lambda.h"
 #include "crc/manifest.h"
 #include "crc/os.h"
 #include "crc/sign.h"
@@ -420,6 +421,22 @@ static int up_to_date(const struct planning *pl, const char *dir, size_t threads
 			snprintf(why, size, "it was built for other targets or with another compiler");
 			goto out;
 		}
+	/* Its SAM template must be what this checkout's template renders for it. */
+	if (pl->lambda_template_path) {
+		struct crc_buf t;
+		char sha[CRC_SHA256_HEX] = "";
+		crc_buf_init(&t);
+		int same = crc_lambda_render(&t, crc_buf_str(&pl->lambda_template), pl->lambda_template.len,
+					     pl->lambda_template_path, m, &err) == 0 &&
+			   crc_sha256_buf(sha, crc_buf_str(&t), t.len, &err) == 0 &&
+			   strcmp(sha, m->template_sha256) == 0;
+		crc_buf_free(&t);
+		if (!same) {
+			snprintf(why, size, "its template.yaml was not rendered from this checkout's %s",
+				 pl->lambda_template_path);
+			goto out;
+		}
+	}
 	ok = 1;
 out:
 	crc_verify_report_free(&r);

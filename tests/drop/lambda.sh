@@ -6,7 +6,8 @@
 # invocations, takes the error route for bad events and exits non-zero when the API goes away. A second
 # checkout at another path builds byte-identical zips and template. With x86_64 added, partial drops
 # merge into the one-machine drop byte for byte (the template rendered again for both functions), and
-# crc deploy installs the tarball, never the zip.
+# crc deploy installs the tarball, never the zip. A changed template makes the drop of that id no longer
+# up to date, and parts rendered from another template are not merged.
 # Usage: lambda.sh CRC SOURCE_DIR
 CRC=$1 SRC=$2
 . "$SRC/tests/drop/lib.sh"
@@ -105,4 +106,9 @@ echo "# changed" >>templates/lambda/template.yaml.in
 grep -q "template.yaml was not rendered from this checkout's templates/lambda/template.yaml.in" "$tmp/out" ||
   fail "message: $(cat "$tmp/out")"
 [ ! -e "$tmp/merged2/lambda2/l2" ] || fail "a refused merge published a drop"
+# With the template changed, the existing drop of that id is no longer this build's.
+"$CRC" build --profile lambda --drop-id l1 >"$tmp/out" 2>&1; rc=$?
+[ "$rc" = 3 ] || fail "rebuild with another template: exit $rc, want 3: $(cat "$tmp/out")"
+grep -q "its template.yaml was not rendered from this checkout's templates/lambda/template.yaml.in" "$tmp/out" ||
+  fail "message: $(cat "$tmp/out")"
 echo "ok: lambda drop"
