@@ -162,7 +162,8 @@ static int by_name(const void *a, const void *b)
 }
 
 /* The drop's regular files as layers (hashed), sorted by name. */
-static int drop_layers(struct crc_oci_drop *d, const char *dir, struct crc_error *err)
+static int drop_layers(struct crc_oci_drop *d, const char *dir, const struct crc_verify_report *vr,
+		       struct crc_error *err)
 {
 	DIR *dp = opendir(dir);
 	struct dirent *e;
@@ -201,11 +202,24 @@ static int drop_layers(struct crc_oci_drop *d, const char *dir, struct crc_error
 	if (rc)
 		return rc;
 	qsort(d->layers, d->n, sizeof *d->layers, by_name);
+	/* The check before the push hashed most files already: their sizes and hashes are taken from it, and
+	 * the others (the signature) are hashed here. A file that changes after it is caught by the registry,
+	 * which checks every blob's digest before it takes it, and the push fails. */
 	for (size_t i = 0; i < d->n; i++) {
-		char hex[CRC_SHA256_HEX];
+		char hex[CRC_SHA256_HEX] = "";
+		unsigned long long size = 0;
+		for (size_t k = 0; k < vr->nfiles && !hex[0]; k++) {
+			const struct crc_verify_file *f = &vr->files[k];
+			if (f->ok && f->sha256[0] && strcmp(f->kind, "extra") != 0 &&
+			    strcmp(f->name, d->layers[i].title) == 0) {
+				memcpy(hex, f->sha256, sizeof hex);
+				size = f->size;
+			}
+		}
 		snprintf(path, sizeof path, "%s/%s", dir, d->layers[i].title);
-		if ((rc = crc_sha256_file(hex, &d->layers[i].size, path, err)) != 0)
+		if (!hex[0] && (rc = crc_sha256_file(hex, &size, path, err)) != 0)
 			return rc;
+		d->layers[i].size = size;
 		snprintf(d->layers[i].digest, sizeof d->layers[i].digest, "sha256:%s", hex);
 	}
 	return 0;
@@ -313,7 +327,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	}
 	snprintf(d.drop_id, sizeof d.drop_id, "%s", vr.manifest->drop_id);
 	snprintf(d.profile, sizeof d.profile, "%s", vr.manifest->profile);
-	if ((rc = drop_layers(&d, dir, &p.err)) != 0 ||
+	if ((rc = drop_layers(&d, dir, &vr, &p.err)) != 0 ||
 	    (rc = crc_oci_drop_render(&text, &len, &d, &p.err)) != 0 ||
 	    (rc = crc_sha256_buf(hex, text, len, &p.err)) != 0) {
 		status = report(cli, rc, &p.err);
