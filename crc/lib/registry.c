@@ -652,6 +652,9 @@ static int perform(struct crc_registry *r, struct req *q, const char *bearer, st
 		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
 		curl_easy_setopt(c, CURLOPT_READDATA, q);
 		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->body_len);
+		/* 1 MiB reads and sends rather than curl's 64 KiB: a large blob goes up in fewer system
+		 * calls. */
+		curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
 		headers = curl_slist_append(headers, "Expect:");
 	}
 	if (q->accept && (n = snprintf(hdr[nh], sizeof hdr[nh], "Accept: %s", q->accept)) > 0 &&
