@@ -210,6 +210,14 @@ void cli_verbose(const struct cli *cli, const char *fmt, ...)
 	va_end(ap);
 }
 
+int cli_report(const struct cli *cli, int rc, const struct crc_error *err)
+{
+	char msg[2 * CRC_ERROR_MSG_MAX];
+	crc_error_format(err, msg, sizeof msg);
+	cli_error(cli, "%s", msg);
+	return cli_exit_for(rc);
+}
+
 int cli_usage(const struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;

@@ -3,6 +3,7 @@
 #ifndef CRC_CLI_CLI_H
 #define CRC_CLI_CLI_H
 
+#include "crc/error.h"
 #include "opt.h"
 
 enum cli_color_mode { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
@@ -86,6 +87,10 @@ int cli_number(const char *arg, long min, long max, long *out);
 
 /* The number of CPUs online, or 1 when the system does not say. */
 long cli_cpus(void);
+
+/* Reports a core error as one line, "crc: <cmd>: path:line:col: msg" (the parts known), and returns the
+ * exit code for its code (cli_exit_for). */
+int cli_report(const struct cli *cli, int rc, const struct crc_error *err);
 
 /* Reports a usage error for the current command ("crc: <cmd>: <msg>") and returns CLI_EXIT_USAGE. */
 __attribute__((format(printf, 2, 3))) int cli_usage(const struct cli *cli, const char *fmt, ...);

@@ -140,14 +140,6 @@ static void on_busy(void *ctx)
 	cli_info(cli, "waiting for another crc that holds the storage's lock");
 }
 
-static int report(const struct cli *cli, int rc, const struct crc_error *err)
-{
-	char msg[2 * CRC_ERROR_MSG_MAX];
-	crc_error_format(err, msg, sizeof msg);
-	cli_error(cli, "%s", msg);
-	return cli_exit_for(rc);
-}
-
 /* Under GITHUB_ACTIONS: each target's log in a collapsible group, on stderr (Actions reads workflow
  * commands from both streams, and stdout stays the result, --json included). */
 static void github_groups(const struct planning *pl, const struct crc_build_target *res)
@@ -528,7 +520,7 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	tzset();
 	/* A bad key stops the build before it starts. */
 	if (sign_key && (rc = crc_sign_key_load_private(&key, sign_key, &err))) {
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	/* Targets in parallel, the CPUs shared among them. */
@@ -539,18 +531,18 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	}
 	size_t concurrency = plan->ntargets < (size_t)jobs ? plan->ntargets : (size_t)jobs;
 	if ((rc = crc_plan_set_jobs(plan, jobs / (int)concurrency, &err))) {
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	if ((rc = crc_store_open(&store, cli->storage, plan->profile->name, on_busy, cli, &err))) {
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	if (store.leftovers_removed)
 		cli_info(cli, "removed %d leftover%s of interrupted builds in %s", store.leftovers_removed,
 			 store.leftovers_removed == 1 ? "" : "s", store.dir);
 	if ((rc = crc_store_drop_path(dir, &store, plan->drop_id, &err))) {
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	if (crc_store_drop_exists(&store, plan->drop_id) && !force) {
@@ -560,7 +552,7 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 			 */
 			if (key && crc_sign_verify_drop(dir, key, &err) != 0) {
 				if ((rc = crc_sign_drop(dir, key, &err)) != 0) {
-					status = report(cli, rc, &err);
+					status = cli_report(cli, rc, &err);
 					goto out;
 				}
 				cli_info(cli, "signed %s/manifest.yaml (key %s)", dir, crc_sign_key_id(key));
@@ -599,7 +591,7 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	if (getenv("GITHUB_ACTIONS"))
 		github_groups(&pl, res);
 	if (rc) {
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		for (size_t i = 0; rc == CRC_EBUILD && i < plan->ntargets; i++) {
 			if (!res[i].failed_step)
 				continue;
@@ -636,7 +628,7 @@ int cmd_build(struct cli *cli, int argc, char **argv)
 	    (key && (rc = crc_sign_drop(tmp, key, &err))) ||
 	    (rc = crc_store_publish(&store, tmp, plan->drop_id, force, &err))) {
 		crc_store_abort(tmp);
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	if (key)

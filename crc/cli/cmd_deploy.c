@@ -38,14 +38,6 @@ static void on_busy(void *ctx)
 	cli_info(ctx, "waiting for another crc that is changing the deploy directory");
 }
 
-static int report(const struct cli *cli, int rc, const struct crc_error *err)
-{
-	char msg[2 * CRC_ERROR_MSG_MAX];
-	crc_error_format(err, msg, sizeof msg);
-	cli_error(cli, "%s", msg);
-	return cli_exit_for(rc);
-}
-
 /* Verifies the drop deeply (and its signature when pubkey is set) into r; prints every problem and returns
  * an exit code when the drop must not be deployed. */
 static int verify_first(struct cli *cli, struct crc_verify_report *r, const char *dir, const char *pubkey,
@@ -158,7 +150,7 @@ int cmd_deploy(struct cli *cli, int argc, char **argv)
 	if (!target) {
 		int rc = crc_deploy_host_triple(triple, sizeof triple, &err);
 		if (rc)
-			return report(cli, rc, &err);
+			return cli_report(cli, rc, &err);
 		target = triple;
 	}
 	if ((status = verify_first(cli, &r, dir, pubkey, key_id, sizeof key_id)) != CLI_EXIT_OK)
@@ -168,7 +160,7 @@ int cmd_deploy(struct cli *cli, int argc, char **argv)
 	struct crc_deploy_options o = {dir, r.manifest, target, to, keep, on_busy, cli};
 	int rc = crc_deploy_install(&res, &o, &err);
 	if (rc) {
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		/* A failed prune comes after the switch: the release is deployed all the same. */
 		if (res.id[0])
 			print_deploy(cli, &res, target, to, key_id[0] ? key_id : NULL);
@@ -204,7 +196,7 @@ int cmd_rollback(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "which deploy directory? give it with --to DIR");
 	int rc = crc_deploy_rollback(&res, to, on_busy, cli, &err);
 	if (rc)
-		return report(cli, rc, &err);
+		return cli_report(cli, rc, &err);
 	if (res.leftovers_removed)
 		cli_info(cli, "removed %d leftover%s of interrupted deploys in %s", res.leftovers_removed,
 			 res.leftovers_removed == 1 ? "" : "s", to);

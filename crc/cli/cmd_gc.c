@@ -36,14 +36,6 @@ static void on_busy(void *ctx)
 	cli_info(cli, "waiting for another crc that holds the storage's lock");
 }
 
-static int report(const struct cli *cli, int rc, const struct crc_error *err)
-{
-	char msg[2 * CRC_ERROR_MSG_MAX];
-	crc_error_format(err, msg, sizeof msg);
-	cli_error(cli, "%s", msg);
-	return cli_exit_for(rc);
-}
-
 /* Checks a --profile value; an exit code after reporting a bad one. */
 static int check_profile(const struct cli *cli, const char *profile)
 {
@@ -120,7 +112,7 @@ static int gc_profile(struct gc_run *g, const char *profile, size_t keep)
 	struct crc_error err;
 	int rc = crc_store_open(&s, cli->storage, profile, on_busy, cli, &err);
 	if (rc)
-		return report(cli, rc, &err);
+		return cli_report(cli, rc, &err);
 	if (s.leftovers_removed) {
 		g->leftovers += (size_t)s.leftovers_removed;
 		if (!cli->json)
@@ -128,7 +120,7 @@ static int gc_profile(struct gc_run *g, const char *profile, size_t keep)
 			       s.leftovers_removed == 1 ? "" : "s", s.dir);
 	}
 	if ((rc = crc_store_list(&l, cli->storage, profile, &err))) {
-		rc = report(cli, rc, &err);
+		rc = cli_report(cli, rc, &err);
 		goto out;
 	}
 	crc_store_gc_select(l, keep);
@@ -138,7 +130,7 @@ static int gc_profile(struct gc_run *g, const char *profile, size_t keep)
 		if (e->state == CRC_STORE_LEFTOVER || e->state == CRC_STORE_BUILDING)
 			continue;
 		if (e->action == CRC_STORE_GC_REMOVE && (rc = crc_store_remove_drop(&s, e->id, &err))) {
-			rc = report(cli, rc, &err);
+			rc = cli_report(cli, rc, &err);
 			goto out;
 		}
 		tell(g, e);
@@ -195,7 +187,7 @@ int cmd_gc(struct cli *cli, int argc, char **argv)
 		return status;
 	/* Everything is read first, so that a bad pin file stops gc before it removes anything. */
 	if ((rc = crc_store_list(&l, cli->storage, profile, &err)))
-		return report(cli, rc, &err);
+		return cli_report(cli, rc, &err);
 	g.jremoved = crc_json_array();
 	g.jpinned = crc_json_array();
 	g.bad = !g.jremoved || !g.jpinned;
@@ -252,7 +244,7 @@ static int pin_command(struct cli *cli, int argc, char **argv, int pin)
 	if ((status = check_profile(cli, profile)))
 		return status;
 	if (crc_plan_check_drop_id(drop_id, &err))
-		return report(cli, CRC_EINVALID, &err);
+		return cli_report(cli, CRC_EINVALID, &err);
 	int n = snprintf(dir, sizeof dir, "%s/%s/%s", cli->storage, profile, drop_id);
 	if (n < 0 || (size_t)n >= sizeof dir) {
 		cli_error(cli, "storage path too long: %s", crc_shown(shown, sizeof shown, cli->storage));
@@ -268,11 +260,11 @@ static int pin_command(struct cli *cli, int argc, char **argv, int pin)
 	if (pin || (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))) {
 		int rc = crc_store_open(&s, cli->storage, profile, on_busy, cli, &err);
 		if (rc)
-			return report(cli, rc, &err);
+			return cli_report(cli, rc, &err);
 		rc = crc_store_pin(&s, drop_id, pin, &changed, &err);
 		crc_store_close(&s);
 		if (rc)
-			return report(cli, rc, &err);
+			return cli_report(cli, rc, &err);
 	}
 	if (!cli->json) {
 		if (changed)

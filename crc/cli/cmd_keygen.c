@@ -16,14 +16,6 @@ const struct opt cmd_keygen_opts[] = {
 	{0, 0, NULL, NULL, NULL},
 };
 
-static int report(const struct cli *cli, int rc, const struct crc_error *err)
-{
-	char msg[2 * CRC_ERROR_MSG_MAX];
-	crc_error_format(err, msg, sizeof msg);
-	cli_error(cli, "%s", msg);
-	return cli_exit_for(rc);
-}
-
 static char *keygen_json(const char *key, const char *pub, const char *id)
 {
 	struct crc_json *o = crc_json_object();
@@ -59,7 +51,7 @@ int cmd_keygen(struct cli *cli, int argc, char **argv)
 	if (w < 0 || (size_t)w >= sizeof pub)
 		return cli_usage(cli, "--out path too long");
 	if ((rc = crc_sign_keygen(id, key, &err)))
-		return report(cli, rc, &err);
+		return cli_report(cli, rc, &err);
 	if (cli->json)
 		return cli_print_json(cli, keygen_json(key, pub, id));
 	printf("private key: %s (mode 0600: keep it secret)\npublic key:  %s\nkey id:      %s\n", key, pub,

@@ -32,14 +32,6 @@ const struct opt cmd_merge_opts[] = {
 /* Most parts in one merge: one per target at most. */
 #define MAX_PARTS CRC_PROFILE_MAX_TARGETS
 
-static int report(const struct cli *cli, int rc, const struct crc_error *err)
-{
-	char msg[2 * CRC_ERROR_MSG_MAX];
-	crc_error_format(err, msg, sizeof msg);
-	cli_error(cli, "%s", msg);
-	return cli_exit_for(rc);
-}
-
 static void on_busy(void *ctx)
 {
 	cli_info(ctx, "waiting for another crc that holds the storage's lock");
@@ -202,7 +194,7 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 	}
 	/* The profile gives the order one machine would build the targets in. */
 	if ((rc = crc_profile_load(&profile, ".", parts[0]->profile, NULL, 0, &err)) != 0) {
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	for (size_t i = 0; i < profile->ntargets; i++)
@@ -210,7 +202,7 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 	if ((rc = crc_merge_manifests(&mg, parts, dirs, n, order, profile->ntargets, &err)) != 0 ||
 	    (rc = crc_store_open(&store, cli->storage, mg.m.profile, on_busy, cli, &err)) != 0 ||
 	    (rc = crc_store_drop_path(dir, &store, mg.m.drop_id, &err)) != 0) {
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	if (crc_store_drop_exists(&store, mg.m.drop_id) && !force) {
@@ -224,7 +216,7 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 	struct crc_drop_template tmpl = {NULL, 0, CRC_LAMBDA_TEMPLATE};
 	if (has_zip(&mg.m)) {
 		if ((rc = lambda_template(&template_text, parts, dirs, n, &err)) != 0) {
-			status = report(cli, rc, &err);
+			status = cli_report(cli, rc, &err);
 			goto out;
 		}
 		tmpl.text = crc_buf_str(&template_text);
@@ -235,7 +227,7 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 	    (rc = crc_store_publish(&store, tmp, mg.m.drop_id, force, &err)) != 0) {
 		if (tmp[0])
 			crc_store_abort(tmp);
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	status = print_result(cli, dir, &mg.m, n);

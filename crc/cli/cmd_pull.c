@@ -32,14 +32,6 @@ const struct opt cmd_pull_opts[] = {
 	{0, 0, NULL, NULL, NULL},
 };
 
-static int report(const struct cli *cli, int rc, const struct crc_error *err)
-{
-	char msg[2 * CRC_ERROR_MSG_MAX];
-	crc_error_format(err, msg, sizeof msg);
-	cli_error(cli, "%s", msg);
-	return cli_exit_for(rc);
-}
-
 static void on_busy(void *ctx)
 {
 	cli_info(ctx, "waiting for another crc that holds the storage's lock");
@@ -193,7 +185,7 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
 	if (rc == 0)
 		rc = crc_oci_drop_parse(&d, crc_buf_str(&text), text.len, &err);
 	if (rc) {
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	int has_manifest = 0;
@@ -207,7 +199,7 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
 	}
 	if ((rc = crc_store_open(&store, cli->storage, d.profile, on_busy, cli, &err)) != 0 ||
 	    (rc = crc_store_drop_path(dir, &store, d.drop_id, &err)) != 0) {
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	exists = crc_store_drop_exists(&store, d.drop_id);
@@ -218,13 +210,13 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
 	}
 	if ((rc = crc_store_begin(tmp, &store, d.drop_id, &err)) != 0 ||
 	    (rc = fetch_layers(reg, ref.repo, &d, tmp, &err)) != 0) {
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	if ((status = verify_tmp(cli, tmp, pubkey, &d, key_id, sizeof key_id)) != 0)
 		goto out;
 	if ((rc = crc_store_publish(&store, tmp, d.drop_id, force, &err)) != 0) {
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	tmp[0] = '\0';

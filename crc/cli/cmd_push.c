@@ -39,14 +39,6 @@ struct push {
 	struct crc_error err;
 };
 
-static int report(const struct cli *cli, int rc, const struct crc_error *err)
-{
-	char msg[2 * CRC_ERROR_MSG_MAX];
-	crc_error_format(err, msg, sizeof msg);
-	cli_error(cli, "%s", msg);
-	return cli_exit_for(rc);
-}
-
 /* Reads a whole small file (at most max bytes) into b. */
 static int read_small(struct crc_buf *b, const char *path, size_t max, struct crc_error *err)
 {
@@ -330,7 +322,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	if ((rc = drop_layers(&d, dir, &vr, &p.err)) != 0 ||
 	    (rc = crc_oci_drop_render(&text, &len, &d, &p.err)) != 0 ||
 	    (rc = crc_sha256_buf(hex, text, len, &p.err)) != 0) {
-		status = report(cli, rc, &p.err);
+		status = cli_report(cli, rc, &p.err);
 		goto out;
 	}
 	snprintf(digest, sizeof digest, "sha256:%s", hex);
@@ -339,7 +331,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	p.cli = cli;
 	p.repo = ref.repo;
 	if (image && (rc = push_layout(&p, ref.tag)) != 0) {
-		status = report(cli, rc, &p.err);
+		status = cli_report(cli, rc, &p.err);
 		goto out;
 	}
 	rc = crc_registry_blob_push_buf(p.reg, ref.repo, "{}", 2, CRC_OCI_EMPTY_DIGEST, &p.err);
@@ -354,7 +346,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 		rc = crc_registry_manifest_put(p.reg, ref.repo, drop_tag, CRC_OCI_MANIFEST_TYPE, text, len,
 					       &p.err);
 	if (rc) {
-		status = report(cli, rc, &p.err);
+		status = cli_report(cli, rc, &p.err);
 		goto out;
 	}
 	status = print_result(cli, &ref, drop_tag, &d, digest, image, crc_registry_stats(p.reg));

@@ -19,14 +19,6 @@ const struct opt cmd_sign_opts[] = {
 	{0, 0, NULL, NULL, NULL},
 };
 
-static int report(const struct cli *cli, int rc, const struct crc_error *err)
-{
-	char msg[2 * CRC_ERROR_MSG_MAX];
-	crc_error_format(err, msg, sizeof msg);
-	cli_error(cli, "%s", msg);
-	return cli_exit_for(rc);
-}
-
 static char *sign_json(const char *dir, const char *id)
 {
 	char manifest[PATH_MAX + 32], sig[PATH_MAX + 32];
@@ -70,7 +62,7 @@ int cmd_sign(struct cli *cli, int argc, char **argv)
 	if (!key_path || !key_path[0])
 		return cli_usage(cli, "missing --key KEY (the private key, from crc keygen)");
 	if ((rc = crc_sign_key_load_private(&key, key_path, &err)) || (rc = crc_sign_drop(dir, key, &err))) {
-		status = report(cli, rc, &err);
+		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	status = CLI_EXIT_OK;

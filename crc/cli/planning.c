@@ -50,14 +50,6 @@ int planning_option(struct cli *cli, struct planning_args *a, int id, const char
 	}
 }
 
-static int report(const struct cli *cli, int rc, const struct crc_error *err)
-{
-	char msg[2 * CRC_ERROR_MSG_MAX];
-	crc_error_format(err, msg, sizeof msg);
-	cli_error(cli, "%s", msg);
-	return cli_exit_for(rc);
-}
-
 /* The source identity, SOURCE_DATE_EPOCH and the compilers' versions; the inputs hash. */
 static int read_inputs(const struct cli *cli, struct planning *pl, struct crc_error *err)
 {
@@ -108,7 +100,7 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 		return CLI_EXIT_IO;
 	}
 	if ((rc = crc_profile_load(&pl->profile, ".", a->name, a->sets, a->nsets, &err)))
-		return report(cli, rc, &err);
+		return cli_report(cli, rc, &err);
 	const struct crc_profile *p = pl->profile;
 	for (size_t k = 0; k < ntriples; k++) {
 		size_t i = 0;
@@ -124,19 +116,19 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 			triples[ntriples++] = p->targets[i].triple;
 	for (size_t i = 0; i < p->ntargets; i++)
 		if ((rc = crc_toolchain_load(&pl->toolchains[i], ".", p->targets[i].triple, &err)))
-			return report(cli, rc, &err);
+			return cli_report(cli, rc, &err);
 	/* The planned targets' tools must be installed: a plan that cannot run is an error. */
 	for (size_t k = 0; k < ntriples; k++)
 		for (size_t i = 0; i < p->ntargets; i++)
 			if (strcmp(p->targets[i].triple, triples[k]) == 0 &&
 			    crc_toolchain_find_tools(pl->toolchains[i], getenv("PATH"), &err))
-				return report(cli, CRC_EINVALID, &err);
+				return cli_report(cli, CRC_EINVALID, &err);
 	/* So must the post-link optimizer of the planned targets, when the profile asks for it (wasm_opt). */
 	for (size_t k = 0; k < ntriples && strcmp(p->optimization.wasm_opt, "off") != 0; k++)
 		for (size_t i = 0; i < p->ntargets; i++)
 			if (strcmp(p->targets[i].triple, triples[k]) == 0 &&
 			    crc_toolchain_find_optimizer(pl->toolchains[i], getenv("PATH"), &err))
-				return report(cli, CRC_EINVALID, &err);
+				return cli_report(cli, CRC_EINVALID, &err);
 	/* ccache when the profile asks for it (then it must be there) or, by default, when it is installed.
 	 */
 	pl->launcher = NULL;
@@ -153,7 +145,7 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 		}
 	}
 	if ((rc = crc_plan_load_gates(&pl->gates, &pl->arena, ".", &err)))
-		return report(cli, rc, &err);
+		return cli_report(cli, rc, &err);
 	int jobs = a->jobs;
 	if (!jobs) {
 		long n = cli_cpus();
@@ -163,7 +155,7 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 				     build_jobs ? build_jobs : jobs};
 	if ((rc = crc_plan_make(&pl->plan, p, (const struct crc_toolchain *const *)pl->toolchains, triples,
 				ntriples, &pl->gates, &o, &err)))
-		return report(cli, rc, &err);
+		return cli_report(cli, rc, &err);
 	for (size_t i = 0; i < pl->plan->ntargets && !pl->lambda_template_path; i++)
 		if (pl->plan->targets[i].lambda_zip) {
 			pl->lambda_template_path = CRC_LAMBDA_TEMPLATE;
@@ -177,12 +169,12 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 			}
 		}
 	if ((with_inputs || !a->drop_id) && (rc = read_inputs(cli, pl, &err)))
-		return report(cli, rc, &err);
+		return cli_report(cli, rc, &err);
 	if (!a->drop_id) {
 		char id[128];
 		crc_source_drop_id(id, sizeof id, pl->epoch, &pl->source, pl->inputs_sha256);
 		if ((rc = crc_plan_set_drop_id(pl->plan, id, &err)))
-			return report(cli, rc, &err);
+			return cli_report(cli, rc, &err);
 	}
 	return CLI_EXIT_OK;
 }
