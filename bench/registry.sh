@@ -68,35 +68,14 @@ trap 'exit 130' INT TERM
 unset CRC_REGISTRY_USERNAME CRC_REGISTRY_PASSWORD CRC_PUBKEY
 export CRC_REGISTRY_AUTH=
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$src/tests/drop/registry-serve.sh"
 # start_registry NAME: a registry with fresh storage in $tmp/NAME at a free port; sets reg and reg_pid.
 start_registry() {
-  local name=$1 port code
   stop_registry
-  rm -rf "${tmp:?}/$name"
-  port=$(free_port)
-  mkdir -p "$tmp/$name/data"
-  cat >"$tmp/$name/config.yml" <<EOF
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $tmp/$name/data
-http:
-  addr: 127.0.0.1:$port
-EOF
-  docker-registry serve "$tmp/$name/config.yml" >"$tmp/$name.log" 2>&1 &
-  reg_pid=$!
-  reg=127.0.0.1:$port
-  for _ in $(seq 100); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://$reg/v2/") || true
-    [ "$code" = 200 ] && return 0
-    sleep 0.1
-  done
-  cat "$tmp/$name.log" >&2
-  echo "bench/registry.sh: the registry did not start" >&2
-  exit 1
+  rm -rf "${tmp:?}/$1"
+  registry_serve "$tmp/$1" || { echo "bench/registry.sh: the registry did not start" >&2; exit 1; }
+  reg_pid=$registry_pid
+  reg=127.0.0.1:$registry_port
 }
 
 # The drop (fixed seed: the same bytes every time) and crc's check of it.

@@ -24,32 +24,12 @@ export CRC_REGISTRY_AUTH= HOME="$tmp/home"
 mkdir -p "$HOME"
 KEYS=$SRC/tests/fixtures/keys
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$SRC/tests/drop/registry-serve.sh"
 # start_registry NAME [AUTH_YAML]: a registry with its storage in $tmp/NAME; sets port.
 start_registry() {
-  local name=$1 auth=${2:-}
-  port=$(free_port)
-  mkdir -p "$tmp/$name/data"
-  cat >"$tmp/$name/config.yml" <<EOF
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $tmp/$name/data
-http:
-  addr: 127.0.0.1:$port
-$auth
-EOF
-  docker-registry serve "$tmp/$name/config.yml" >"$tmp/$name/log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 100); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/") || true
-    case $code in 200 | 401) return 0 ;; esac
-    sleep 0.1
-  done
-  cat "$tmp/$name/log"
-  fail "registry $name did not start"
+  registry_serve "$tmp/$1" "${2:-}" || fail "registry $1 did not start"
+  pids+=("$registry_pid")
+  port=$registry_port
 }
 # no_leftovers STORAGE PROFILE ID: no drop directory and no hidden temporary directory.
 no_leftovers() {
