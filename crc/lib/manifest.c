@@ -566,6 +566,72 @@ static int check_wasm_opt(const struct ctx *c, const struct where *tw, const str
 	return rc;
 }
 
+static const char *const image_architectures[] = {"amd64", "arm64", NULL};
+
+/* The optional image of a target: checked only when it has an architecture. */
+static int check_image(const struct ctx *c, const struct where *tw, const struct crc_manifest_target *t)
+{
+	struct where w = down(tw, "image", NO_INDEX);
+	if (!S(t->image.architecture)[0])
+		return 0;
+	int rc = check_choice(c, &w, "architecture", t->image.architecture, image_architectures,
+			      "amd64, arm64");
+	if (!rc && S(t->image.variant)[0] &&
+	    (strcmp(t->image.architecture, "arm64") != 0 || strcmp(t->image.variant, "v8") != 0))
+		rc = bad_field(c, &w, "variant", "must be v8 (arm64 only) or absent");
+	if (!rc)
+		rc = check_hex(c, &w, "layer_sha256", t->image.layer_sha256);
+	if (!rc)
+		rc = check_hex(c, &w, "diff_id", t->image.diff_id);
+	if (!rc)
+		rc = check_hex(c, &w, "config_sha256", t->image.config_sha256);
+	if (!rc)
+		rc = check_hex(c, &w, "manifest_sha256", t->image.manifest_sha256);
+	static const char *const size_keys[] = {"layer_size", "config_size", "manifest_size"};
+	const unsigned long long sizes[] = {t->image.layer_size, t->image.config_size,
+					    t->image.manifest_size};
+	for (size_t i = 0; i < 3 && !rc; i++)
+		if (sizes[i] == 0 || sizes[i] > CRC_MANIFEST_MAX_SIZE)
+			rc = bad_field(c, &w, size_keys[i],
+				       "must be a whole number from 1 to 9007199254740992");
+	return rc;
+}
+
+/* Each image blob of a target is listed in "files" as image/blobs/sha256/<hex>, with its size; at most
+ * one target per architecture. */
+static int check_image_files(const struct ctx *c, const struct crc_manifest *m)
+{
+	struct where top = root_where();
+	for (size_t i = 0; i < m->ntargets; i++) {
+		const struct crc_manifest_target *t = &m->targets[i];
+		if (!S(t->image.architecture)[0])
+			continue;
+		struct where tw = down(&top, "targets", i), w = down(&tw, "image", NO_INDEX);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(S(m->targets[j].image.architecture), t->image.architecture) == 0)
+				return bad_value(c, &w, "architecture", t->image.architecture,
+						 "is targets[%zu]'s too (one image per architecture)", j);
+		static const char *const keys[] = {"layer_sha256", "config_sha256", "manifest_sha256"};
+		const char *hex[] = {t->image.layer_sha256, t->image.config_sha256, t->image.manifest_sha256};
+		const unsigned long long size[] = {t->image.layer_size, t->image.config_size,
+						   t->image.manifest_size};
+		for (size_t k = 0; k < 3; k++) {
+			char path[96];
+			snprintf(path, sizeof path, "image/blobs/sha256/%s", hex[k]);
+			size_t f = 0;
+			while (f < m->nfiles && strcmp(S(m->files[f].path), path) != 0)
+				f++;
+			if (f == m->nfiles)
+				return bad_value(c, &w, keys[k], hex[k],
+						 "names a blob that files does not list");
+			if (m->files[f].size != size[k])
+				return bad_field(c, &w, keys[k],
+						 "names a blob of another size than files[%zu]'s", f);
+		}
+	}
+	return 0;
+}
+
 static int check_targets(const struct ctx *c, const struct crc_manifest *m)
 {
 	struct where top = root_where();
@@ -590,6 +656,8 @@ static int check_targets(const struct ctx *c, const struct crc_manifest *m)
 			rc = check_smoke(c, &w, &t->smoke);
 		if (!rc)
 			rc = check_wasm_opt(c, &w, t);
+		if (!rc)
+			rc = check_image(c, &w, t);
 	}
 	if (rc)
 		return rc;
@@ -866,7 +934,9 @@ static int validate(const struct ctx *c, const struct crc_manifest *m)
 	    (S(m->template_sha256)[0] && (rc = check_hex(c, &top, "template_sha256", m->template_sha256))) ||
 	    (rc = check_targets(c, m)) || (rc = check_artifacts(c, m)))
 		return rc;
-	return check_files(c, m);
+	if ((rc = check_files(c, m)))
+		return rc;
+	return check_image_files(c, m);
 }
 
 /* ---- Writing ----------------------------------------------------------------------------------------- */
@@ -1043,6 +1113,20 @@ static void emit_target(struct emit *e, const struct crc_manifest_target *t)
 		str(e, "level", t->wasm_opt.level);
 		number(e, "size_before", t->wasm_opt.size_before);
 		number(e, "size_after", t->wasm_opt.size_after);
+		map_end(e);
+	}
+	if (S(t->image.architecture)[0]) {
+		map_key(e, "image");
+		str(e, "architecture", t->image.architecture);
+		if (S(t->image.variant)[0])
+			str(e, "variant", t->image.variant);
+		quoted(e, "layer_sha256", t->image.layer_sha256);
+		number(e, "layer_size", t->image.layer_size);
+		quoted(e, "diff_id", t->image.diff_id);
+		quoted(e, "config_sha256", t->image.config_sha256);
+		number(e, "config_size", t->image.config_size);
+		quoted(e, "manifest_sha256", t->image.manifest_sha256);
+		number(e, "manifest_size", t->image.manifest_size);
 		map_end(e);
 	}
 	map_end(e);
@@ -1427,15 +1511,34 @@ static int parse_target(const struct ctx *c, const struct crc_yaml_node *map, co
 		return rc;
 	/* Optional: targets without an optimize step, and drops written before it, have none. */
 	t->wasm_opt.level = "";
-	if (!crc_yaml_get(map, "wasm_opt"))
+	if (crc_yaml_get(map, "wasm_opt")) {
+		const struct crc_yaml_node *wo;
+		struct where ww = down(w, "wasm_opt", NO_INDEX);
+		if ((rc = get_node(c, map, w, "wasm_opt", CRC_YAML_MAP, &wo)) ||
+		    (rc = get_str(c, wo, &ww, "level", &t->wasm_opt.level)) ||
+		    (rc = get_uint(c, wo, &ww, "size_before", 0, CRC_MANIFEST_MAX_SIZE,
+				   &t->wasm_opt.size_before)) ||
+		    (rc = get_uint(c, wo, &ww, "size_after", 1, CRC_MANIFEST_MAX_SIZE,
+				   &t->wasm_opt.size_after)))
+			return rc;
+	}
+	/* Optional: targets without an image (not Linux), and drops written before images, have none. */
+	t->image.architecture = t->image.variant = "";
+	if (!crc_yaml_get(map, "image"))
 		return 0;
-	const struct crc_yaml_node *wo;
-	struct where ww = down(w, "wasm_opt", NO_INDEX);
-	if ((rc = get_node(c, map, w, "wasm_opt", CRC_YAML_MAP, &wo)) ||
-	    (rc = get_str(c, wo, &ww, "level", &t->wasm_opt.level)) ||
-	    (rc = get_uint(c, wo, &ww, "size_before", 0, CRC_MANIFEST_MAX_SIZE, &t->wasm_opt.size_before)))
+	const struct crc_yaml_node *im;
+	struct where iw = down(w, "image", NO_INDEX);
+	if ((rc = get_node(c, map, w, "image", CRC_YAML_MAP, &im)) ||
+	    (rc = get_str(c, im, &iw, "architecture", &t->image.architecture)) ||
+	    (crc_yaml_get(im, "variant") && (rc = get_str(c, im, &iw, "variant", &t->image.variant))) ||
+	    (rc = get_str(c, im, &iw, "layer_sha256", &t->image.layer_sha256)) ||
+	    (rc = get_uint(c, im, &iw, "layer_size", 1, CRC_MANIFEST_MAX_SIZE, &t->image.layer_size)) ||
+	    (rc = get_str(c, im, &iw, "diff_id", &t->image.diff_id)) ||
+	    (rc = get_str(c, im, &iw, "config_sha256", &t->image.config_sha256)) ||
+	    (rc = get_uint(c, im, &iw, "config_size", 1, CRC_MANIFEST_MAX_SIZE, &t->image.config_size)) ||
+	    (rc = get_str(c, im, &iw, "manifest_sha256", &t->image.manifest_sha256)))
 		return rc;
-	return get_uint(c, wo, &ww, "size_after", 1, CRC_MANIFEST_MAX_SIZE, &t->wasm_opt.size_after);
+	return get_uint(c, im, &iw, "manifest_size", 1, CRC_MANIFEST_MAX_SIZE, &t->image.manifest_size);
 }
 
 static int parse_tree(const struct ctx *c, struct crc_manifest *m, const struct crc_yaml_node *root)

@@ -114,21 +114,24 @@ static struct crc_manifest_target targets[] = {
 	 "gcc",
 	 {5, emu_aarch64},
 	 SMOKE("aarch64-linux-gnu", "native"),
-	 {NULL, 0, 0}},
+	 {NULL, 0, 0},
+	 {NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0}},
 	{"x86_64-linux-gnu",
 	 "gcc",
 	 "gcc (Debian 12.2.0-14) 12.2.0",
 	 "gcc",
 	 {0, NULL},
 	 SMOKE("x86_64-linux-gnu", "native"),
-	 {NULL, 0, 0}},
+	 {NULL, 0, 0},
+	 {NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0}},
 	{"wasm32-wasi",
 	 "clang",
 	 "Debian clang version 14.0.6",
 	 "clang",
 	 {2, emu_wasm},
 	 SMOKE("wasm32-wasi", "wasm"),
-	 {NULL, 0, 0}},
+	 {NULL, 0, 0},
+	 {NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0}},
 };
 
 static struct crc_manifest_artifact artifacts[] = {
@@ -429,6 +432,65 @@ Test(manifest, files_round_trip_and_are_checked)
 	files[1].path = "image/index.json";
 	files[1].sha256 = "E";
 	write_fails(&m, "files[1].sha256 must be 64 lower-case hex digits");
+}
+
+/* Each Linux target's image: its platform and blobs, which "files" must list with the same sizes. */
+Test(manifest, target_images_round_trip_and_are_checked)
+{
+	struct crc_manifest m = golden();
+	struct crc_manifest_file files[] = {
+		{"image/blobs/sha256/" H("4"), 700, H("4")},   {"image/blobs/sha256/" H("5"), 1500, H("5")},
+		{"image/blobs/sha256/" H("6"), 90000, H("6")}, {"image/blobs/sha256/" H("7"), 80000, H("7")},
+		{"image/blobs/sha256/" H("8"), 600, H("8")},   {"image/blobs/sha256/" H("9"), 1400, H("9")},
+	};
+	m.files = files;
+	m.nfiles = 6;
+	struct crc_manifest_target *a = &m.targets[0], *x = &m.targets[1];
+	a->image.architecture = "arm64", a->image.variant = "v8";
+	a->image.layer_sha256 = H("6"), a->image.layer_size = 90000, a->image.diff_id = H("a");
+	a->image.config_sha256 = H("5"), a->image.config_size = 1500;
+	a->image.manifest_sha256 = H("4"), a->image.manifest_size = 700;
+	x->image.architecture = "amd64";
+	x->image.layer_sha256 = H("7"), x->image.layer_size = 80000, x->image.diff_id = H("b");
+	x->image.config_sha256 = H("9"), x->image.config_size = 1400;
+	x->image.manifest_sha256 = H("8"), x->image.manifest_size = 600;
+	char *text = write_ok(&m);
+	cr_assert(strstr(text, "  image:\n    architecture: arm64\n    variant: v8\n    layer_sha256: \"" H(
+				       "6") "\"\n    layer_size: 90000\n"),
+		  "%s", text);
+	cr_assert(strstr(text, "  image:\n    architecture: amd64\n    layer_sha256: "), "no variant: %s",
+		  text);
+	struct crc_manifest *back = parse_ok(text);
+	cr_assert_str_eq(back->targets[0].image.architecture, "arm64");
+	cr_assert_str_eq(back->targets[0].image.variant, "v8");
+	cr_assert_str_eq(back->targets[0].image.diff_id, H("a"));
+	cr_assert_eq(back->targets[0].image.layer_size, 90000);
+	cr_assert_str_eq(back->targets[1].image.variant, "");
+	cr_assert_str_eq(back->targets[1].image.manifest_sha256, H("8"));
+	cr_assert_eq(back->targets[1].image.config_size, 1400);
+	cr_assert_str_eq(back->targets[2].image.architecture, "", "the wasm target has none");
+	crc_manifest_free(back);
+	free(text);
+
+	x->image.variant = "v8";
+	write_fails(&m, "targets[1].image.variant must be v8 (arm64 only) or absent");
+	x->image.variant = NULL;
+	x->image.architecture = "riscv64";
+	write_fails(&m, "targets[1].image.architecture must be one of amd64, arm64");
+	x->image.architecture = "arm64";
+	write_fails(&m,
+		    "targets[1].image.architecture 'arm64' is targets[0]'s too (one image per architecture)");
+	x->image.architecture = "amd64";
+	x->image.diff_id = "B";
+	write_fails(&m, "targets[1].image.diff_id must be 64 lower-case hex digits");
+	x->image.diff_id = H("b");
+	x->image.config_size = 0;
+	write_fails(&m, "targets[1].image.config_size must be a whole number from 1 to 9007199254740992");
+	x->image.config_size = 1401;
+	write_fails(&m, "targets[1].image.config_sha256 names a blob of another size than files[5]'s");
+	x->image.config_size = 1400;
+	x->image.layer_sha256 = H("3");
+	write_fails(&m, "targets[1].image.layer_sha256 '" H("3") "' names a blob that files does not list");
 }
 
 Test(manifest, writer_refuses_what_the_parser_would)

@@ -95,6 +95,17 @@ struct crc_manifest_target {
 		const char *level;
 		unsigned long long size_before, size_after;
 	} wasm_opt;
+	/* The target's image in the drop's OCI image layout (image/, crc/image.h): its platform and the
+	 * digests (64 lower-case hex) and sizes of its layer, config and image manifest, each of which the
+	 * manifest's "files" lists as image/blobs/sha256/<hex>; diff_id is the uncompressed layer's. The
+	 * multi-architecture index over the targets' images is a function of these (crc_image_render_index).
+	 * architecture NULL or "" for a target without an image (the key is optional within v1). */
+	struct {
+		/* "amd64" or "arm64"; variant "v8" (arm64 only) or NULL/"". */
+		const char *architecture, *variant;
+		const char *layer_sha256, *diff_id, *config_sha256, *manifest_sha256;
+		unsigned long long layer_size, config_size, manifest_size;
+	} image;
 };
 
 struct crc_manifest {
