@@ -360,13 +360,13 @@ static struct crc_json *descriptor(const char *media_type, const char *hex, unsi
 }
 
 /* The annotations of the manifests and the index, and the labels of the configs (with the triple). */
-static struct crc_json *annotations(const struct writer *w, const char *triple)
+static struct crc_json *annotations_of(const struct crc_image_options *o, const char *created,
+				       const char *triple)
 {
-	const struct crc_image_options *o = w->o;
 	struct crc_json *a = crc_json_object();
 	int e = !a;
 	if (!e)
-		e = crc_json_set_str(a, "org.opencontainers.image.created", w->created);
+		e = crc_json_set_str(a, "org.opencontainers.image.created", created);
 	if (!e && o->revision[0])
 		e = crc_json_set_str(a, "org.opencontainers.image.revision", o->revision);
 	if (!e && o->source[0])
@@ -386,17 +386,9 @@ static struct crc_json *annotations(const struct writer *w, const char *triple)
 	return a;
 }
 
-/* {"architecture","os","variant"?}. */
-static struct crc_json *platform(const struct crc_image_target *t)
+static struct crc_json *annotations(const struct writer *w, const char *triple)
 {
-	struct crc_json *p = crc_json_object();
-	if (p &&
-	    (crc_json_set_str(p, "architecture", t->architecture) || crc_json_set_str(p, "os", "linux") ||
-	     (t->variant && crc_json_set_str(p, "variant", t->variant)))) {
-		crc_json_free(p);
-		return NULL;
-	}
-	return p;
+	return annotations_of(w->o, w->created, triple);
 }
 
 static int write_config(struct writer *w, const struct crc_image_target *t, struct crc_image_digests *d,
@@ -457,48 +449,109 @@ static int write_manifest(struct writer *w, const struct crc_image_target *t, st
 	return put_json(w, d->manifest, size, m, e);
 }
 
-/* The index of the targets' manifests; with names (index.json), the nested index first, named by the drop
- * id, and each manifest named <drop-id>-<arch>. */
-static struct crc_json *index_of(struct writer *w, const struct crc_image_target *t, size_t n,
-				 const unsigned long long *sizes, const char *index_hex,
-				 unsigned long long index_size)
+/* What the index says of one image. */
+struct ref {
+	const char *architecture, *variant, *manifest;
+	unsigned long long size;
+};
+
+/* {"architecture","os","variant"?}. */
+static struct crc_json *ref_platform(const struct ref *r)
+{
+	struct crc_json *p = crc_json_object();
+	if (p &&
+	    (crc_json_set_str(p, "architecture", r->architecture) || crc_json_set_str(p, "os", "linux") ||
+	     (r->variant && r->variant[0] && crc_json_set_str(p, "variant", r->variant)))) {
+		crc_json_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* The index of the images' manifests; with names (index.json), the nested index first, named by the drop
+ * id, and each manifest named <drop-id>-<arch>. a holds the index's annotations (NULL for index.json). */
+static struct crc_json *index_of(const char *drop_id, const struct ref *r, size_t n, const char *index_hex,
+				 unsigned long long index_size, struct crc_json *a)
 {
 	char name[CRC_IMAGE_MAX_TEXT + 32];
 	struct crc_json *x = crc_json_object(), *ms = crc_json_array();
 	if (!x || !ms) {
-		crc_json_free(x), crc_json_free(ms);
+		crc_json_free(x), crc_json_free(ms), crc_json_free(a);
 		return NULL;
 	}
 	int e = crc_json_set_int(x, "schemaVersion", 2);
 	e |= crc_json_set_str(x, "mediaType", MT_INDEX);
 	if (!e && index_hex) {
-		struct crc_json *d = descriptor(MT_INDEX, index_hex, index_size), *a = crc_json_object();
-		e |= a ? crc_json_set_str(a, "org.opencontainers.image.ref.name", w->o->drop_id) : CRC_ENOMEM;
-		e |= d && a ? crc_json_set(d, "annotations", a) : (crc_json_free(a), CRC_ENOMEM);
+		struct crc_json *d = descriptor(MT_INDEX, index_hex, index_size), *na = crc_json_object();
+		e |= na ? crc_json_set_str(na, "org.opencontainers.image.ref.name", drop_id) : CRC_ENOMEM;
+		e |= d && na ? crc_json_set(d, "annotations", na) : (crc_json_free(na), CRC_ENOMEM);
 		e |= d ? crc_json_push(ms, d) : CRC_ENOMEM;
 	}
 	for (size_t i = 0; !e && i < n; i++) {
-		struct crc_json *d = descriptor(MT_MANIFEST, w->res->targets[i].manifest, sizes[i]),
-				*p = platform(&t[i]), *a = NULL;
+		struct crc_json *d = descriptor(MT_MANIFEST, r[i].manifest, r[i].size),
+				*p = ref_platform(&r[i]), *na = NULL;
 		e |= d && p ? crc_json_set(d, "platform", p) : (crc_json_free(p), CRC_ENOMEM);
 		if (index_hex) {
-			snprintf(name, sizeof name, "%s-%s", w->o->drop_id, t[i].architecture);
-			a = crc_json_object();
-			e |= a ? crc_json_set_str(a, "org.opencontainers.image.ref.name", name) : CRC_ENOMEM;
-			e |= d && a ? crc_json_set(d, "annotations", a) : (crc_json_free(a), CRC_ENOMEM);
+			snprintf(name, sizeof name, "%s-%s", drop_id, r[i].architecture);
+			na = crc_json_object();
+			e |= na ? crc_json_set_str(na, "org.opencontainers.image.ref.name", name)
+				: CRC_ENOMEM;
+			e |= d && na ? crc_json_set(d, "annotations", na) : (crc_json_free(na), CRC_ENOMEM);
 		}
 		e |= d ? crc_json_push(ms, d) : CRC_ENOMEM;
 	}
 	e |= crc_json_set(x, "manifests", ms);
-	if (!e && !index_hex) {
-		struct crc_json *a = annotations(w, NULL);
-		e |= a ? crc_json_set(x, "annotations", a) : CRC_ENOMEM;
+	if (a) {
+		e |= e ? (crc_json_free(a), CRC_ENOMEM) : crc_json_set(x, "annotations", a);
+		a = NULL;
 	}
 	if (e) {
 		crc_json_free(x);
 		return NULL;
 	}
 	return x;
+}
+
+static char *render_json(struct crc_json *j)
+{
+	char *text = j ? crc_json_render(j, 0) : NULL;
+	crc_json_free(j);
+	return text;
+}
+
+void crc_image_index_free(struct crc_image_index *x)
+{
+	if (!x)
+		return;
+	free(x->index);
+	free(x->json);
+	memset(x, 0, sizeof *x);
+}
+
+/* Renders the index (annotations a, taken) and index.json of the images r[0..n) into x. */
+static int render_index(struct crc_image_index *x, const char *drop_id, const struct ref *r, size_t n,
+			struct crc_json *a, struct crc_error *err)
+{
+	memset(x, 0, sizeof *x);
+	int rc = 0;
+	if (!(x->index = render_json(index_of(drop_id, r, n, NULL, 0, a))))
+		rc = crc_err(err, CRC_ENOMEM, "out of memory");
+	if (!rc) {
+		x->index_len = strlen(x->index);
+		rc = crc_sha256_buf(x->index_sha256, x->index, x->index_len, err);
+	}
+	if (!rc && !(x->json = render_json(index_of(drop_id, r, n, x->index_sha256, x->index_len, NULL))))
+		rc = crc_err(err, CRC_ENOMEM, "out of memory");
+	if (!rc) {
+		x->json_len = strlen(x->json);
+		rc = crc_sha256_buf(x->json_sha256, x->json, x->json_len, err);
+	}
+	if (!rc)
+		rc = crc_sha256_buf(x->layout_sha256, CRC_IMAGE_LAYOUT_TEXT, strlen(CRC_IMAGE_LAYOUT_TEXT),
+				    err);
+	if (rc)
+		crc_image_index_free(x);
+	return rc;
 }
 
 /* A top-level file of the layout. */
@@ -513,6 +566,19 @@ static int put_file(struct writer *w, const char *name, const char *text)
 		rc = crc_os_write_file(path, text, n, 0644, w->err);
 	if (!rc)
 		rc = add_file(w, name, n, hex);
+	return rc;
+}
+
+/* The index blob, index.json and oci-layout. */
+static int put_index(struct writer *w, const struct crc_image_index *x)
+{
+	char hex[CRC_SHA256_HEX];
+	unsigned long long size;
+	int rc = put_blob(w, hex, &size, x->index);
+	if (!rc)
+		rc = put_file(w, "index.json", x->json);
+	if (!rc)
+		rc = put_file(w, "oci-layout", CRC_IMAGE_LAYOUT_TEXT);
 	return rc;
 }
 
@@ -647,7 +713,6 @@ int crc_image_write(struct crc_image_result *res, const char *dir, const struct 
 		    size_t n, const struct crc_image_options *o, struct crc_error *err)
 {
 	struct writer w = {dir, "", o, "", res, 0, err};
-	unsigned long long sizes[CRC_IMAGE_MAX_TARGETS], index_size = 0, layer_size, config_size;
 	char blobs[PATH_MAX_];
 	int rc, made = 0;
 	memset(res, 0, sizeof *res);
@@ -671,26 +736,28 @@ int crc_image_write(struct crc_image_result *res, const char *dir, const struct 
 		rc = crc_err_os(err, "cannot create", w.blobs, errno);
 		goto out;
 	}
+	struct ref refs[CRC_IMAGE_MAX_TARGETS];
 	for (size_t i = 0; i < n; i++) {
-		if ((rc = write_layer(&w, &targets[i], i, &layer_size)) ||
-		    (rc = write_config(&w, &targets[i], &res->targets[i], &config_size)) ||
-		    (rc = write_manifest(&w, &targets[i], &res->targets[i], config_size, layer_size,
-					 &sizes[i])))
+		struct crc_image_digests *d = &res->targets[i];
+		if ((rc = write_layer(&w, &targets[i], i, &d->layer_size)) ||
+		    (rc = write_config(&w, &targets[i], d, &d->config_size)) ||
+		    (rc = write_manifest(&w, &targets[i], d, d->config_size, d->layer_size,
+					 &d->manifest_size)))
 			goto out;
+		refs[i] = (struct ref){targets[i].architecture, targets[i].variant, d->manifest,
+				       d->manifest_size};
 	}
-	if ((rc = put_json(&w, res->index, &index_size, index_of(&w, targets, n, sizes, NULL, 0), 0)))
-		goto out;
-	struct crc_json *top = index_of(&w, targets, n, sizes, res->index, index_size);
-	char *text = top ? crc_json_render(top, 0) : NULL;
-	crc_json_free(top);
-	if (!text) {
+	struct crc_json *a = annotations(&w, NULL);
+	struct crc_image_index x;
+	if (!a) {
 		rc = crc_err(err, CRC_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = put_file(&w, "index.json", text);
-	free(text);
-	if (!rc)
-		rc = put_file(&w, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+	if ((rc = render_index(&x, o->drop_id, refs, n, a, err)))
+		goto out;
+	memcpy(res->index, x.index_sha256, CRC_SHA256_HEX);
+	rc = put_index(&w, &x);
+	crc_image_index_free(&x);
 	if (!rc)
 		rc = crc_os_sync_dir(w.blobs, err);
 	if (!rc)
@@ -707,5 +774,190 @@ out:
 			crc_os_remove_tree(dir, &ignored);
 		}
 	}
+	return rc;
+}
+
+/* ---- The index as a function of a drop's manifest ------------------------------------------------- */
+
+static const char *S(const char *s)
+{
+	return s ? s : "";
+}
+
+/* The images of m's targets, in manifest order, into r (CRC_IMAGE_MAX_TARGETS); their number. */
+static size_t refs_of(struct ref *r, const struct crc_manifest *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->ntargets && n < CRC_IMAGE_MAX_TARGETS; i++) {
+		const struct crc_manifest_target *t = &m->targets[i];
+		if (S(t->image.architecture)[0])
+			r[n++] = (struct ref){t->image.architecture, t->image.variant,
+					      t->image.manifest_sha256, t->image.manifest_size};
+	}
+	return n;
+}
+
+size_t crc_image_count(const struct crc_manifest *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->ntargets; i++)
+		n += S(m->targets[i].image.architecture)[0] != 0;
+	return n;
+}
+
+int crc_image_render_index(struct crc_image_index *x, const struct crc_manifest *m, struct crc_error *err)
+{
+	struct ref r[CRC_IMAGE_MAX_TARGETS];
+	memset(x, 0, sizeof *x);
+	size_t total = crc_image_count(m), n = refs_of(r, m);
+	if (total == 0 || total > CRC_IMAGE_MAX_TARGETS)
+		return crc_err(err, CRC_EINVALID, "drop %s has %zu images (1 to %d)", S(m->drop_id), total,
+			       CRC_IMAGE_MAX_TARGETS);
+	if (!text_ok(m->drop_id, 0) || !ref_name_ok(m->drop_id))
+		return crc_err(err, CRC_EINVALID, "drop id '%s' cannot name an OCI image", S(m->drop_id));
+	struct crc_image_options o = {
+		m->drop_id, S(m->profile), S(m->source.commit), "", CRC_IMAGE_TITLE, 0, CRC_IMAGE_ENTRYPOINT};
+	struct crc_json *a = annotations_of(&o, S(m->created), NULL);
+	if (!a)
+		return crc_err(err, CRC_ENOMEM, "out of memory");
+	return render_index(x, m->drop_id, r, n, a, err);
+}
+
+int crc_image_write_index(const char *dir, const struct crc_image_index *x, struct crc_error *err)
+{
+	char blobs[PATH_MAX_], sha[PATH_MAX_], path[PATH_MAX_];
+	int rc;
+	if ((rc = join(blobs, dir, "blobs", err)) || (rc = join(sha, blobs, "sha256", err)) ||
+	    (rc = join(path, sha, x->index_sha256, err)))
+		return rc;
+	const char *const dirs[] = {dir, blobs, sha};
+	for (size_t i = 0; i < 3; i++)
+		if (mkdir(dirs[i], 0755) != 0 && errno != EEXIST)
+			return crc_err_os(err, "cannot create", dirs[i], errno);
+	if ((rc = crc_os_write_file(path, x->index, x->index_len, 0644, err)) ||
+	    (rc = join(path, dir, "index.json", err)) ||
+	    (rc = crc_os_write_file(path, x->json, x->json_len, 0644, err)) ||
+	    (rc = join(path, dir, "oci-layout", err)) ||
+	    (rc = crc_os_write_file(path, CRC_IMAGE_LAYOUT_TEXT, strlen(CRC_IMAGE_LAYOUT_TEXT), 0644, err)))
+		return rc;
+	for (size_t i = 3; i-- > 0;)
+		if ((rc = crc_os_sync_dir(dirs[i], err)))
+			return rc;
+	return 0;
+}
+
+static int by_entry_path(const void *a, const void *b)
+{
+	return strcmp(((const struct crc_image_entry *)a)->path, ((const struct crc_image_entry *)b)->path);
+}
+
+void crc_image_entries_free(struct crc_image_entry *e, size_t n)
+{
+	for (size_t i = 0; e && i < n; i++)
+		free(e[i].path);
+	free(e);
+}
+
+int crc_image_layout_files(struct crc_image_entry **out, size_t *nout, const struct crc_manifest *m,
+			   const struct crc_image_index *x, struct crc_error *err)
+{
+	size_t cap = 3 * crc_image_count(m) + 3, n = 0;
+	struct crc_image_entry *e = calloc(cap, sizeof *e);
+	*out = NULL;
+	*nout = 0;
+	if (!e)
+		return crc_err(err, CRC_ENOMEM, "out of memory");
+	char path[128];
+	for (size_t i = 0; i < m->ntargets; i++) {
+		const struct crc_manifest_target *t = &m->targets[i];
+		if (!S(t->image.architecture)[0])
+			continue;
+		const char *hex[] = {t->image.layer_sha256, t->image.config_sha256, t->image.manifest_sha256};
+		const unsigned long long size[] = {t->image.layer_size, t->image.config_size,
+						   t->image.manifest_size};
+		for (size_t k = 0; k < 3; k++) {
+			snprintf(path, sizeof path, "%s/blobs/sha256/%.64s", CRC_IMAGE_DIR, hex[k]);
+			e[n].path = strdup(path);
+			e[n].size = size[k];
+			snprintf(e[n].sha256, sizeof e[n].sha256, "%.64s", hex[k]);
+			if (!e[n++].path)
+				goto nomem;
+		}
+	}
+	snprintf(path, sizeof path, "%s/blobs/sha256/%s", CRC_IMAGE_DIR, x->index_sha256);
+	const char *const names[] = {path, CRC_IMAGE_DIR "/index.json", CRC_IMAGE_DIR "/oci-layout"};
+	const char *const hexes[] = {x->index_sha256, x->json_sha256, x->layout_sha256};
+	const size_t sizes[] = {x->index_len, x->json_len, strlen(CRC_IMAGE_LAYOUT_TEXT)};
+	for (size_t k = 0; k < 3; k++) {
+		e[n].path = strdup(names[k]);
+		e[n].size = sizes[k];
+		memcpy(e[n].sha256, hexes[k], CRC_SHA256_HEX);
+		if (!e[n++].path)
+			goto nomem;
+	}
+	qsort(e, n, sizeof *e, by_entry_path);
+	/* Two images may share a blob (the same config bytes, say): listed once. */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k && strcmp(e[k - 1].path, e[i].path) == 0) {
+			free(e[i].path);
+			continue;
+		}
+		e[k++] = e[i];
+	}
+	*out = e;
+	*nout = k;
+	return 0;
+nomem:
+	crc_image_entries_free(e, n);
+	return crc_err(err, CRC_ENOMEM, "out of memory");
+}
+
+int crc_image_check_files(const struct crc_manifest *m, struct crc_error *err)
+{
+	static const char prefix[] = CRC_IMAGE_DIR "/";
+	size_t images = crc_image_count(m);
+	if (images == 0) {
+		for (size_t i = 0; i < m->nfiles; i++)
+			if (strncmp(S(m->files[i].path), prefix, sizeof prefix - 1) == 0)
+				return crc_err(err, CRC_EVERIFY,
+					       "files lists %s, but no target of the manifest has an image",
+					       m->files[i].path);
+		return 0;
+	}
+	struct crc_image_index x;
+	struct crc_image_entry *e = NULL;
+	size_t n = 0;
+	int rc = crc_image_render_index(&x, m, err);
+	if (!rc)
+		rc = crc_image_layout_files(&e, &n, m, &x, err);
+	crc_image_index_free(&x);
+	for (size_t k = 0; !rc && k < n; k++) {
+		size_t i = 0;
+		while (i < m->nfiles && strcmp(S(m->files[i].path), e[k].path) != 0)
+			i++;
+		if (i == m->nfiles)
+			rc = crc_err(err, CRC_EVERIFY,
+				     "files does not list %s, which the image layout of the targets holds",
+				     e[k].path);
+		else if (m->files[i].size != e[k].size || strcmp(S(m->files[i].sha256), e[k].sha256) != 0)
+			rc = crc_err(
+				err, CRC_EVERIFY,
+				"%s is not what the targets' images make it (its index must name exactly "
+				"their manifests)",
+				e[k].path);
+	}
+	for (size_t i = 0; !rc && i < m->nfiles; i++) {
+		if (strncmp(S(m->files[i].path), prefix, sizeof prefix - 1) != 0)
+			continue;
+		size_t k = 0;
+		while (k < n && strcmp(e[k].path, m->files[i].path) != 0)
+			k++;
+		if (k == n)
+			rc = crc_err(err, CRC_EVERIFY,
+				     "files lists %s, which is no part of the image layout of the targets",
+				     m->files[i].path);
+	}
+	crc_image_entries_free(e, n);
 	return rc;
 }

@@ -18,6 +18,7 @@
 
 #include "crc/archive.h"
 #include "crc/buf.h"
+#include "crc/image.h"
 #include "crc/lambda.h"
 #include "crc/os.h"
 
@@ -756,6 +757,13 @@ int crc_verify_drop(struct crc_verify_report *r, const char *dir, const struct c
 	r->files[fi].ok = 1;
 	memcpy(r->files[fi].sha256, manifest_sha, sizeof manifest_sha);
 	r->bytes += text.len;
+	/* The image layout must be the one its targets describe (its index a function of the manifest). */
+	struct crc_error ierr;
+	int irc = crc_image_check_files(r->manifest, &ierr);
+	if (irc == CRC_ENOMEM || (irc && crc_verify_add_problem(r, "manifest.yaml", CRC_EVERIFY, ierr.msg))) {
+		rc = crc_err(err, CRC_ENOMEM, "out of memory verifying %s", dir);
+		goto out;
+	}
 	if ((rc = check_files(r, dirfd, o)) == 0 && (rc = check_sums(r, dirfd, manifest_sha)) == 0)
 		rc = check_extra(r, dirfd, o->allow_extra);
 	if (rc)

@@ -23,6 +23,8 @@
 /* 2023-11-14 22:13:20 UTC */
 #define CREATED 1700000000LL
 #define CREATED_TEXT "2023-11-14T22:13:20Z"
+/* A hash no file here has. */
+#define H64 "abababababababababababababababababababababababababababababababab"
 
 static const struct crc_image_file arm64_files[] = {
 	{"/lib/ld-linux-aarch64.so.1", "libc6:arm64"},
@@ -133,7 +135,8 @@ static const struct crc_image_options options = {
 };
 
 /* Stages both root file systems from trees of the variant and writes the layout to <work>/<name>. */
-static void write_image(struct crc_image_result *res, const struct fixture *f, const char *name, int variant)
+static void write_image_with(struct crc_image_result *res, const struct fixture *f, const char *name,
+			     int variant, const struct crc_image_options *o)
 {
 	char inst_a[512], inst_x[512], root_a[512], root_x[512], dir[512], sub[64];
 	struct crc_error err;
@@ -153,7 +156,12 @@ static void write_image(struct crc_image_result *res, const struct fixture *f, c
 	};
 	snprintf(dir, sizeof dir, "%s/%s", f->work, name);
 	/* Targets in either order give the same layout's files (the index follows the order given). */
-	cr_assert_eq(crc_image_write(res, dir, t, 2, &options, &err), 0, "%s", err.msg);
+	cr_assert_eq(crc_image_write(res, dir, t, 2, o, &err), 0, "%s", err.msg);
+}
+
+static void write_image(struct crc_image_result *res, const struct fixture *f, const char *name, int variant)
+{
+	write_image_with(res, f, name, variant, &options);
 }
 
 Test(image, layout_is_byte_identical_and_blobs_are_named_by_their_hash)
@@ -201,6 +209,115 @@ Test(image, layout_is_byte_identical_and_blobs_are_named_by_their_hash)
 	crc_image_result_free(&a);
 	crc_image_result_free(&b);
 	crc_image_result_free(&b); /* an emptied result frees again */
+	rm_rf(f.work);
+}
+
+/* A drop's manifest naming the images of res (written with the options a manifest implies). */
+static void manifest_of(struct crc_manifest *m, struct crc_manifest_target *t,
+			const struct crc_image_result *res)
+{
+	memset(m, 0, sizeof *m);
+	memset(t, 0, 3 * sizeof *t);
+	m->drop_id = "edge-1";
+	m->profile = "edge";
+	m->created = CREATED_TEXT;
+	m->source.commit = options.revision;
+	m->ntargets = 3;
+	m->targets = t;
+	t[0].triple = "aarch64-linux-gnu";
+	t[1].triple = "x86_64-linux-gnu";
+	t[2].triple = "wasm32-wasi";
+	for (size_t i = 0; i < 2; i++) {
+		const struct crc_image_digests *d = &res->targets[i];
+		t[i].image.architecture = i ? "amd64" : "arm64";
+		t[i].image.variant = i ? "" : "v8";
+		t[i].image.layer_sha256 = d->layer, t[i].image.layer_size = d->layer_size;
+		t[i].image.diff_id = d->diff_id;
+		t[i].image.config_sha256 = d->config, t[i].image.config_size = d->config_size;
+		t[i].image.manifest_sha256 = d->manifest, t[i].image.manifest_size = d->manifest_size;
+	}
+}
+
+Test(image, index_is_a_function_of_the_manifest_and_files_are_checked_against_it)
+{
+	struct fixture f;
+	struct crc_image_result r;
+	struct crc_image_options o = options;
+	struct crc_manifest m;
+	struct crc_manifest_target t[3];
+	struct crc_image_index x;
+	struct crc_image_entry *e;
+	struct crc_error err;
+	size_t n;
+	char cmd[1024];
+	fixture_init(&f);
+	o.source = "";
+	o.title = CRC_IMAGE_TITLE;
+	write_image_with(&r, &f, "m", 0, &o);
+	manifest_of(&m, t, &r);
+	cr_assert_eq(crc_image_count(&m), 2);
+	cr_assert_eq(crc_image_render_index(&x, &m, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(x.index_sha256, r.index, "the index crc_image_write wrote");
+	snprintf(cmd, sizeof cmd, "cat %s/m/index.json", f.work);
+	char *json = capture(cmd);
+	cr_assert_str_eq(json, x.json);
+	free(json);
+	cr_assert_eq(crc_image_layout_files(&e, &n, &m, &x, &err), 0, "%s", err.msg);
+	cr_assert_eq(n, r.nfiles);
+	struct crc_manifest_file files[16];
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_str_eq(e[i].path + strlen("image/"), r.files[i].path);
+		cr_assert_str_eq(e[i].sha256, r.files[i].sha256);
+		cr_assert_eq(e[i].size, r.files[i].size);
+		files[i] = (struct crc_manifest_file){e[i].path, e[i].size, e[i].sha256};
+	}
+	files[n] = (struct crc_manifest_file){"Dockerfile", 10, H64};
+	m.files = files;
+	m.nfiles = n + 1;
+	cr_assert_eq(crc_image_check_files(&m, &err), 0, "%s", err.msg);
+
+	/* index.json naming another index; a blob no image has; a file missing; images without files. */
+	files[n - 2].sha256 = H64;
+	cr_assert_eq(crc_image_check_files(&m, &err), CRC_EVERIFY);
+	cr_assert_str_eq(err.msg, "image/index.json is not what the targets' images make it (its index must "
+				  "name exactly their manifests)");
+	files[n - 2].sha256 = e[n - 2].sha256;
+	files[n] = (struct crc_manifest_file){"image/blobs/sha256/" H64, 10, H64};
+	cr_assert_eq(crc_image_check_files(&m, &err), CRC_EVERIFY);
+	cr_assert_str_eq(err.msg, "files lists image/blobs/sha256/" H64
+				  ", which is no part of the image layout of the targets");
+	m.nfiles = n - 1;
+	cr_assert_eq(crc_image_check_files(&m, &err), CRC_EVERIFY);
+	cr_assert_str_eq(err.msg, "files does not list image/oci-layout, which the image layout of the "
+				  "targets holds");
+	t[0].image.architecture = t[1].image.architecture = "";
+	cr_assert_eq(crc_image_check_files(&m, &err), CRC_EVERIFY);
+	char want[256];
+	snprintf(want, sizeof want, "files lists %s, but no target of the manifest has an image",
+		 files[0].path);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_eq(crc_image_render_index(&x, &m, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "drop edge-1 has 0 images (1 to 16)");
+
+	/* The index written anew into a layout holding only the targets' blobs gives the same layout. */
+	t[0].image.architecture = "arm64", t[1].image.architecture = "amd64";
+	struct crc_image_index y;
+	cr_assert_eq(crc_image_render_index(&y, &m, &err), 0, "%s", err.msg);
+	snprintf(cmd, sizeof cmd,
+		 "set -e; cd %s; mkdir -p n/blobs/sha256; for h in %s %s %s %s %s %s; do "
+		 "cp m/blobs/sha256/$h n/blobs/sha256/; done",
+		 f.work, t[0].image.layer_sha256, t[0].image.config_sha256, t[0].image.manifest_sha256,
+		 t[1].image.layer_sha256, t[1].image.config_sha256, t[1].image.manifest_sha256);
+	run(cmd);
+	snprintf(cmd, sizeof cmd, "%s/n", f.work);
+	cr_assert_eq(crc_image_write_index(cmd, &y, &err), 0, "%s", err.msg);
+	snprintf(cmd, sizeof cmd, "diff -r %s/m %s/n", f.work, f.work);
+	run(cmd);
+	crc_image_index_free(&y);
+	crc_image_index_free(&x);
+	crc_image_index_free(&x);
+	crc_image_entries_free(e, n);
+	crc_image_result_free(&r);
 	rm_rf(f.work);
 }
 

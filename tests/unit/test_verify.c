@@ -20,6 +20,7 @@
 #include "crc/buf.h"
 #include "crc/digest.h"
 #include "crc/drop.h"
+#include "crc/image.h"
 #include "crc/manifest.h"
 #include "crc/os.h"
 #include "crc/verify.h"
@@ -1668,38 +1669,64 @@ Test(verify, template_yaml_is_pinned_like_flags_txt)
 	fixture_free(&f);
 }
 
-/* Gives the drop an image layout under image/ (two files, one a blob named by its hash), pinned under
- * "files" and listed in SHA256SUMS; the blob's hash into blob_hex. */
-#define LAYOUT "{\"imageLayoutVersion\": \"1.0.0\"}\n"
+/* Gives the drop's first target an image, and the drop its layout under image/: three blobs standing for
+ * the layer, config and manifest, and the index, index.json and oci-layout rendered from the manifest
+ * (crc_image_render_index), pinned under "files" and listed in SHA256SUMS. files[0] is the blob of
+ * BLOB_TEXT (the manifest). */
 #define BLOB_TEXT "{\"schemaVersion\": 2}\n"
-static void add_image(struct fixture *f, struct crc_manifest_file files[2], char paths[2][128],
-		      char blob_hex[CRC_SHA256_HEX], char layout_hex[CRC_SHA256_HEX])
+#define IMAGE_FILES 6
+struct image_fx {
+	struct crc_manifest_file files[IMAGE_FILES];
+	char hex[3][CRC_SHA256_HEX];
+	struct crc_image_entry *e;
+	size_t n;
+};
+
+static void add_image(struct fixture *f, struct image_fx *x)
 {
+	static const char *const blob_text[] = {BLOB_TEXT, "a layer, as far as verify can tell", "{}"};
 	struct crc_buf b;
 	struct crc_error err;
-	char msha[CRC_SHA256_HEX];
+	struct crc_image_index ix;
+	char msha[CRC_SHA256_HEX], path[512];
 	mkdir_(f->drop, "image");
 	mkdir_(f->drop, "image/blobs");
 	mkdir_(f->drop, "image/blobs/sha256");
-	sha_text(layout_hex, LAYOUT, strlen(LAYOUT));
-	sha_text(blob_hex, BLOB_TEXT, strlen(BLOB_TEXT));
-	snprintf(paths[0], 128, "image/blobs/sha256/%s", blob_hex);
-	snprintf(paths[1], 128, "image/oci-layout");
-	puts_(f->drop, paths[0], BLOB_TEXT);
-	puts_(f->drop, paths[1], LAYOUT);
-	files[0] = (struct crc_manifest_file){paths[0], strlen(BLOB_TEXT), blob_hex};
-	files[1] = (struct crc_manifest_file){paths[1], strlen(LAYOUT), layout_hex};
-	f->m.files = files;
-	f->m.nfiles = 2;
+	for (size_t i = 0; i < 3; i++) {
+		sha_text(x->hex[i], blob_text[i], strlen(blob_text[i]));
+		snprintf(path, sizeof path, "image/blobs/sha256/%s", x->hex[i]);
+		puts_(f->drop, path, blob_text[i]);
+	}
+	struct crc_manifest_target *t = &f->targets[0];
+	t->image.architecture = "amd64";
+	t->image.manifest_sha256 = x->hex[0], t->image.manifest_size = strlen(blob_text[0]);
+	t->image.layer_sha256 = x->hex[1], t->image.layer_size = strlen(blob_text[1]);
+	t->image.diff_id = x->hex[1];
+	t->image.config_sha256 = x->hex[2], t->image.config_size = strlen(blob_text[2]);
+	cr_assert_eq(crc_image_render_index(&ix, &f->m, &err), 0, "%s", err.msg);
+	join(path, sizeof path, f->drop, "image");
+	cr_assert_eq(crc_image_write_index(path, &ix, &err), 0, "%s", err.msg);
+	cr_assert_eq(crc_image_layout_files(&x->e, &x->n, &f->m, &ix, &err), 0, "%s", err.msg);
+	crc_image_index_free(&ix);
+	cr_assert_eq(x->n, IMAGE_FILES);
+	/* The manifest's blob first. */
+	for (size_t i = 0, k = 1; i < x->n; i++) {
+		size_t at = strstr(x->e[i].path, x->hex[0]) ? 0 : k++;
+		x->files[at] = (struct crc_manifest_file){x->e[i].path, x->e[i].size, x->e[i].sha256};
+	}
+	f->m.files = x->files;
+	f->m.nfiles = x->n;
 	crc_buf_init(&b);
 	cr_assert_eq(crc_manifest_write(&b, &f->m, &err), 0, "%s", err.msg);
 	put(f->drop, "manifest.yaml", b.data, b.len, 0644);
 	sha_text(msha, b.data, b.len);
 	crc_buf_free(&b);
-	const char *names[] = {art_names[0], art_names[1], "flags.txt", "manifest.yaml", paths[0], paths[1]};
-	const char *sums[] = {f->art_sha[0], f->art_sha[1], f->flags_sha, msha, blob_hex, layout_hex};
+	const char *names[4 + IMAGE_FILES] = {art_names[0], art_names[1], "flags.txt", "manifest.yaml"};
+	const char *sums[4 + IMAGE_FILES] = {f->art_sha[0], f->art_sha[1], f->flags_sha, msha};
+	for (size_t i = 0; i < x->n; i++)
+		names[4 + i] = x->files[i].path, sums[4 + i] = x->files[i].sha256;
 	crc_buf_init(&b);
-	cr_assert_eq(crc_manifest_sha256sums(&b, names, sums, 6, &err), 0, "%s", err.msg);
+	cr_assert_eq(crc_manifest_sha256sums(&b, names, sums, 4 + x->n, &err), 0, "%s", err.msg);
 	put(f->drop, "SHA256SUMS", b.data, b.len, 0644);
 	crc_buf_free(&b);
 }
@@ -1710,11 +1737,11 @@ Test(verify, listed_files_below_image_are_checked_and_nothing_extra_hides_there)
 	struct fixture f;
 	struct crc_verify_report r;
 	struct crc_error err;
-	struct crc_manifest_file files[2];
-	char paths[2][128], blob[CRC_SHA256_HEX], layout[CRC_SHA256_HEX], got[CRC_SHA256_HEX], want[256],
-		cmd[512];
+	struct image_fx x;
+	char got[CRC_SHA256_HEX], want[256], cmd[512];
 	fixture_init(&f);
-	add_image(&f, files, paths, blob, layout);
+	add_image(&f, &x);
+	const char *const paths[] = {x.files[0].path}, *blob = x.hex[0];
 	cr_assert_eq(check(&r, f.drop, 1, 0, 3, &err), 0, "%s", err.msg);
 	counts(&r, 0, 0, 0);
 	size_t k = 0;
@@ -1756,9 +1783,10 @@ Test(verify, listed_files_below_image_are_checked_and_nothing_extra_hides_there)
 	cr_assert_eq(rename(from, to), 0);
 	cr_assert_eq(symlink(to, from), 0);
 	cr_assert_eq(check(&r, f.drop, 0, 0, 3, &err), CRC_EVERIFY, "%s", err.msg);
-	counts(&r, 2, 2, 0);
+	/* The four blobs, and image/blobs itself. */
+	counts(&r, 5, 5, 0);
 	problem_is(&r, 0, paths[0], CRC_EVERIFY, "lies below a symlink, not a directory (never followed)");
-	problem_is(&r, 1, "image/blobs", CRC_EVERIFY, "not listed in manifest.yaml");
+	problem_is(&r, 4, "image/blobs", CRC_EVERIFY, "not listed in manifest.yaml");
 	crc_verify_report_free(&r);
 	/* ... or for a file. */
 	cr_assert_eq(unlink(from), 0);
@@ -1766,6 +1794,42 @@ Test(verify, listed_files_below_image_are_checked_and_nothing_extra_hides_there)
 	cr_assert_eq(check(&r, f.drop, 0, 0, 3, &err), CRC_EVERIFY, "%s", err.msg);
 	problem_is(&r, 0, paths[0], CRC_EVERIFY, "lies below a file, not a directory (never followed)");
 	crc_verify_report_free(&r);
+	crc_image_entries_free(x.e, x.n);
+	fixture_free(&f);
+}
+
+/* An index.json that names something else than the targets' images, though pinned, is refused: the
+ * layout must be the one the manifest's targets describe. */
+Test(verify, image_layout_must_be_the_one_the_targets_describe)
+{
+	struct fixture f;
+	struct crc_verify_report r;
+	struct crc_error err;
+	struct image_fx x;
+	struct crc_drop_sums sums;
+	fixture_init(&f);
+	add_image(&f, &x);
+	unlink_(f.drop, "flags.txt");
+	unlink_(f.drop, "manifest.yaml");
+	unlink_(f.drop, "SHA256SUMS");
+	/* Another index.json, pinned as it is. */
+	static const char other[] = "{\"schemaVersion\":2,\"manifests\":[]}";
+	char hex[CRC_SHA256_HEX];
+	puts_(f.drop, "image/index.json", other);
+	sha_text(hex, other, strlen(other));
+	for (size_t i = 0; i < x.n; i++)
+		if (strcmp(x.files[i].path, "image/index.json") == 0)
+			x.files[i].sha256 = hex, x.files[i].size = strlen(other);
+	cr_assert_eq(crc_drop_write_metadata(&sums, f.drop, &f.m, FLAGS, strlen(FLAGS), NULL, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(check(&r, f.drop, 0, 0, 2, &err), CRC_EVERIFY, "%s", err.msg);
+	counts(&r, 1, 1, 0);
+	problem_is(
+		&r, 0, "manifest.yaml", CRC_EVERIFY,
+		"image/index.json is not what the targets' images make it (its index must name exactly their "
+		"manifests)");
+	crc_verify_report_free(&r);
+	crc_image_entries_free(x.e, x.n);
 	fixture_free(&f);
 }
 
@@ -1776,12 +1840,13 @@ Test(verify, drop_metadata_lists_image_files)
 	struct fixture f;
 	struct crc_verify_report r;
 	struct crc_error err;
-	struct crc_manifest_file files[2];
+	struct image_fx x;
 	struct crc_drop_sums sums;
-	char paths[2][128], blob[CRC_SHA256_HEX], layout[CRC_SHA256_HEX], cmd[512];
+	char cmd[512];
 	struct crc_buf b;
 	fixture_init(&f);
-	add_image(&f, files, paths, blob, layout);
+	add_image(&f, &x);
+	const char *const paths[] = {x.files[0].path}, *blob = x.hex[0];
 	unlink_(f.drop, "flags.txt");
 	unlink_(f.drop, "manifest.yaml");
 	unlink_(f.drop, "SHA256SUMS");
@@ -1796,5 +1861,6 @@ Test(verify, drop_metadata_lists_image_files)
 	crc_buf_free(&b);
 	snprintf(cmd, sizeof cmd, "cd %s && sha256sum --quiet -c SHA256SUMS", f.drop);
 	cr_assert_eq(system(cmd), 0);
+	crc_image_entries_free(x.e, x.n);
 	fixture_free(&f);
 }

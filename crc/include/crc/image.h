@@ -17,6 +17,13 @@
 
 #include "crc/digest.h"
 #include "crc/error.h"
+#include "crc/manifest.h"
+
+/* The layout's directory in a drop, the program an image runs, its title, and oci-layout's text. */
+#define CRC_IMAGE_DIR "image"
+#define CRC_IMAGE_ENTRYPOINT "/usr/local/bin/noa"
+#define CRC_IMAGE_TITLE "noa"
+#define CRC_IMAGE_LAYOUT_TEXT "{\"imageLayoutVersion\":\"1.0.0\"}"
 
 /* At most this many targets in one image, and files staged from the host into one root file system. */
 #define CRC_IMAGE_MAX_TARGETS 16
@@ -81,10 +88,11 @@ struct crc_image_entry {
 	char sha256[CRC_SHA256_HEX];
 };
 
-/* The digests of one target's blobs (lower-case hex, without "sha256:"). */
+/* The digests of one target's blobs (lower-case hex, without "sha256:"), and their sizes. */
 struct crc_image_digests {
 	/* The compressed layer, the uncompressed tar (the config's diff_id), the config, the manifest. */
 	char layer[CRC_SHA256_HEX], diff_id[CRC_SHA256_HEX], config[CRC_SHA256_HEX], manifest[CRC_SHA256_HEX];
+	unsigned long long layer_size, config_size, manifest_size;
 };
 
 /* What an image layout holds; owned by the caller, freed with crc_image_result_free. */
@@ -117,5 +125,48 @@ int crc_image_write(struct crc_image_result *res, const char *dir, const struct 
 
 /* Frees what res holds and empties it. Accepts NULL and a zeroed result. */
 void crc_image_result_free(struct crc_image_result *res);
+
+/* The image index over a drop's images and the index.json naming it, as text, with their hashes. */
+struct crc_image_index {
+	/* Owned (crc_image_index_free); index_len/json_len bytes, NUL-terminated. */
+	char *index, *json;
+	size_t index_len, json_len;
+	char index_sha256[CRC_SHA256_HEX], json_sha256[CRC_SHA256_HEX];
+	/* Of oci-layout (CRC_IMAGE_LAYOUT_TEXT). */
+	char layout_sha256[CRC_SHA256_HEX];
+};
+
+/* How many of m's targets have an image. */
+size_t crc_image_count(const struct crc_manifest *m);
+
+/* Renders the index and index.json of the drop m's images (its targets with image.architecture, in
+ * manifest order), as crc_image_write writes them: a pure function of the manifest (drop id, profile,
+ * created, source commit, and each image's platform and manifest digest and size), so that crc merge
+ * and crc pull make them anew and crc verify can check them. CRC_EINVALID for no image, more than
+ * CRC_IMAGE_MAX_TARGETS, or a drop id that cannot name an image; CRC_ENOMEM. *x is owned by the caller
+ * (crc_image_index_free); empty on failure. */
+int crc_image_render_index(struct crc_image_index *x, const struct crc_manifest *m, struct crc_error *err);
+
+/* Frees what x holds and empties it. Accepts NULL and a zeroed index. */
+void crc_image_index_free(struct crc_image_index *x);
+
+/* Writes x into the layout directory dir (made, with blobs/sha256/, where missing; the targets' blobs are
+ * already there or come later): blobs/sha256/<index>, index.json and oci-layout, each new, synced, and
+ * the directories synced. */
+int crc_image_write_index(const char *dir, const struct crc_image_index *x, struct crc_error *err);
+
+/* Every file of m's image layout, as the drop's manifest lists it under "files" (paths "image/...", sorted,
+ * each once): each image's layer, config and manifest blobs, the index blob (x, from
+ * crc_image_render_index of m), index.json and oci-layout. *out owned by the caller
+ * (crc_image_entries_free). */
+int crc_image_layout_files(struct crc_image_entry **out, size_t *n, const struct crc_manifest *m,
+			   const struct crc_image_index *x, struct crc_error *err);
+void crc_image_entries_free(struct crc_image_entry *e, size_t n);
+
+/* Checks that m's "files" under image/ are exactly the image layout its targets describe
+ * (crc_image_layout_files, with the index rendered from m): CRC_EVERIFY names the first file missing,
+ * different or extra; none at all when no target has an image. Sizes and hashes of the files on disk are
+ * crc verify's to check. */
+int crc_image_check_files(const struct crc_manifest *m, struct crc_error *err);
 
 #endif
