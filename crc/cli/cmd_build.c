@@ -17,6 +17,7 @@
 #include "crc/build.h"
 #include "crc/digest.h"
 #include "crc/drop.h"
+#include "crc/image.h"
 #include "crc/json.h"
 #include "crc/lambda.h"
 #include "crc/manifest.h"
@@ -225,6 +226,12 @@ struct drop {
 	char created[32], flags_sha256[CRC_SHA256_HEX];
 	/* What the metadata files hash to (m points into it once they are written). */
 	struct crc_drop_sums sums;
+	/* The image layout: what crc_image_write wrote (the targets' images point into it), and its files as
+	 * the manifest lists them (m.files points into image_files). */
+	struct crc_image_result image;
+	struct crc_image_entry *image_entries;
+	size_t nimage_entries;
+	struct crc_manifest_file image_files[3 * CRC_IMAGE_MAX_TARGETS + 4];
 	struct crc_arena arena;
 };
 
@@ -234,6 +241,8 @@ static void drop_free(struct drop *d)
 		free(d->artifacts[i].entries);
 		crc_archive_result_free(&d->archives[i]);
 	}
+	crc_image_result_free(&d->image);
+	crc_image_entries_free(d->image_entries, d->nimage_entries);
 	crc_arena_free(&d->arena);
 }
 
@@ -349,6 +358,85 @@ static int pack_lambda(struct drop *d, const struct planning *pl, const struct c
 	return add_artifact(d, t->lambda_zip, t->toolchain->triple, "zip", err);
 }
 
+/* Stages a root file system for each target with an image (its installed tree under usr/local, and the
+ * host files its toolchain names) in <build_dir>/rootfs, writes the OCI image layout into tmp/image, and
+ * records each image in the manifest's targets and the layout's files under "files". */
+static int pack_image(struct drop *d, const struct planning *pl, struct progress *pr, const char *tmp,
+		      struct crc_error *err)
+{
+	const struct crc_plan *plan = pl->plan;
+	struct crc_image_target it[CRC_IMAGE_MAX_TARGETS];
+	struct crc_image_file files[CRC_IMAGE_MAX_FILES];
+	size_t of[CRC_IMAGE_MAX_TARGETS], n = 0;
+	char dir[8192];
+	int rc;
+	for (size_t i = 0; i < plan->ntargets; i++) {
+		const struct crc_plan_target *t = &plan->targets[i];
+		const struct crc_toolchain *tc = t->toolchain;
+		char rootfs[8192], installed[8192];
+		if (!tc->image_architecture)
+			continue;
+		if (n == CRC_IMAGE_MAX_TARGETS || tc->image_files.n > CRC_IMAGE_MAX_FILES)
+			return crc_err(err, CRC_EINVALID, "%s: too many images or image files", tc->triple);
+		set_label(pr, i, "imaging");
+		if ((rc = pathf(rootfs, sizeof rootfs, err, "%s/%s/rootfs", pl->root, t->build_dir)) ||
+		    (rc = pathf(installed, sizeof installed, err, "%s/%s", pl->root, t->stage_dir)) ||
+		    (rc = crc_os_remove_tree(rootfs, err)))
+			return rc;
+		for (size_t k = 0; k < tc->image_files.n; k++)
+			files[k] = (struct crc_image_file){
+				tc->image_files.items[k],
+				k < tc->image_packages.n ? tc->image_packages.items[k] : "(unknown)"};
+		if ((rc = crc_image_stage_rootfs(rootfs, installed, files, tc->image_files.n, err)))
+			return rc;
+		char *root = crc_arena_strndup(&d->arena, rootfs, strlen(rootfs));
+		if (!root)
+			return crc_err(err, CRC_ENOMEM, "out of memory");
+		it[n] = (struct crc_image_target){tc->triple, tc->image_architecture, tc->image_variant,
+						  root};
+		of[n++] = i;
+	}
+	if (n == 0)
+		return 0;
+	struct crc_image_options o = {plan->drop_id,   plan->profile->name, pl->source.commit,   "",
+				      CRC_IMAGE_TITLE, pl->epoch,           CRC_IMAGE_ENTRYPOINT};
+	if ((rc = pathf(dir, sizeof dir, err, "%s/%s", tmp, CRC_IMAGE_DIR)) ||
+	    (rc = crc_image_write(&d->image, dir, it, n, &o, err)))
+		return rc;
+	for (size_t k = 0; k < n; k++) {
+		struct crc_manifest_target *t = &d->targets[of[k]];
+		const struct crc_image_digests *g = &d->image.targets[k];
+		t->image.architecture = it[k].architecture;
+		t->image.variant = it[k].variant;
+		t->image.layer_sha256 = g->layer, t->image.layer_size = g->layer_size;
+		t->image.diff_id = g->diff_id;
+		t->image.config_sha256 = g->config, t->image.config_size = g->config_size;
+		t->image.manifest_sha256 = g->manifest, t->image.manifest_size = g->manifest_size;
+		set_label(pr, of[k], "packed");
+	}
+	/* The manifest lists the layout as crc verify, crc merge and crc pull derive it from the targets. */
+	struct crc_image_index x;
+	if ((rc = crc_image_render_index(&x, &d->m, err)))
+		return rc;
+	if (strcmp(x.index_sha256, d->image.index) != 0)
+		rc = crc_err(err, CRC_EINVALID, "the image index written is not the manifest's (%s, %s)",
+			     d->image.index, x.index_sha256);
+	if (!rc)
+		rc = crc_image_layout_files(&d->image_entries, &d->nimage_entries, &d->m, &x, err);
+	crc_image_index_free(&x);
+	if (rc)
+		return rc;
+	if (d->nimage_entries > sizeof d->image_files / sizeof d->image_files[0])
+		return crc_err(err, CRC_EINVALID, "the image layout has too many files");
+	for (size_t k = 0; k < d->nimage_entries; k++) {
+		const struct crc_image_entry *e = &d->image_entries[k];
+		d->image_files[k] = (struct crc_manifest_file){e->path, e->size, e->sha256};
+	}
+	d->m.files = d->image_files;
+	d->m.nfiles = d->nimage_entries;
+	return 0;
+}
+
 /* Packs each target's staged install into the drop's temporary directory, and its Lambda package. */
 static int pack(struct drop *d, const struct planning *pl, struct progress *pr, const char *tmp,
 		struct crc_error *err)
@@ -378,7 +466,7 @@ static int pack(struct drop *d, const struct planning *pl, struct progress *pr, 
 			return rc;
 		set_label(pr, i, "packed");
 	}
-	return 0;
+	return pack_image(d, pl, pr, tmp, err);
 }
 
 /* Whether the existing drop at dir was built from these inputs and still verifies against its manifest

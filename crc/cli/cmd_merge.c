@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "crc/digest.h"
 #include "crc/drop.h"
+#include "crc/image.h"
 #include "crc/json.h"
 #include "crc/lambda.h"
 #include "crc/merge.h"
@@ -31,6 +33,8 @@ const struct opt cmd_merge_opts[] = {
 
 /* Most parts in one merge: one per target at most. */
 #define MAX_PARTS CRC_PROFILE_MAX_TARGETS
+/* Files of a merged image layout: three blobs per image, the index, index.json and oci-layout. */
+#define MAX_IMAGE_FILES (3 * CRC_IMAGE_MAX_TARGETS + 3)
 
 static void on_busy(void *ctx)
 {
@@ -114,22 +118,84 @@ static int lambda_template(struct crc_buf *text, const struct crc_manifest *cons
 	return rc;
 }
 
-/* Copies the artifacts and flags.txt of every part into tmp and writes the merged metadata. */
+/* The merged image layout: each target's blobs copied from its part, and the index over all of them
+ * written anew; its files become the merged manifest's files (which then point into files). */
+static int merge_image(const char *tmp, struct crc_merge *mg, const char *const *dirs,
+		       struct crc_manifest_file *files, struct crc_image_entry **e, size_t *ne,
+		       struct crc_error *err)
+{
+	struct crc_image_index x;
+	char blobs[4096], layout[4096];
+	int rc;
+	if (crc_image_count(&mg->m) == 0)
+		return 0;
+	int w = snprintf(blobs, sizeof blobs, "%s/%s/blobs/sha256", tmp, CRC_IMAGE_DIR);
+	if (w < 0 || (size_t)w >= sizeof blobs)
+		return crc_err(err, CRC_EINVALID, "path too long: %.200s", tmp);
+	snprintf(layout, sizeof layout, "%s/%s", tmp, CRC_IMAGE_DIR);
+	if ((rc = crc_os_mkdirs(blobs, err)))
+		return rc;
+	for (size_t t = 0; t < mg->m.ntargets; t++) {
+		const struct crc_manifest_target *g = &mg->m.targets[t];
+		if (!g->image.architecture || !g->image.architecture[0])
+			continue;
+		const char *hex[] = {g->image.layer_sha256, g->image.config_sha256, g->image.manifest_sha256};
+		const unsigned long long size[] = {g->image.layer_size, g->image.config_size,
+						   g->image.manifest_size};
+		for (size_t k = 0; k < 3; k++) {
+			char rel[128], dst[4200];
+			struct stat st;
+			snprintf(rel, sizeof rel, "%s/blobs/sha256/%.64s", CRC_IMAGE_DIR, hex[k]);
+			snprintf(dst, sizeof dst, "%s/%s", tmp, rel);
+			/* A blob two images share is there already. */
+			if (lstat(dst, &st) == 0)
+				continue;
+			if ((rc = crc_drop_copy_file(dirs[mg->part_of[t]], tmp, rel, size[k], hex[k], err)))
+				return rc;
+		}
+	}
+	if ((rc = crc_image_render_index(&x, &mg->m, err)))
+		return rc;
+	rc = crc_image_write_index(layout, &x, err);
+	if (!rc)
+		rc = crc_image_layout_files(e, ne, &mg->m, &x, err);
+	crc_image_index_free(&x);
+	if (rc)
+		return rc;
+	if (*ne > MAX_IMAGE_FILES)
+		return crc_err(err, CRC_EINVALID, "the merged image layout has too many files");
+	for (size_t k = 0; k < *ne; k++)
+		files[k] = (struct crc_manifest_file){(*e)[k].path, (*e)[k].size, (*e)[k].sha256};
+	mg->m.files = files;
+	mg->m.nfiles = *ne;
+	return 0;
+}
+
+/* Copies the artifacts and flags.txt of every part into tmp, makes the image layout, and writes the
+ * merged metadata. */
 static int assemble(const char *tmp, struct crc_merge *mg, const char *const *dirs,
 		    const struct crc_drop_template *tmpl, struct crc_error *err)
 {
 	struct crc_drop_sums sums;
 	struct crc_buf flags;
+	struct crc_manifest_file files[MAX_IMAGE_FILES];
+	struct crc_image_entry *e = NULL;
+	size_t ne = 0;
 	char path[4096], hex[CRC_SHA256_HEX];
 	int rc = 0;
 	for (size_t i = 0; !rc && i < mg->m.nartifacts; i++) {
+		const struct crc_manifest_artifact *a = &mg->m.artifacts[i];
 		size_t t = 0;
-		while (strcmp(mg->m.targets[t].triple, mg->m.artifacts[i].target) != 0)
+		while (strcmp(mg->m.targets[t].triple, a->target) != 0)
 			t++;
-		rc = crc_drop_copy_artifact(dirs[mg->part_of[t]], tmp, &mg->m.artifacts[i], err);
+		rc = crc_drop_copy_file(dirs[mg->part_of[t]], tmp, a->path, a->size, a->sha256, err);
 	}
-	if (rc)
+	if (!rc)
+		rc = merge_image(tmp, mg, dirs, files, &e, &ne, err);
+	if (rc) {
+		crc_image_entries_free(e, ne);
 		return rc;
+	}
 	/* flags.txt is the same in every part (its hash was compared); the first part's, checked again. */
 	crc_buf_init(&flags);
 	int w = snprintf(path, sizeof path, "%s/flags.txt", dirs[0]);
@@ -143,6 +209,9 @@ static int assemble(const char *tmp, struct crc_merge *mg, const char *const *di
 		rc = crc_drop_write_metadata(&sums, tmp, &mg->m, flags.data ? flags.data : "", flags.len,
 					     tmpl, err);
 	crc_buf_free(&flags);
+	mg->m.files = NULL;
+	mg->m.nfiles = 0;
+	crc_image_entries_free(e, ne);
 	return rc;
 }
 

@@ -8,13 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "crc/image.h"
 #include "crc/json.h"
 #include "crc/manifest.h"
 #include "crc/oci.h"
+#include "crc/os.h"
 #include "crc/registry.h"
 #include "crc/store.h"
 #include "crc/verify.h"
@@ -60,6 +63,84 @@ static int fetch_layers(struct crc_registry *reg, const char *repo, const struct
 		}
 	}
 	return 0;
+}
+
+/* Downloads the blob digest (size bytes) into the new file path. */
+static int fetch_blob(struct crc_registry *reg, const char *repo, const char *digest, unsigned long long size,
+		      const char *path, struct crc_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return crc_err_os(err, "cannot create", path, errno);
+	int rc = crc_registry_blob_get(reg, repo, digest, size, fd, err);
+	if (close(fd) && rc == 0)
+		rc = crc_err_os(err, "cannot write", path, errno);
+	return rc;
+}
+
+/* The drop's OCI image layout, when its manifest.yaml (already in tmp, not yet verified: every digest is
+ * checked as it arrives, and the whole drop after) gives its targets images: each image's layer and config
+ * blobs and its image manifest (by digest), then the index and index.json, which are a function of the
+ * manifest (crc_image_render_index). */
+static int fetch_image(struct crc_registry *reg, const char *repo, const char *tmp, struct crc_error *err)
+{
+	struct crc_manifest *m = NULL;
+	struct crc_image_index x;
+	struct crc_buf text;
+	char path[CRC_STORE_PATH_MAX + 300], layout[CRC_STORE_PATH_MAX + 16], digest[80];
+	char media_type[256], got[CRC_REGISTRY_DIGEST_SIZE];
+	int n = snprintf(path, sizeof path, "%s/manifest.yaml", tmp);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return crc_err(err, CRC_EINVALID, "path too long: %s", tmp);
+	int rc = crc_manifest_load(&m, path, err);
+	if (rc || crc_image_count(m) == 0) {
+		crc_manifest_free(m);
+		/* A manifest.yaml that does not parse is for crc verify to report. */
+		return rc == CRC_ENOMEM ? rc : 0;
+	}
+	snprintf(layout, sizeof layout, "%s/%s", tmp, CRC_IMAGE_DIR);
+	snprintf(path, sizeof path, "%s/blobs/sha256", layout);
+	crc_buf_init(&text);
+	rc = crc_os_mkdirs(path, err);
+	for (size_t t = 0; !rc && t < m->ntargets; t++) {
+		const struct crc_manifest_target *g = &m->targets[t];
+		if (!g->image.architecture[0])
+			continue;
+		const char *hex[] = {g->image.layer_sha256, g->image.config_sha256, g->image.manifest_sha256};
+		const unsigned long long size[] = {g->image.layer_size, g->image.config_size,
+						   g->image.manifest_size};
+		for (size_t k = 0; !rc && k < 3; k++) {
+			struct stat st;
+			snprintf(digest, sizeof digest, "sha256:%.64s", hex[k]);
+			snprintf(path, sizeof path, "%s/blobs/sha256/%.64s", layout, hex[k]);
+			if (lstat(path, &st) == 0)
+				continue; /* a blob two images share */
+			if (k < 2) {
+				rc = fetch_blob(reg, repo, digest, size[k], path, err);
+				continue;
+			}
+			text.len = 0;
+			rc = crc_registry_manifest_get(reg, repo, digest, CRC_OCI_MANIFEST_TYPE, &text,
+						       media_type, sizeof media_type, got, err);
+			if (!rc && text.len != size[k])
+				rc = crc_err(err, CRC_EVERIFY, "image manifest %s: %zu bytes, not %llu",
+					     digest, text.len, size[k]);
+			if (!rc)
+				rc = crc_os_write_file(path, text.data, text.len, 0644, err);
+		}
+	}
+	if (!rc && (rc = crc_image_render_index(&x, m, err)) == 0) {
+		rc = crc_image_write_index(layout, &x, err);
+		crc_image_index_free(&x);
+	}
+	if (rc) {
+		char msg[CRC_ERROR_MSG_MAX];
+		snprintf(msg, sizeof msg, "%s", err->msg);
+		rc = crc_err(err, rc, "image: %s", msg);
+	}
+	crc_buf_free(&text);
+	crc_manifest_free(m);
+	return rc;
 }
 
 /* Verifies the drop in tmp deeply (and its signature): prints the problems, returns an exit code. */
@@ -209,7 +290,8 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if ((rc = crc_store_begin(tmp, &store, d.drop_id, &err)) != 0 ||
-	    (rc = fetch_layers(reg, ref.repo, &d, tmp, &err)) != 0) {
+	    (rc = fetch_layers(reg, ref.repo, &d, tmp, &err)) != 0 ||
+	    (rc = fetch_image(reg, ref.repo, tmp, &err)) != 0) {
 		status = cli_report(cli, rc, &err);
 		goto out;
 	}

@@ -36,6 +36,10 @@ struct push {
 	const char *repo;
 	/* The image layout's directory. */
 	char layout[4096];
+	/* The manifests pushed already: index.json names each image's manifest twice (through the nested
+	 * index, and directly for tools that do not follow one). */
+	char (*done)[72];
+	size_t ndone;
 	struct crc_error err;
 };
 
@@ -94,6 +98,9 @@ static int push_manifest(struct push *p, const struct crc_oci_desc *d, int depth
 	if (depth > MAX_DEPTH)
 		return crc_err(&p->err, CRC_EINVALID, "image layout: indexes nested deeper than %d",
 			       MAX_DEPTH);
+	for (size_t i = 0; i < p->ndone; i++)
+		if (strcmp(p->done[i], d->digest) == 0)
+			return 0;
 	crc_buf_init(&text);
 	if ((rc = blob_path(path, sizeof path, p, d->digest, &p->err)) != 0 ||
 	    (rc = read_small(&text, path, CRC_REGISTRY_MANIFEST_MAX, &p->err)) != 0 ||
@@ -114,6 +121,15 @@ static int push_manifest(struct push *p, const struct crc_oci_desc *d, int depth
 	if (rc == 0)
 		rc = crc_registry_manifest_put(p->reg, p->repo, d->digest, d->media_type, crc_buf_str(&text),
 					       text.len, &p->err);
+	if (rc == 0 && p->ndone < CRC_OCI_MAX_DESCRIPTORS) {
+		char(*done)[72] = realloc(p->done, (p->ndone + 1) * sizeof *p->done);
+		if (!done) {
+			rc = crc_err(&p->err, CRC_ENOMEM, "out of memory");
+			goto out;
+		}
+		p->done = done;
+		snprintf(p->done[p->ndone++], sizeof *p->done, "%s", d->digest);
+	}
 out:
 	free(refs);
 	crc_buf_free(&text);
@@ -352,6 +368,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	status = print_result(cli, &ref, drop_tag, &d, digest, image, crc_registry_stats(p.reg));
 out:
 	crc_registry_free(p.reg);
+	free(p.done);
 	crc_verify_report_free(&vr);
 	crc_oci_drop_free(&d);
 	free(text);

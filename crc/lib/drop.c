@@ -113,16 +113,16 @@ static int write_all(int fd, const unsigned char *p, size_t n, const char *path,
 	return 0;
 }
 
-int crc_drop_copy_artifact(const char *src_dir, const char *dst_dir, const struct crc_manifest_artifact *a,
-			   struct crc_error *err)
+int crc_drop_copy_file(const char *src_dir, const char *dst_dir, const char *path,
+		       unsigned long long want_size, const char *sha256, struct crc_error *err)
 {
 	char src[4096], dst[4096], hex[CRC_SHA256_HEX];
 	unsigned char md[CRC_SHA256_LEN];
 	unsigned long long size = 0;
-	int w1 = snprintf(src, sizeof src, "%s/%s", src_dir, a->path);
-	int w2 = snprintf(dst, sizeof dst, "%s/%s", dst_dir, a->path);
+	int w1 = snprintf(src, sizeof src, "%s/%s", src_dir, path);
+	int w2 = snprintf(dst, sizeof dst, "%s/%s", dst_dir, path);
 	if (w1 < 0 || (size_t)w1 >= sizeof src || w2 < 0 || (size_t)w2 >= sizeof dst)
-		return crc_err(err, CRC_EINVALID, "path too long: %.200s/%s", src_dir, a->path);
+		return crc_err(err, CRC_EINVALID, "path too long: %.200s/%s", src_dir, path);
 	struct stat st;
 	int in = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (in < 0)
@@ -158,10 +158,10 @@ int crc_drop_copy_artifact(const char *src_dir, const char *dst_dir, const struc
 	if (!rc && crc_sha256_final(h, md, hex))
 		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 	/* The part was verified before; a change since is tampering (or a concurrent writer). */
-	if (!rc && (size != a->size || strcmp(hex, a->sha256) != 0))
+	if (!rc && (size != want_size || strcmp(hex, sha256) != 0))
 		rc = crc_err_at(err, CRC_EVERIFY, src, 0, 0,
-				"changed since it was verified (expected %llu bytes, sha256 %s)", a->size,
-				a->sha256);
+				"changed since it was verified (expected %llu bytes, sha256 %s)", want_size,
+				sha256);
 	if (!rc && fsync(out) != 0)
 		rc = crc_err_os(err, "cannot write", dst, errno);
 	if (close(out) != 0 && !rc)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crc/image.h"
+
 static const char *S(const char *s)
 {
 	return s ? s : "";
@@ -87,14 +89,18 @@ int crc_merge_manifests(struct crc_merge *out, const struct crc_manifest *const 
 				"(build every part from the same commit, profile, settings and drop id)",
 				names[0], names[i], f, value_of(parts[0], f), value_of(parts[i], f));
 	}
-	/* An image layout's index spans the targets of its part: merging two would need a new index. */
+	/* The image layout is made anew from the targets' images; nothing else may be listed. */
 	for (size_t i = 0; i < n; i++)
-		if (parts[i]->nfiles)
-			return crc_err(
-				err, CRC_EINVALID,
-				"%s holds files beyond its archives (an OCI image layout): merging such "
-				"drops is not supported yet",
-				names[i]);
+		for (size_t f = 0; f < parts[i]->nfiles; f++) {
+			const char *p = S(parts[i]->files[f].path);
+			if (strncmp(p, CRC_IMAGE_DIR "/", sizeof CRC_IMAGE_DIR) != 0 &&
+			    strcmp(p, "Dockerfile") != 0)
+				return crc_err(
+					err, CRC_EINVALID,
+					"%s lists %s, which is neither part of its image layout nor its "
+					"Dockerfile: merging such drops is not supported",
+					names[i], p);
+		}
 	/* Where each target of the profile comes from; a target twice is an overlap. */
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -155,8 +161,10 @@ int crc_merge_manifests(struct crc_merge *out, const struct crc_manifest *const 
 				if (strcmp(p->artifacts[a].target, order[k]) == 0)
 					out->m.artifacts[out->m.nartifacts++] = p->artifacts[a];
 		}
-	/* Written anew for the merged drop (crc_drop_write_metadata). */
+	/* Written anew for the merged drop (crc_drop_write_metadata), and listed by the caller. */
 	out->m.provenance_sha256 = NULL;
+	out->m.files = NULL;
+	out->m.nfiles = 0;
 	return 0;
 }
 

@@ -54,7 +54,7 @@ grep -q "^pushed edge/d2 to $A/noa/edge:d2.drop (sha256:[0-9a-f]*): 5 files; blo
 tags=$(skopeo list-tags "docker://$A/noa/edge" --tls-verify=false) || fail "skopeo list-tags"
 python3 - "$tags" <<'PY' || fail "skopeo list-tags: $tags"
 import json, sys
-assert sorted(json.loads(sys.argv[1])["Tags"]) == ["d2.drop", "s1.drop"], sys.argv[1]
+assert sorted(json.loads(sys.argv[1])["Tags"]) == ["d2.drop", "s1", "s1.drop"], sys.argv[1]
 PY
 skopeo inspect --raw --tls-verify=false "docker://$A/noa/edge:d2.drop" | grep -q '"artifactType":"application/vnd.crc.drop.v1"' ||
   fail "the artifact's manifest lacks its artifactType"
@@ -77,6 +77,9 @@ grep -q "^pulled edge/d2 (sha256:.*) into $tmp/st1/edge/d2: 5 files, verified de
 cmp "$D2/noa-d2-x86_64-linux-gnu.tar.zst" "$tmp/st1/edge/d2/noa-d2-x86_64-linux-gnu.tar.zst" || fail "archive differs"
 "$CRC" --storage "$tmp/st1" pull "$A/noa/edge:s1.drop" >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; fail "pull s1"; }
 "$CRC" --storage "$tmp/st1" verify --profile server --drop-id s1 --deep >/dev/null || fail "crc verify --deep of s1"
+# s1 was built with its image: pulled back byte for byte, and skopeo reads it from the pulled drop.
+diff -r "$S1/image" "$tmp/st1/server/s1/image" || fail "the pulled image layout differs"
+skopeo inspect --override-arch amd64 "oci:$tmp/st1/server/s1/image:s1" >/dev/null || fail "skopeo inspect of the pulled image"
 # An existing drop: refused without --force, replaced with it.
 "$CRC" --storage "$tmp/st1" pull "$A/noa/edge:d2" >"$tmp/out" 2>&1; rc=$?
 [ "$rc" = 3 ] && grep -q "exists already (--force replaces it)" "$tmp/out" || fail "existing drop: exit $rc: $(cat "$tmp/out")"

@@ -194,21 +194,33 @@ Test(merge, combines_parts_in_the_profiles_order)
 	crc_manifest_free(a);
 }
 
-/* Parts with an OCI image layout (files beyond the archives) are refused, not merged into a wrong index. */
-Test(merge, refuses_parts_with_image_files)
+/* Parts' image layouts are made anew by the caller (the merged files list is empty here); a part listing
+ * anything else is refused, not merged into a drop that would lose it. */
+Test(merge, takes_images_with_their_targets_and_refuses_other_files)
 {
 	struct crc_manifest *x = part("x86_64-linux-gnu"), *a = part("aarch64-linux-gnu");
 	struct crc_manifest_file files[] = {
-		{"image/oci-layout", 30, "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"}};
+		{"image/oci-layout", 30, "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"},
+		{"Dockerfile", 30, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"},
+		{"notes.txt", 30, "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"}};
 	a->files = files;
-	a->nfiles = 1;
+	a->nfiles = 2;
+	a->targets[0].image.architecture = "arm64";
+	a->targets[0].image.manifest_sha256 =
+		"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
 	const struct crc_manifest *parts[] = {x, a};
 	struct crc_merge mg;
 	struct crc_error err;
+	cr_assert_eq(crc_merge_manifests(&mg, parts, names, 2, order, 3, &err), 0, "%s", err.msg);
+	cr_assert_eq(mg.m.nfiles, 0);
+	cr_assert_null(mg.m.files);
+	cr_assert_str_eq(mg.m.targets[0].image.architecture, "arm64");
+	cr_assert_str_eq(mg.m.targets[0].image.manifest_sha256, a->targets[0].image.manifest_sha256);
+	crc_merge_free(&mg);
+	a->nfiles = 3;
 	cr_assert_eq(crc_merge_manifests(&mg, parts, names, 2, order, 3, &err), CRC_EINVALID);
-	cr_assert_str_eq(err.msg,
-			 "b/part holds files beyond its archives (an OCI image layout): merging such "
-			 "drops is not supported yet");
+	cr_assert_str_eq(err.msg, "b/part lists notes.txt, which is neither part of its image layout nor its "
+				  "Dockerfile: merging such drops is not supported");
 	a->nfiles = 0;
 	crc_manifest_free(x);
 	crc_manifest_free(a);

@@ -34,10 +34,11 @@ int crc_drop_write_metadata(struct crc_drop_sums *sums, const char *dir, struct 
 			    const char *flags, size_t flags_len, const struct crc_drop_template *tmpl,
 			    struct crc_error *err);
 
-/* Copies artifact a from the drop in src_dir into dst_dir (a new file, mode 0644, synced), hashing what
- * it copies: a source that is not a regular file (it is opened with O_NOFOLLOW) or whose size or SHA-256
- * differs from a's is CRC_EVERIFY, and nothing is left at the destination. */
-int crc_drop_copy_artifact(const char *src_dir, const char *dst_dir, const struct crc_manifest_artifact *a,
-			   struct crc_error *err);
+/* Copies the file at path (relative: an artifact, or a file the manifest lists, whose directories exist
+ * at dst_dir) from the drop in src_dir into dst_dir (a new file, mode 0644, synced), hashing what it
+ * copies: a source that is not a regular file (it is opened with O_NOFOLLOW) or whose size or SHA-256
+ * differs from size and sha256 is CRC_EVERIFY, and nothing is left at the destination. */
+int crc_drop_copy_file(const char *src_dir, const char *dst_dir, const char *path, unsigned long long size,
+		       const char *sha256, struct crc_error *err);
 
 #endif
