@@ -63,6 +63,26 @@ static int timestamp(const char *v)
 	return 1;
 }
 
+/* Whether v is plain names joined by '/', with or without a leading '/', none of them "." or "..". */
+static int path_of_names(const char *v)
+{
+	if (*v == '/')
+		v++;
+	for (;;) {
+		size_t n = strcspn(v, "/");
+		char part[256];
+		if (n == 0 || n >= sizeof part)
+			return 0;
+		memcpy(part, v, n);
+		part[n] = '\0';
+		if (!plain(part) || strcmp(part, ".") == 0 || strcmp(part, "..") == 0)
+			return 0;
+		if (!v[n])
+			return 1;
+		v += n + 1;
+	}
+}
+
 /* Checks value v of the placeholder at k (n bytes of name at name) against its kind. */
 static int check_value(const struct tmpl *t, size_t k, const char *name, size_t n,
 		       enum crc_template_kind kind, const char *v)
@@ -74,6 +94,14 @@ static int check_value(const struct tmpl *t, size_t k, const char *name, size_t 
 		return bad(t, k,
 			   "@%.*s@ would insert '%s', which is not an RFC 3339 UTC time like "
 			   "2026-11-22T10:00:00Z",
+			   (int)n, name, crc_shown(sh, sizeof sh, v));
+	}
+	if (kind == CRC_TEMPLATE_PATH) {
+		if (path_of_names(v))
+			return 0;
+		return bad(t, k,
+			   "@%.*s@ would insert '%s', which is not a path of plain names (no empty, '.' or "
+			   "'..' part)",
 			   (int)n, name, crc_shown(sh, sizeof sh, v));
 	}
 	if (plain(v) || (kind == CRC_TEMPLATE_NAME_OR_EMPTY && !*v))

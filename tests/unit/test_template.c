@@ -7,10 +7,10 @@
 
 #include "crc/template.h"
 
-/* Names of the test spec: @A@ (a plain name), @MAYBE@ (may be empty), @WHEN@ (a time), @NULL@ (no
- * value at all) outside and inside blocks; @ITEM@ and @I@ (the index) inside only. */
+/* Names of the test spec: @A@ (a plain name), @MAYBE@ (may be empty), @WHEN@ (a time), @PATH@ (a path),
+ * @NULL@ (no value at all) outside and inside blocks; @ITEM@ and @I@ (the index) inside only. */
 struct vals {
-	const char *a, *maybe, *when;
+	const char *a, *maybe, *when, *path;
 	const char *items[3];
 	char index[24];
 	/* Each index the callback was given, as digits, '-' for CRC_TEMPLATE_NONE. */
@@ -32,6 +32,8 @@ static enum crc_template_kind value(void *ctx, const char *name, size_t n, size_
 		return *v = s->maybe, CRC_TEMPLATE_NAME_OR_EMPTY;
 	if (IS("WHEN"))
 		return *v = s->when, CRC_TEMPLATE_TIME;
+	if (IS("PATH"))
+		return *v = s->path, CRC_TEMPLATE_PATH;
 	if (IS("NULL"))
 		return *v = NULL, CRC_TEMPLATE_NAME_OR_EMPTY;
 	if (!IS("ITEM") && !IS("I"))
@@ -47,7 +49,7 @@ static enum crc_template_kind value(void *ctx, const char *name, size_t n, size_
 
 static struct vals vals(void)
 {
-	struct vals s = {"a1", "", "2026-11-22T10:00:00Z", {"x", "y", "z"}, "", ""};
+	struct vals s = {"a1", "", "2026-11-22T10:00:00Z", "/usr/local/bin/noa", {"x", "y", "z"}, "", ""};
 	return s;
 }
 
@@ -87,10 +89,15 @@ Test(template, a_block_with_no_repetitions_renders_to_nothing)
 	renders(&s, 0, "a\n@EACH@\n@I@ @NOPE@\n@END@\nb\n", "a\nb\n");
 }
 
-Test(template, values_that_may_be_empty_and_times)
+Test(template, values_that_may_be_empty_times_and_paths)
 {
 	struct vals s = vals();
-	renders(&s, 1, "[@MAYBE@] [@NULL@] @WHEN@\n", "[] [] 2026-11-22T10:00:00Z\n");
+	renders(&s, 1, "[@MAYBE@] [@NULL@] @WHEN@ @PATH@\n",
+		"[] [] 2026-11-22T10:00:00Z /usr/local/bin/noa\n");
+	s.path = "bin/noa-1.0+x";
+	renders(&s, 1, "@PATH@", "bin/noa-1.0+x");
+	s.path = "noa";
+	renders(&s, 1, "@PATH@", "noa");
 	s.maybe = "1.2+b";
 	renders(&s, 1, "[@MAYBE@]", "[1.2+b]");
 }
@@ -150,6 +157,32 @@ Test(template, refuses_values_not_of_their_kind)
 	REFUSES(&s, "@WHEN@",
 		"1:1: @WHEN@ would insert '2026-11-22T10:00Z', which is not an RFC 3339 UTC time like "
 		"2026-11-22T10:00:00Z");
+	static const char *const paths[] = {"", "/", "//a", "a//b", "a/", "/a/./b", "a/..", "/a b", "../etc"};
+	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+		char want[200];
+		s.path = paths[i];
+		snprintf(
+			want, sizeof want,
+			"1:3: @PATH@ would insert '%s', which is not a path of plain names (no empty, '.' or "
+			"'..' part)",
+			paths[i]);
+		REFUSES(&s, "  @PATH@", want);
+	}
+	char longpart[300];
+	memset(longpart, 'a', sizeof longpart);
+	longpart[0] = '/';
+	longpart[257] = '\0';
+	s.path = longpart;
+	struct crc_template_spec sp = spec(&s, 1);
+	sp.max_rendered = 1024;
+	struct crc_buf out;
+	struct crc_error err;
+	crc_buf_init(&out);
+	cr_assert_eq(crc_template_render(&out, "@PATH@", 6, "t.in", &sp, &err), CRC_EINVALID,
+		     "a part of 256 bytes");
+	longpart[256] = '\0';
+	cr_assert_eq(crc_template_render(&out, "@PATH@", 6, "t.in", &sp, &err), 0, "a part of 255 bytes");
+	crc_buf_free(&out);
 	s.items[1] = "../y";
 	REFUSES(&s, "@EACH@\n@ITEM@\n@END@\n",
 		"2:1: @ITEM@ would insert '../y', which is not a plain name (letters, digits, '.', '_', '-', "

@@ -29,6 +29,10 @@ enum crc_template_kind {
 	CRC_TEMPLATE_NAME_OR_EMPTY,
 	/* An RFC 3339 UTC time shaped YYYY-MM-DDTHH:MM:SSZ (digits and those separators only). */
 	CRC_TEMPLATE_TIME,
+	/* A path: plain names (each under 256 bytes) joined by '/', with or without a leading '/'; no empty,
+	 * "." or
+	 * ".." part. */
+	CRC_TEMPLATE_PATH,
 };
 
 /* What a template is rendered for. */
