@@ -16,6 +16,7 @@
 #include "crc/archive.h"
 #include "crc/build.h"
 #include "crc/digest.h"
+#include "crc/dockerfile.h"
 #include "crc/drop.h"
 #include "crc/image.h"
 #include "crc/json.h"
@@ -232,6 +233,7 @@ struct drop {
 	struct crc_image_entry *image_entries;
 	size_t nimage_entries;
 	struct crc_manifest_file image_files[3 * CRC_IMAGE_MAX_TARGETS + 4];
+	char dockerfile_sha256[CRC_SHA256_HEX];
 	struct crc_arena arena;
 };
 
@@ -426,14 +428,29 @@ static int pack_image(struct drop *d, const struct planning *pl, struct progress
 	crc_image_index_free(&x);
 	if (rc)
 		return rc;
-	if (d->nimage_entries > sizeof d->image_files / sizeof d->image_files[0])
+	if (d->nimage_entries + 1 > sizeof d->image_files / sizeof d->image_files[0])
 		return crc_err(err, CRC_EINVALID, "the image layout has too many files");
+	/* The Dockerfile that builds the same file systems with Docker, first ("D" sorts before "i"). */
+	struct crc_buf text;
+	crc_buf_init(&text);
+	if (!pl->docker_template_path)
+		rc = crc_err(err, CRC_EINVALID, "no Dockerfile template was read for the image");
+	else if (!(rc = crc_dockerfile_render(&text, crc_buf_str(&pl->docker_template),
+					      pl->docker_template.len, pl->docker_template_path, &d->m,
+					      err)) &&
+		 !(rc = crc_sha256_buf(d->dockerfile_sha256, crc_buf_str(&text), text.len, err)) &&
+		 !(rc = pathf(dir, sizeof dir, err, "%s/%s", tmp, CRC_DOCKERFILE_FILE)))
+		rc = crc_os_write_file(dir, crc_buf_str(&text), text.len, 0644, err);
+	d->image_files[0] = (struct crc_manifest_file){CRC_DOCKERFILE_FILE, text.len, d->dockerfile_sha256};
+	crc_buf_free(&text);
+	if (rc)
+		return rc;
 	for (size_t k = 0; k < d->nimage_entries; k++) {
 		const struct crc_image_entry *e = &d->image_entries[k];
-		d->image_files[k] = (struct crc_manifest_file){e->path, e->size, e->sha256};
+		d->image_files[1 + k] = (struct crc_manifest_file){e->path, e->size, e->sha256};
 	}
 	d->m.files = d->image_files;
-	d->m.nfiles = d->nimage_entries;
+	d->m.nfiles = 1 + d->nimage_entries;
 	return 0;
 }
 
@@ -516,6 +533,17 @@ static int up_to_date(const struct planning *pl, const char *dir, size_t threads
 				 pl->lambda_template_path);
 			goto out;
 		}
+	}
+	/* Its images and their Dockerfile likewise. */
+	if ((crc_image_count(m) != 0) != (pl->docker_template_path != NULL)) {
+		snprintf(why, size, "it has %s image", crc_image_count(m) ? "an" : "no");
+		goto out;
+	}
+	if (pl->docker_template_path &&
+	    crc_dockerfile_check(crc_buf_str(&pl->docker_template), pl->docker_template.len,
+				 pl->docker_template_path, m, &err) != 0) {
+		snprintf(why, size, "%s", err.msg);
+		goto out;
 	}
 	ok = 1;
 out:

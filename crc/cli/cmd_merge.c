@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "crc/digest.h"
+#include "crc/dockerfile.h"
 #include "crc/drop.h"
 #include "crc/image.h"
 #include "crc/json.h"
@@ -33,8 +34,9 @@ const struct opt cmd_merge_opts[] = {
 
 /* Most parts in one merge: one per target at most. */
 #define MAX_PARTS CRC_PROFILE_MAX_TARGETS
-/* Files of a merged image layout: three blobs per image, the index, index.json and oci-layout. */
-#define MAX_IMAGE_FILES (3 * CRC_IMAGE_MAX_TARGETS + 3)
+/* Files of a merged image layout: three blobs per image, the index, index.json and oci-layout; and the
+ * Dockerfile. */
+#define MAX_IMAGE_FILES (3 * CRC_IMAGE_MAX_TARGETS + 4)
 
 static void on_busy(void *ctx)
 {
@@ -118,13 +120,37 @@ static int lambda_template(struct crc_buf *text, const struct crc_manifest *cons
 	return rc;
 }
 
-/* The merged image layout: each target's blobs copied from its part, and the index over all of them
- * written anew; its files become the merged manifest's files (which then point into files). */
+/* The merged drop's Dockerfile is rendered again from this checkout's template, which must be the one
+ * each part with images was rendered from (as for the SAM template). */
+static int docker_template(struct crc_buf *text, const struct crc_manifest *const *parts,
+			   const char *const *dirs, size_t n, struct crc_error *err)
+{
+	int rc = crc_os_read_file(text, CRC_DOCKERFILE_TEMPLATE, CRC_DOCKERFILE_TEMPLATE_MAX, err);
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (crc_image_count(parts[i]) == 0)
+			continue;
+		rc = crc_dockerfile_check(crc_buf_str(text), text->len, CRC_DOCKERFILE_TEMPLATE, parts[i],
+					  err);
+		if (rc == CRC_EVERIFY)
+			rc = crc_err(
+				err, CRC_EINVALID,
+				"%s/%s was not rendered from this checkout's %s: merge from the checkout "
+				"that built the parts",
+				dirs[i], CRC_DOCKERFILE_FILE, CRC_DOCKERFILE_TEMPLATE);
+	}
+	return rc;
+}
+
+/* The merged image layout: each target's blobs copied from its part, the index over all of them
+ * written anew, and the Dockerfile rendered from dockerfile_in; its files become the merged manifest's
+ * files (which then point into files and sha). */
 static int merge_image(const char *tmp, struct crc_merge *mg, const char *const *dirs,
-		       struct crc_manifest_file *files, struct crc_image_entry **e, size_t *ne,
+		       const struct crc_buf *dockerfile_in, struct crc_manifest_file *files,
+		       char sha[CRC_SHA256_HEX], struct crc_image_entry **e, size_t *ne,
 		       struct crc_error *err)
 {
 	struct crc_image_index x;
+	struct crc_buf text;
 	char blobs[4096], layout[4096];
 	int rc;
 	if (crc_image_count(&mg->m) == 0)
@@ -162,23 +188,39 @@ static int merge_image(const char *tmp, struct crc_merge *mg, const char *const 
 	crc_image_index_free(&x);
 	if (rc)
 		return rc;
-	if (*ne > MAX_IMAGE_FILES)
+	if (*ne + 1 > MAX_IMAGE_FILES)
 		return crc_err(err, CRC_EINVALID, "the merged image layout has too many files");
+	crc_buf_init(&text);
+	rc = crc_dockerfile_render(&text, crc_buf_str(dockerfile_in), dockerfile_in->len,
+				   CRC_DOCKERFILE_TEMPLATE, &mg->m, err);
+	if (!rc)
+		rc = crc_sha256_buf(sha, crc_buf_str(&text), text.len, err);
+	w = rc ? 0 : snprintf(layout, sizeof layout, "%s/%s", tmp, CRC_DOCKERFILE_FILE);
+	if (!rc && (w < 0 || (size_t)w >= sizeof layout))
+		rc = crc_err(err, CRC_EINVALID, "path too long: %.200s", tmp);
+	if (!rc)
+		rc = crc_os_write_file(layout, crc_buf_str(&text), text.len, 0644, err);
+	files[0] = (struct crc_manifest_file){CRC_DOCKERFILE_FILE, text.len, sha};
+	crc_buf_free(&text);
+	if (rc)
+		return rc;
 	for (size_t k = 0; k < *ne; k++)
-		files[k] = (struct crc_manifest_file){(*e)[k].path, (*e)[k].size, (*e)[k].sha256};
+		files[1 + k] = (struct crc_manifest_file){(*e)[k].path, (*e)[k].size, (*e)[k].sha256};
 	mg->m.files = files;
-	mg->m.nfiles = *ne;
+	mg->m.nfiles = 1 + *ne;
 	return 0;
 }
 
 /* Copies the artifacts and flags.txt of every part into tmp, makes the image layout, and writes the
  * merged metadata. */
 static int assemble(const char *tmp, struct crc_merge *mg, const char *const *dirs,
-		    const struct crc_drop_template *tmpl, struct crc_error *err)
+		    const struct crc_drop_template *tmpl, const struct crc_buf *dockerfile_in,
+		    struct crc_error *err)
 {
 	struct crc_drop_sums sums;
 	struct crc_buf flags;
 	struct crc_manifest_file files[MAX_IMAGE_FILES];
+	char dockerfile_sha[CRC_SHA256_HEX];
 	struct crc_image_entry *e = NULL;
 	size_t ne = 0;
 	char path[4096], hex[CRC_SHA256_HEX];
@@ -191,7 +233,7 @@ static int assemble(const char *tmp, struct crc_merge *mg, const char *const *di
 		rc = crc_drop_copy_file(dirs[mg->part_of[t]], tmp, a->path, a->size, a->sha256, err);
 	}
 	if (!rc)
-		rc = merge_image(tmp, mg, dirs, files, &e, &ne, err);
+		rc = merge_image(tmp, mg, dirs, dockerfile_in, files, dockerfile_sha, &e, &ne, err);
 	if (rc) {
 		crc_image_entries_free(e, ne);
 		return rc;
@@ -222,7 +264,7 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 	const struct crc_manifest *parts[MAX_PARTS];
 	struct crc_verify_report reports[MAX_PARTS];
 	struct crc_merge mg;
-	struct crc_buf template_text;
+	struct crc_buf template_text, dockerfile_in;
 	struct crc_store store;
 	struct crc_profile *profile = NULL;
 	struct crc_error err;
@@ -233,6 +275,7 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 	size_t threads = (size_t)cli_cpus();
 	memset(&mg, 0, sizeof mg);
 	crc_buf_init(&template_text);
+	crc_buf_init(&dockerfile_in);
 	store.lock_fd = -1;
 	cli_parse_begin(cli, &op, argc, argv);
 	while ((id = cli_next(cli, &op, &status)) != OPT_END) {
@@ -291,8 +334,12 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 		tmpl.text = crc_buf_str(&template_text);
 		tmpl.len = template_text.len;
 	}
+	if (crc_image_count(&mg.m) && (rc = docker_template(&dockerfile_in, parts, dirs, n, &err)) != 0) {
+		status = cli_report(cli, rc, &err);
+		goto out;
+	}
 	if ((rc = crc_store_begin(tmp, &store, mg.m.drop_id, &err)) != 0 ||
-	    (rc = assemble(tmp, &mg, dirs, tmpl.text ? &tmpl : NULL, &err)) != 0 ||
+	    (rc = assemble(tmp, &mg, dirs, tmpl.text ? &tmpl : NULL, &dockerfile_in, &err)) != 0 ||
 	    (rc = crc_store_publish(&store, tmp, mg.m.drop_id, force, &err)) != 0) {
 		if (tmp[0])
 			crc_store_abort(tmp);
@@ -303,6 +350,7 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 out:
 	crc_merge_free(&mg);
 	crc_buf_free(&template_text);
+	crc_buf_free(&dockerfile_in);
 	crc_store_close(&store);
 	crc_profile_free(profile);
 	for (size_t i = 0; i < nverified; i++)

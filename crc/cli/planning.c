@@ -1,11 +1,13 @@
 /* Loading a plan for crc plan and crc build (see planning.h). */
 #include "planning.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "crc/dockerfile.h"
 #include "crc/lambda.h"
 #include "crc/os.h"
 #include "crc/toolchain.h"
@@ -50,6 +52,35 @@ int planning_option(struct cli *cli, struct planning_args *a, int id, const char
 	}
 }
 
+/* The hash of the host files the planned images copy ("<path> <sha256>" per file, "missing" for one
+ * that is not there: the build then names its package), followed through symlinks as staging follows
+ * them: the images hold their bytes, so they are inputs of the drop. */
+static int image_files_hash(char hex[CRC_SHA256_HEX], const struct crc_plan *plan, struct crc_error *err)
+{
+	struct crc_buf b;
+	int rc = 0;
+	crc_buf_init(&b);
+	for (size_t i = 0; !rc && i < plan->ntargets; i++) {
+		const struct crc_toolchain *tc = plan->targets[i].toolchain;
+		for (size_t k = 0; !rc && tc->image_architecture && k < tc->image_files.n; k++) {
+			const char *path = tc->image_files.items[k];
+			char fh[CRC_SHA256_HEX] = "missing";
+			unsigned long long size;
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				rc = crc_sha256_fd(fh, &size, fd, path, err);
+				close(fd);
+			}
+			crc_buf_printf(&b, "%s %s %s\n", tc->triple, path, fh);
+		}
+	}
+	if (!rc)
+		rc = crc_buf_error(&b) ? crc_err(err, CRC_ENOMEM, "out of memory")
+				       : crc_sha256_buf(hex, crc_buf_str(&b), b.len, err);
+	crc_buf_free(&b);
+	return rc;
+}
+
 /* The source identity, SOURCE_DATE_EPOCH and the compilers' versions; the inputs hash. */
 static int read_inputs(const struct cli *cli, struct planning *pl, struct crc_error *err)
 {
@@ -60,12 +91,26 @@ static int read_inputs(const struct cli *cli, struct planning *pl, struct crc_er
 					   pl->plan->targets[i].toolchain, err);
 		versions[i] = pl->versions[i];
 	}
-	char tsha[CRC_SHA256_HEX];
-	if (!rc && pl->lambda_template_path)
-		rc = crc_sha256_buf(tsha, crc_buf_str(&pl->lambda_template), pl->lambda_template.len, err);
+	/* The templates rendered into the drop, and the host files its images hold. */
+	char sha[3][CRC_SHA256_HEX], lines[3][96];
+	const char *items[3];
+	struct crc_strlist extra = {0, items};
+	if (!rc && pl->lambda_template_path &&
+	    !(rc = crc_sha256_buf(sha[0], crc_buf_str(&pl->lambda_template), pl->lambda_template.len, err))) {
+		snprintf(lines[extra.n], sizeof lines[0], "lambda-template %s", sha[0]);
+		items[extra.n] = lines[extra.n], extra.n++;
+	}
+	if (!rc && pl->docker_template_path &&
+	    !(rc = crc_sha256_buf(sha[1], crc_buf_str(&pl->docker_template), pl->docker_template.len, err)) &&
+	    !(rc = image_files_hash(sha[2], pl->plan, err))) {
+		snprintf(lines[extra.n], sizeof lines[0], "docker-template %s", sha[1]);
+		items[extra.n] = lines[extra.n], extra.n++;
+		snprintf(lines[extra.n], sizeof lines[0], "image-files %s", sha[2]);
+		items[extra.n] = lines[extra.n], extra.n++;
+	}
 	if (!rc)
 		rc = crc_plan_inputs_hash(pl->inputs_sha256, pl->plan, crc_version(), pl->source.tree_sha256,
-					  versions, pl->lambda_template_path ? tsha : NULL, err);
+					  versions, &extra, err);
 	if (rc)
 		return rc;
 	pl->epoch = pl->source.commit_time >= 0 ? pl->source.commit_time : 0;
@@ -168,6 +213,19 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 				return cli_exit_for(rc);
 			}
 		}
+	for (size_t i = 0; i < pl->plan->ntargets && !pl->docker_template_path; i++)
+		if (pl->plan->targets[i].toolchain->image_architecture) {
+			pl->docker_template_path = CRC_DOCKERFILE_TEMPLATE;
+			if ((rc = crc_os_read_file(&pl->docker_template, CRC_DOCKERFILE_TEMPLATE,
+						   CRC_DOCKERFILE_TEMPLATE_MAX, &err))) {
+				cli_error(
+					cli,
+					"profile %s has Linux targets, whose drops ship an OCI image and its "
+					"Dockerfile: %s",
+					p->name, err.msg);
+				return cli_exit_for(rc);
+			}
+		}
 	if ((with_inputs || !a->drop_id) && (rc = read_inputs(cli, pl, &err)))
 		return cli_report(cli, rc, &err);
 	if (!a->drop_id) {
@@ -186,6 +244,7 @@ void planning_free(struct planning *pl)
 		crc_toolchain_free(pl->toolchains[i]);
 	crc_profile_free(pl->profile);
 	crc_buf_free(&pl->lambda_template);
+	crc_buf_free(&pl->docker_template);
 	crc_arena_free(&pl->arena);
 	memset(pl, 0, sizeof *pl);
 }

@@ -63,6 +63,10 @@ struct planning {
 	 * the inputs hashed) and its path for messages; empty otherwise. */
 	struct crc_buf lambda_template;
 	const char *lambda_template_path;
+	/* When a planned target has an OCI image: templates/docker/Dockerfile.in (hashed like the Lambda
+	 * template) and its path; empty otherwise. */
+	struct crc_buf docker_template;
+	const char *docker_template_path;
 };
 
 /* Handles one of the shared options; returns 0, or an exit code for a usage error. */

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "crc/digest.h"
 #include "crc/template.h"
 
 /* What the value callback reads: the drop; the image of the last block asked about (its index and its
@@ -116,5 +117,26 @@ int crc_dockerfile_render(struct crc_buf *out, const char *text, size_t len, con
 		rc = count_images(m, &spec.nblocks, err);
 	if (!rc)
 		rc = crc_template_render(out, text, len, path, &spec, err);
+	return rc;
+}
+
+int crc_dockerfile_check(const char *text, size_t len, const char *path, const struct crc_manifest *m,
+			 struct crc_error *err)
+{
+	struct crc_buf b;
+	char hex[CRC_SHA256_HEX];
+	crc_buf_init(&b);
+	int rc = crc_dockerfile_render(&b, text, len, path, m, err);
+	if (!rc)
+		rc = crc_sha256_buf(hex, crc_buf_str(&b), b.len, err);
+	if (!rc) {
+		size_t i = 0;
+		while (i < m->nfiles && strcmp(m->files[i].path, CRC_DOCKERFILE_FILE) != 0)
+			i++;
+		if (i == m->nfiles || m->files[i].size != b.len || strcmp(m->files[i].sha256, hex) != 0)
+			rc = crc_err(err, CRC_EVERIFY, "%s was not rendered from this checkout's %s",
+				     CRC_DOCKERFILE_FILE, path);
+	}
+	crc_buf_free(&b);
 	return rc;
 }

@@ -315,8 +315,8 @@ int crc_plan_set_drop_id(struct crc_plan *plan, const char *id, struct crc_error
 }
 
 int crc_plan_inputs_hash(char hex[CRC_SHA256_HEX], const struct crc_plan *plan, const char *crc_version,
-			 const char *tree_sha256, const char *const *versions, const char *template_sha256,
-			 struct crc_error *err)
+			 const char *tree_sha256, const char *const *versions,
+			 const struct crc_strlist *extra, struct crc_error *err)
 {
 	struct crc_buf b;
 	crc_buf_init(&b);
@@ -329,8 +329,8 @@ int crc_plan_inputs_hash(char hex[CRC_SHA256_HEX], const struct crc_plan *plan, 
 	crc_buf_puts(&b, plan->flags_txt);
 	for (size_t i = 0; i < plan->ntargets; i++)
 		crc_buf_printf(&b, "toolchain %s %s\n", plan->targets[i].toolchain->triple, versions[i]);
-	if (template_sha256)
-		crc_buf_printf(&b, "lambda-template %s\n", template_sha256);
+	for (size_t i = 0; extra && i < extra->n; i++)
+		crc_buf_printf(&b, "%s\n", extra->items[i]);
 	int rc = !profile || crc_buf_error(&b) ? crc_err(err, CRC_ENOMEM, "out of memory")
 					       : crc_sha256_buf(hex, b.data, b.len, err);
 	crc_buf_free(&b);

@@ -3,7 +3,7 @@
 # tests/fixtures/profiles/<fixture>.yaml to profiles/<name>.yaml (arguments are fixture:name pairs).
 mkdir -p runtime profiles templates
 cp "$SRC/runtime/features.yaml" runtime/
-cp -r "$SRC/templates/toolchains" templates/
+cp -r "$SRC/templates/toolchains" "$SRC/templates/docker" templates/
 for pair in "$@"; do
   cp "$SRC/tests/fixtures/profiles/${pair%%:*}.yaml" "profiles/${pair##*:}.yaml"
 done

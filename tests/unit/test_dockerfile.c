@@ -219,3 +219,36 @@ Test(dockerfile, refuses_a_drop_without_images_or_with_bad_ones)
 	m.ntargets = 0;
 	refuses("\0", 1, &m, "1:1: NUL byte in the template");
 }
+
+/* A drop's Dockerfile is checked against what the template renders for it (crc build's up-to-date check,
+ * crc merge's check of each part). */
+Test(dockerfile, check_compares_the_listed_dockerfile_with_the_rendering)
+{
+	const char *tmpl = "FROM scratch\n# @DROP_ID@\n";
+	const char *text = "FROM scratch\n# 20261130-0123456789ab-5e1f0c2a\n";
+	struct crc_manifest m = drop();
+	struct crc_manifest_file files[] = {
+		{CRC_DOCKERFILE_FILE, strlen(text), NULL} /* its sha256 below */,
+		{"image/oci-layout", 30, H("3")},
+	};
+	struct crc_error err;
+	char sha[65];
+	FILE *p = popen("printf 'FROM scratch\\n# 20261130-0123456789ab-5e1f0c2a\\n' | sha256sum", "r");
+	cr_assert_not_null(p);
+	cr_assert_eq(fread(sha, 1, 64, p), 64);
+	sha[64] = '\0';
+	pclose(p);
+	files[0].sha256 = sha;
+	m.files = files;
+	m.nfiles = 2;
+	cr_assert_eq(crc_dockerfile_check(tmpl, strlen(tmpl), "t.in", &m, &err), 0, "%s", err.msg);
+	files[0].size++;
+	cr_assert_eq(crc_dockerfile_check(tmpl, strlen(tmpl), "t.in", &m, &err), CRC_EVERIFY);
+	cr_assert_str_eq(err.msg, "Dockerfile was not rendered from this checkout's t.in");
+	files[0].size--;
+	const char *other = "FROM scratch\n#  @DROP_ID@\n";
+	cr_assert_eq(crc_dockerfile_check(other, strlen(other), "t.in", &m, &err), CRC_EVERIFY);
+	m.nfiles = 0;
+	cr_assert_eq(crc_dockerfile_check(tmpl, strlen(tmpl), "t.in", &m, &err), CRC_EVERIFY);
+	cr_assert_eq(crc_dockerfile_check("@NOPE@", 6, "t.in", &m, &err), CRC_EINVALID, "the renderer's own");
+}

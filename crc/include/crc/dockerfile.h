@@ -38,4 +38,11 @@
 int crc_dockerfile_render(struct crc_buf *out, const char *text, size_t len, const char *path,
 			  const struct crc_manifest *m, struct crc_error *err);
 
+/* Whether the drop m's Dockerfile is what the template (as for crc_dockerfile_render) renders for m: 0
+ * when m lists CRC_DOCKERFILE_FILE under files with the rendered bytes' size and SHA-256; CRC_EVERIFY
+ * when it is not listed or differs ("Dockerfile was not rendered from this checkout's <path>"); the
+ * renderer's own errors otherwise. */
+int crc_dockerfile_check(const char *text, size_t len, const char *path, const struct crc_manifest *m,
+			 struct crc_error *err);
+
 #endif

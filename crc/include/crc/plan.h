@@ -100,11 +100,11 @@ int crc_plan_set_drop_id(struct crc_plan *plan, const char *id, struct crc_error
 
 /* The SHA-256 (hex) of everything the drop depends on, for the default drop id: crc's version, the
  * source tree hash, the resolved profile, flags.txt, each planned target's compiler version line
- * (versions[i] for plan->targets[i]) and, for a drop with Lambda packages, the SAM template's text
- * (template_sha256; NULL without one). */
+ * (versions[i] for plan->targets[i]) and the caller's other inputs, one line each in extra (e.g.
+ * "lambda-template <sha256>" for a drop with Lambda packages; may be NULL). */
 int crc_plan_inputs_hash(char hex[CRC_SHA256_HEX], const struct crc_plan *plan, const char *crc_version,
-			 const char *tree_sha256, const char *const *versions, const char *template_sha256,
-			 struct crc_error *err);
+			 const char *tree_sha256, const char *const *versions,
+			 const struct crc_strlist *extra, struct crc_error *err);
 
 /* Reads the runtime's gates from <root>/runtime/features.yaml into arena-owned lists. */
 int crc_plan_load_gates(struct crc_gates *out, struct crc_arena *arena, const char *root,
