@@ -116,7 +116,12 @@ static int fetch_image(struct crc_registry *reg, const char *repo, const char *t
 			if (lstat(path, &st) == 0)
 				continue; /* a blob two images share */
 			if (k < 2) {
-				rc = fetch_blob(reg, repo, digest, size[k], path, err);
+				/* The manifest is not verified yet: its sizes get the artifact's caps. */
+				rc = size[k] > CRC_OCI_MAX_LAYER_BYTES
+					     ? crc_err(err, CRC_EINVALID,
+						       "%s: %llu bytes, over the cap of %llu", digest,
+						       size[k], CRC_OCI_MAX_LAYER_BYTES)
+					     : fetch_blob(reg, repo, digest, size[k], path, err);
 				continue;
 			}
 			text.len = 0;

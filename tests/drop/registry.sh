@@ -156,6 +156,18 @@ PY
 [ "$rc" = 1 ] || fail "tampered blob: exit $rc, want 1: $(cat "$tmp/out")"
 grep -q "noa-d2-x86_64-linux-gnu.tar.zst: blob sha256:$hex: sha256 mismatch" "$tmp/out" || fail "tampered blob: $(cat "$tmp/out")"
 no_leftovers "$tmp/st5" edge d2
+# ... and a blob of s1's image (its amd64 layer, which pull fetches by digest): the same.
+hex=$(sed -n 's/^    layer_sha256: "\([0-9a-f]*\)"$/\1/p' "$S1/manifest.yaml" | head -1)
+data=$tmp/a/data/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data
+[ -n "$hex" ] && [ -f "$data" ] || fail "no image layer $data in the registry's storage"
+python3 - "$data" <<'PY'
+import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff; open(p, "wb").write(bytes(b))
+PY
+"$CRC" --storage "$tmp/st5" pull "$A/noa/edge:s1" >"$tmp/out" 2>&1; rc=$?
+[ "$rc" = 1 ] || fail "tampered image layer: exit $rc, want 1: $(cat "$tmp/out")"
+grep -q "image: blob sha256:$hex: sha256 mismatch" "$tmp/out" || fail "tampered image layer: $(cat "$tmp/out")"
+no_leftovers "$tmp/st5" server s1
 
 # Basic auth (htpasswd): no credentials, a wrong password, the environment, a credentials file.
 htpasswd -Bbn noa s3cret >"$tmp/htpasswd" || fail "htpasswd"
