@@ -15,7 +15,8 @@ arm64)
   if unshare -rm true 2>/dev/null &&
      unshare -rm sh -c 'mount -t tmpfs none /lib/aarch64-linux-gnu' 2>/dev/null; then
     exec unshare -rm sh -c 'mount -t tmpfs none /lib/aarch64-linux-gnu &&
-      mount -t tmpfs none /usr/lib/aarch64-linux-gnu && exec qemu-aarch64 -L "$0" "$0$1" "$@"' \
+      mount -t tmpfs none /usr/lib/aarch64-linux-gnu &&
+      p=$1 && shift && exec qemu-aarch64 -L "$0" "$0$p" "$@"' \
       "$root" "$prog" "$@"
   fi
   echo "run-root.sh: no user/mount namespace here: qemu-aarch64 -L $root without hiding the host's arm64 libraries" >&2
