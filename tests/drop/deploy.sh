@@ -19,7 +19,9 @@ d1=storage/artifacts/edge/d1
 [ -f "$d1/manifest.yaml.sig" ] || fail "build --sign-key wrote no manifest.yaml.sig"
 
 "$CRC" verify "$d1" >"$tmp/out" || fail "verify of a fresh drop"
-grep -q "^ok: $d1: d1, 6 files, .* GB/s)$" "$tmp/out" || fail "verify output: $(cat "$tmp/out")"
+# 2 archives, flags.txt, provenance.json, manifest.yaml and its signature; the Dockerfile and the amd64
+# image's layout (layer, config, manifest, index, index.json, oci-layout).
+grep -q "^ok: $d1: d1, 13 files, .* GB/s)$" "$tmp/out" || fail "verify output: $(cat "$tmp/out")"
 "$CRC" verify --deep --pubkey "$tmp/k.pub" --profile edge --drop-id d1 >"$tmp/out" || fail "verify --deep --pubkey"
 grep -q ", deep, signed by key [0-9a-f]\{16\}$" "$tmp/out" || fail "verify --deep output: $(cat "$tmp/out")"
 CRC_PUBKEY=$tmp/k.pub "$CRC" verify --require-signature "$d1/manifest.yaml" >/dev/null ||
@@ -30,7 +32,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["schema"] == "crc.verify/v1" and r["ok"] is True and r["drop_id"] == "d1", r
 kinds = sorted(f["kind"] for f in r["files"])
-assert kinds == ["artifact", "artifact", "flags", "manifest", "provenance", "sums"], kinds
+assert kinds == ["artifact", "artifact"] + ["file"] * 7 + ["flags", "manifest", "provenance", "sums"], kinds
 assert all(f["ok"] for f in r["files"]) and r["problems"] == []
 assert all(f["entries_checked"] > 5 for f in r["files"] if f["kind"] == "artifact")
 PY

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # crc build --profile edge in two checkouts of the same commit at different paths: the drops (archives,
-# flags.txt, manifest.yaml, SHA256SUMS) must be byte-identical, with the same default drop id. Then, in
+# flags.txt, manifest.yaml, SHA256SUMS, the Dockerfile and the OCI image layout under image/, every digest)
+# must be byte-identical, with the same default drop id. Then, in
 # the first: sha256sum -c passes; the aarch64 program runs under qemu-aarch64 and reports the profile's
 # gates, the wasm32 one under Node and is the module binaryen's wasm-opt made (manifest: wasm_opt with
 # size_after < size_before, smoke ok); a second build is a no-op ("up to date") that leaves the drop as it
@@ -18,8 +19,14 @@ a=$(drop_of "$tmp/a" edge) b=$(drop_of "$tmp/nested/path/b" edge)
 case $(basename "$a") in 20261101-[0-9a-f]*-[0-9a-f]*) ;; *) fail "default drop id $(basename "$a")" ;; esac
 ls "$a" >"$tmp/ls-a"; ls "$b" >"$tmp/ls-b"
 cmp -s "$tmp/ls-a" "$tmp/ls-b" || fail "the drops hold different files"
-[ "$(wc -l <"$tmp/ls-a")" = 7 ] || fail "expected 3 archives, flags.txt, provenance.json, manifest.yaml, SHA256SUMS: $(cat "$tmp/ls-a")"
-for f in $(cat "$tmp/ls-a"); do
+[ "$(wc -l <"$tmp/ls-a")" = 9 ] ||
+  fail "expected 3 archives, Dockerfile, flags.txt, image, provenance.json, manifest.yaml, SHA256SUMS: $(cat "$tmp/ls-a")"
+(cd "$a" && find image -type f | sort) >"$tmp/image-a"
+(cd "$b" && find image -type f | sort) >"$tmp/image-b"
+cmp -s "$tmp/image-a" "$tmp/image-b" || fail "the image layouts hold different files"
+[ "$(grep -c '^image/blobs/sha256/' "$tmp/image-a")" = 7 ] ||
+  fail "expected 7 blobs (layer, config, manifest of amd64 and arm64; the index): $(cat "$tmp/image-a")"
+for f in $(grep -vx image "$tmp/ls-a") $(cat "$tmp/image-a"); do
   if ! cmp -s "$a/$f" "$b/$f"; then
     diffoscope "$a/$f" "$b/$f" | head -60
     fail "$f differs between the two checkouts"
@@ -71,12 +78,12 @@ grep -q '2026-11-01 12:00' "$tmp/tv" || fail "mtime is not SOURCE_DATE_EPOCH (th
 (cd "$tmp/a" && "$CRC" plan --profile edge --flags-txt) | cmp -s - "$a/flags.txt" || fail "flags.txt differs from crc plan --flags-txt"
 
 # No-op, then --force.
-stat -c '%Y %i' "$a"/* >"$tmp/stat-1"
+find "$a" -exec stat -c '%n %Y %i' {} + | sort >"$tmp/stat-1"
 (cd "$tmp/a" && "$CRC" build --profile edge >"$tmp/out-noop" 2>&1) || fail "no-op build: $(cat "$tmp/out-noop")"
 grep -q '^up to date: ' "$tmp/out-noop" || fail "the second build is not a no-op: $(cat "$tmp/out-noop")"
-stat -c '%Y %i' "$a"/* | cmp -s - "$tmp/stat-1" || fail "the no-op touched the drop"
+find "$a" -exec stat -c '%n %Y %i' {} + | sort | cmp -s - "$tmp/stat-1" || fail "the no-op touched the drop"
 cp -r "$a" "$tmp/before"
 (cd "$tmp/a" && "$CRC" -q build --profile edge --force >/dev/null 2>"$tmp/err-force") || { cat "$tmp/err-force"; fail "--force"; }
-for f in $(cat "$tmp/ls-a"); do cmp -s "$a/$f" "$tmp/before/$f" || fail "--force rebuilt $f differently"; done
+diff -r "$a" "$tmp/before" >/dev/null || fail "--force rebuilt the drop differently: $(diff -rq "$a" "$tmp/before")"
 ls -a "$tmp/a/storage/artifacts/edge" | grep -q '^\.tmp-\|^\.old-' && fail "leftovers after --force"
 echo "ok: edge drop $id is reproducible across checkouts and verifies"
