@@ -145,25 +145,23 @@ skopeo copy --all --quiet --src-tls-verify=false "docker://$A/noa/edge:img" "oci
 "$CRC" --storage "$tmp/st4" pull "$A/noa/edge:img" >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; fail "pull img"; }
 
 # A blob tampered with in the registry's storage: refused, nothing published.
-hex=$(sha256sum "$D2/noa-d2-x86_64-linux-gnu.tar.zst" | cut -d' ' -f1)
-data=$tmp/a/data/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data
-[ -f "$data" ] || fail "no blob $data in the registry's storage"
-python3 - "$data" <<'PY'
+flip_stored_blob() { # HEX: flips the middle byte of that blob in registry a's storage
+  local data=$tmp/a/data/docker/registry/v2/blobs/sha256/${1:0:2}/$1/data
+  [ -n "$1" ] && [ -f "$data" ] || fail "no blob $data in the registry's storage"
+  python3 - "$data" <<'PY'
 import sys
 p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff; open(p, "wb").write(bytes(b))
 PY
+}
+hex=$(sha256sum "$D2/noa-d2-x86_64-linux-gnu.tar.zst" | cut -d' ' -f1)
+flip_stored_blob "$hex"
 "$CRC" --storage "$tmp/st5" pull "$A/noa/edge:d2" >"$tmp/out" 2>&1; rc=$?
 [ "$rc" = 1 ] || fail "tampered blob: exit $rc, want 1: $(cat "$tmp/out")"
 grep -q "noa-d2-x86_64-linux-gnu.tar.zst: blob sha256:$hex: sha256 mismatch" "$tmp/out" || fail "tampered blob: $(cat "$tmp/out")"
 no_leftovers "$tmp/st5" edge d2
 # ... and a blob of s1's image (its amd64 layer, which pull fetches by digest): the same.
 hex=$(sed -n 's/^    layer_sha256: "\([0-9a-f]*\)"$/\1/p' "$S1/manifest.yaml" | head -1)
-data=$tmp/a/data/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data
-[ -n "$hex" ] && [ -f "$data" ] || fail "no image layer $data in the registry's storage"
-python3 - "$data" <<'PY'
-import sys
-p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff; open(p, "wb").write(bytes(b))
-PY
+flip_stored_blob "$hex"
 "$CRC" --storage "$tmp/st5" pull "$A/noa/edge:s1" >"$tmp/out" 2>&1; rc=$?
 [ "$rc" = 1 ] || fail "tampered image layer: exit $rc, want 1: $(cat "$tmp/out")"
 grep -q "image: blob sha256:$hex: sha256 mismatch" "$tmp/out" || fail "tampered image layer: $(cat "$tmp/out")"
