@@ -263,6 +263,7 @@ static void describe(struct drop *d, const struct planning *pl, const struct crc
 	m->source.commit = pl->source.commit;
 	m->source.dirty = pl->source.dirty;
 	m->source.tree_sha256 = pl->source.tree_sha256;
+	m->source.url = pl->source.url;
 	m->optimization.opt_level = p->optimization.opt_level;
 	m->optimization.lto = p->optimization.lto;
 	m->optimization.codegen_units = p->optimization.codegen_units;
@@ -400,8 +401,9 @@ static int pack_image(struct drop *d, const struct planning *pl, struct progress
 	}
 	if (n == 0)
 		return 0;
-	struct crc_image_options o = {plan->drop_id,   plan->profile->name, pl->source.commit,   "",
-				      CRC_IMAGE_TITLE, pl->epoch,           CRC_IMAGE_ENTRYPOINT};
+	struct crc_image_options o = {plan->drop_id,       plan->profile->name, pl->source.commit,
+				      pl->source.url,      CRC_IMAGE_TITLE,     pl->epoch,
+				      CRC_IMAGE_ENTRYPOINT};
 	if ((rc = pathf(dir, sizeof dir, err, "%s/%s", tmp, CRC_IMAGE_DIR)) ||
 	    (rc = crc_image_write(&d->image, dir, it, n, &o, err)))
 		return rc;
@@ -508,6 +510,7 @@ static int up_to_date(const struct planning *pl, const char *dir, size_t threads
 	crc_sha256_buf(flags_sha, plan->flags_txt, strlen(plan->flags_txt), &err);
 	if (strcmp(m->crc_version, crc_version()) != 0 ||
 	    strcmp(m->source.tree_sha256, pl->source.tree_sha256) != 0 ||
+	    strcmp(m->source.url ? m->source.url : "", pl->source.url) != 0 ||
 	    strcmp(m->flags_sha256, flags_sha) != 0 || m->ntargets != plan->ntargets) {
 		snprintf(why, size, "it was built from other inputs (crc version, source or flags)");
 		goto out;

@@ -91,9 +91,10 @@ static int read_inputs(const struct cli *cli, struct planning *pl, struct crc_er
 					   pl->plan->targets[i].toolchain, err);
 		versions[i] = pl->versions[i];
 	}
-	/* The templates rendered into the drop, and the host files its images hold. */
-	char sha[3][CRC_SHA256_HEX], lines[3][96];
-	const char *items[3];
+	/* The templates rendered into the drop, the host files its images hold, and the source's URL (in
+	 * the manifest and the images' labels). */
+	char sha[3][CRC_SHA256_HEX], lines[4][CRC_SOURCE_URL_MAX + 16];
+	const char *items[4];
 	struct crc_strlist extra = {0, items};
 	if (!rc && pl->lambda_template_path &&
 	    !(rc = crc_sha256_buf(sha[0], crc_buf_str(&pl->lambda_template), pl->lambda_template.len, err))) {
@@ -106,6 +107,10 @@ static int read_inputs(const struct cli *cli, struct planning *pl, struct crc_er
 		snprintf(lines[extra.n], sizeof lines[0], "docker-template %s", sha[1]);
 		items[extra.n] = lines[extra.n], extra.n++;
 		snprintf(lines[extra.n], sizeof lines[0], "image-files %s", sha[2]);
+		items[extra.n] = lines[extra.n], extra.n++;
+	}
+	if (!rc && pl->source.url[0]) {
+		snprintf(lines[extra.n], sizeof lines[0], "source-url %s", pl->source.url);
 		items[extra.n] = lines[extra.n], extra.n++;
 	}
 	if (!rc)

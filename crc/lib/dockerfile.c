@@ -62,6 +62,8 @@ static enum crc_template_kind value(void *ctx, const char *name, size_t n, size_
 		return *v = s->m->created, CRC_TEMPLATE_TIME;
 	if (IS("REVISION"))
 		return *v = s->m->source.commit, CRC_TEMPLATE_NAME_OR_EMPTY;
+	if (IS("SOURCE"))
+		return *v = s->m->source.url ? s->m->source.url : "", CRC_TEMPLATE_URL_OR_EMPTY;
 	if (IS("ENTRYPOINT"))
 		return *v = CRC_DOCKERFILE_ENTRYPOINT, CRC_TEMPLATE_PATH;
 	if (!IS("ARCHITECTURE") && !IS("TRIPLE") && !IS("LAYER"))

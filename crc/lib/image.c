@@ -367,9 +367,9 @@ static struct crc_json *annotations_of(const struct crc_image_options *o, const 
 	int e = !a;
 	if (!e)
 		e = crc_json_set_str(a, "org.opencontainers.image.created", created);
-	if (!e && o->revision[0])
+	if (!e)
 		e = crc_json_set_str(a, "org.opencontainers.image.revision", o->revision);
-	if (!e && o->source[0])
+	if (!e)
 		e = crc_json_set_str(a, "org.opencontainers.image.source", o->source);
 	if (!e && o->title[0])
 		e = crc_json_set_str(a, "org.opencontainers.image.title", o->title);
@@ -655,7 +655,7 @@ static int check_args(const struct crc_image_target *t, size_t n, const struct c
 		return crc_err(err, CRC_EINVALID, "image: the profile must be a non-empty line of text");
 	if (!text_ok(o->revision, 1) || !text_ok(o->source, 1) || !text_ok(o->title, 1))
 		return crc_err(err, CRC_EINVALID,
-			       "image: revision, source and title must be lines of text (\"\" to omit)");
+			       "image: revision, source and title must be lines of text (\"\" when unknown)");
 	if (!text_ok(o->entrypoint, 0) || o->entrypoint[0] != '/')
 		return crc_err(err, CRC_EINVALID, "image: the entrypoint '%s' is not an absolute path",
 			       o->entrypoint ? o->entrypoint : "");
@@ -815,8 +815,9 @@ int crc_image_render_index(struct crc_image_index *x, const struct crc_manifest 
 			       CRC_IMAGE_MAX_TARGETS);
 	if (!text_ok(m->drop_id, 0) || !ref_name_ok(m->drop_id))
 		return crc_err(err, CRC_EINVALID, "drop id '%s' cannot name an OCI image", S(m->drop_id));
-	struct crc_image_options o = {
-		m->drop_id, S(m->profile), S(m->source.commit), "", CRC_IMAGE_TITLE, 0, CRC_IMAGE_ENTRYPOINT};
+	struct crc_image_options o = {m->drop_id,          S(m->profile),   S(m->source.commit),
+				      S(m->source.url),    CRC_IMAGE_TITLE, 0,
+				      CRC_IMAGE_ENTRYPOINT};
 	struct crc_json *a = annotations_of(&o, S(m->created), NULL);
 	if (!a)
 		return crc_err(err, CRC_ENOMEM, "out of memory");

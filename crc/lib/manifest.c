@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "crc/source.h"
 #include "crc/yaml.h"
 
 #define NO_INDEX ((size_t)-1)
@@ -918,6 +919,10 @@ static int validate(const struct ctx *c, const struct crc_manifest *m)
 		return rc;
 	if (m->source.dirty && !clen)
 		return bad_field(c, &src, "dirty", "must be false when there is no commit");
+	if (S(m->source.url)[0] && !crc_source_url_ok(m->source.url))
+		return bad_value(c, &src, "url", m->source.url,
+				 "must be an https URL of letters, digits and \"._~/%%+-\" like "
+				 "https://github.com/acme/noa, or absent");
 	if ((rc = check_hex(c, &src, "tree_sha256", m->source.tree_sha256)) ||
 	    (rc = check_choice(c, &opt, "opt_level", m->optimization.opt_level, opt_levels,
 			       "0, 1, 2, 3, s, z")) ||
@@ -1181,6 +1186,8 @@ static int emit_manifest(struct emit *e, const struct crc_manifest *m)
 	quoted(e, "commit", S(m->source.commit));
 	boolean(e, "dirty", m->source.dirty);
 	quoted(e, "tree_sha256", S(m->source.tree_sha256));
+	if (S(m->source.url)[0])
+		str(e, "url", m->source.url);
 	map_end(e);
 	map_key(e, "optimization");
 	str(e, "opt_level", m->optimization.opt_level);
@@ -1568,6 +1575,7 @@ static int parse_tree(const struct ctx *c, struct crc_manifest *m, const struct 
 	    (rc = get_str(c, n, &src, "commit", &m->source.commit)) ||
 	    (rc = get_bool(c, n, &src, "dirty", &m->source.dirty)) ||
 	    (rc = get_str(c, n, &src, "tree_sha256", &m->source.tree_sha256)) ||
+	    (crc_yaml_get(n, "url") && (rc = get_str(c, n, &src, "url", &m->source.url))) ||
 	    (rc = get_node(c, root, &top, "optimization", CRC_YAML_MAP, &n)) ||
 	    (rc = get_str(c, n, &opt, "opt_level", &m->optimization.opt_level)) ||
 	    (rc = get_str(c, n, &opt, "lto", &m->optimization.lto)) ||

@@ -34,7 +34,8 @@ static const char *differs(const struct crc_manifest *a, const struct crc_manife
 	if (strcmp(S(a->crc_version), S(b->crc_version)) != 0)
 		return "crc_version";
 	if (strcmp(S(a->source.commit), S(b->source.commit)) != 0 || a->source.dirty != b->source.dirty ||
-	    strcmp(S(a->source.tree_sha256), S(b->source.tree_sha256)) != 0)
+	    strcmp(S(a->source.tree_sha256), S(b->source.tree_sha256)) != 0 ||
+	    strcmp(S(a->source.url), S(b->source.url)) != 0)
 		return "source";
 	if (strcmp(S(a->created), S(b->created)) != 0)
 		return "created";

@@ -183,7 +183,94 @@ int crc_source_read(struct crc_source *out, const char *root, struct crc_error *
 					     "--",     "runtime",     NULL};
 	git(line, sizeof line, root, status);
 	out->dirty = line[0] != '\0';
+	static const char *const remote[] = {"remote", "get-url", "origin", NULL};
+	git(line, sizeof line, root, remote);
+	crc_source_url_normalize(out->url, sizeof out->url, line);
 	return 0;
+}
+
+static int host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+	       c == '-';
+}
+
+static int path_char(char c)
+{
+	return host_char(c) || c == '_' || c == '~' || c == '/' || c == '%' || c == '+';
+}
+
+int crc_source_url_ok(const char *s)
+{
+	if (strncmp(s, "https://", 8) != 0)
+		return 0;
+	const char *h = s + 8, *p = h;
+	while (host_char(*p))
+		p++;
+	if (p == h || *h == '.' || *h == '-')
+		return 0;
+	if (*p == ':') {
+		const char *d = ++p;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == d || p - d > 5)
+			return 0;
+	}
+	if (*p != '/' || !p[1])
+		return 0;
+	for (; *p; p++)
+		if (!path_char(*p) || (p[0] == '/' && p[1] == '/'))
+			return 0;
+	return p[-1] != '/' && strlen(s) < CRC_SOURCE_URL_MAX;
+}
+
+void crc_source_url_normalize(char *out, size_t size, const char *raw)
+{
+	char host[256] = "", path[CRC_SOURCE_URL_MAX] = "";
+	const char *rest;
+	int keep_port = 0;
+	out[0] = '\0';
+	const char *sep = strstr(raw, "://");
+	if (sep) {
+		size_t n = (size_t)(sep - raw);
+		if ((n == 5 && strncmp(raw, "https", 5) == 0) || (n == 4 && strncmp(raw, "http", 4) == 0))
+			keep_port = 1;
+		else if (!((n == 3 && strncmp(raw, "ssh", 3) == 0) ||
+			   (n == 7 && strncmp(raw, "git+ssh", 7) == 0) ||
+			   (n == 3 && strncmp(raw, "git", 3) == 0)))
+			return;
+		rest = sep + 3;
+	} else {
+		/* scp-like: [user@]host:path, with no '/' before the ':'; not a drive letter ("C:/src"). */
+		size_t colon = strcspn(raw, ":/");
+		if (raw[colon] != ':' || colon < 2)
+			return;
+		rest = raw;
+	}
+	size_t alen = sep ? strcspn(rest, "/") : strcspn(rest, ":");
+	const char *at = memchr(rest, '@', alen), *h = at ? at + 1 : rest;
+	size_t hlen = alen - (size_t)(h - rest);
+	if (!keep_port) {
+		const char *colon = memchr(h, ':', hlen);
+		if (colon && sep)
+			hlen = (size_t)(colon - h);
+	}
+	if (hlen == 0 || hlen >= sizeof host)
+		return;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	const char *p = rest + alen + (sep ? 0 : 1);
+	int w = snprintf(path, sizeof path, "%s%s", *p == '/' ? "" : "/", p);
+	if (w < 0 || (size_t)w >= sizeof path)
+		return;
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
+	if (len > 4 && strcmp(path + len - 4, ".git") == 0)
+		path[len -= 4] = '\0';
+	w = snprintf(out, size, "https://%s%s", host, path);
+	if (w < 0 || (size_t)w >= size || !crc_source_url_ok(out))
+		out[0] = '\0';
 }
 
 void crc_source_drop_id(char *out, size_t size, long long epoch, const struct crc_source *src,

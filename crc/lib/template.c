@@ -96,6 +96,17 @@ static int check_value(const struct tmpl *t, size_t k, const char *name, size_t 
 			   "2026-11-22T10:00:00Z",
 			   (int)n, name, crc_shown(sh, sizeof sh, v));
 	}
+	if (kind == CRC_TEMPLATE_URL_OR_EMPTY) {
+		static const char url_chars[] =
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._~/:%+-";
+		if (!*v ||
+		    (strncmp(v, "https://", 8) == 0 && v[8] && strspn(v + 8, url_chars) == strlen(v + 8)))
+			return 0;
+		return bad(t, k,
+			   "@%.*s@ would insert '%s', which is not an https URL of letters, digits and "
+			   "\"._~/:%%+-\"",
+			   (int)n, name, crc_shown(sh, sizeof sh, v));
+	}
 	if (kind == CRC_TEMPLATE_PATH) {
 		if (path_of_names(v))
 			return 0;

@@ -19,6 +19,9 @@ CRC=$1 SRC=$2
 tmp=$(mktemp -d /tmp/crc-drop-XXXXXX); trap 'rm -rf "$tmp"' EXIT
 checkout "$tmp/s"
 cd "$tmp/s"
+# The source's remote, as a CI checkout over SSH would name it: the images say where the source is, as an
+# https URL without the user.
+git remote add origin git@github.com:acme/noa.git || fail "git remote add"
 "$CRC" -q build --profile server --drop-id i1 --storage "$tmp/st" >/dev/null 2>"$tmp/err" ||
   { cat "$tmp/err"; fail "server build"; }
 d=$tmp/st/server/i1
@@ -51,7 +54,9 @@ for a, triple in triples.items():
     labels = {"org.crc.drop-id": "i1", "org.crc.profile": "server", "org.crc.triple": triple,
               "org.opencontainers.image.created": m["created"],
               "org.opencontainers.image.revision": m["source"]["commit"],
+              "org.opencontainers.image.source": "https://github.com/acme/noa",
               "org.opencontainers.image.title": "noa"}
+    assert m["source"]["url"] == "https://github.com/acme/noa", m["source"]
     i = json.load(open(os.path.join(tmp, "inspect-%s.json" % a)))
     assert i["Architecture"] == a and i["Os"] == "linux", i
     assert i.get("Variant", im.get("variant")) == im.get("variant"), i

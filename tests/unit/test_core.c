@@ -128,6 +128,40 @@ Test(source, tree_hash_follows_content_names_and_modes_only)
 	cr_assert_eq(system(cmd), 0);
 }
 
+/* Remote URLs become plain https URLs of the same host and path; what could not be shipped gives "". */
+Test(source, remote_urls_are_normalized_or_dropped)
+{
+	static const char *const cases[][2] = {
+		{"https://github.com/acme/noa.git", "https://github.com/acme/noa"},
+		{"https://user:s3cret@github.com/acme/noa/", "https://github.com/acme/noa"},
+		{"http://git.example.com:8080/acme/noa", "https://git.example.com:8080/acme/noa"},
+		{"git@github.com:acme/noa.git", "https://github.com/acme/noa"},
+		{"github.com:acme/noa", "https://github.com/acme/noa"},
+		{"ssh://git@git.example.com:2222/acme/noa.git", "https://git.example.com/acme/noa"},
+		{"git+ssh://git.example.com/acme/noa", "https://git.example.com/acme/noa"},
+		{"git://git.example.com/acme/noa", "https://git.example.com/acme/noa"},
+		{"/srv/git/noa.git", ""},
+		{"../noa", ""},
+		{"file:///srv/git/noa.git", ""},
+		{"C:/src/noa", ""},
+		{"https://github.com/acme/no\"a", ""},
+		{"https://github.com/acme/no a", ""},
+		{"https://github.com/", ""},
+		{"https:///acme/noa", ""},
+		{"ftp://example.com/noa", ""},
+		{"", ""},
+	};
+	char out[CRC_SOURCE_URL_MAX];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		crc_source_url_normalize(out, sizeof out, cases[i][0]);
+		cr_assert_str_eq(out, cases[i][1], "%s", cases[i][0]);
+		cr_assert_eq(crc_source_url_ok(out), out[0] != '\0', "%s", out);
+	}
+	char small[16];
+	crc_source_url_normalize(small, sizeof small, "https://github.com/acme/noa");
+	cr_assert_str_eq(small, "", "too long for out");
+}
+
 Test(source, drop_id_format)
 {
 	struct crc_source src;

@@ -47,6 +47,7 @@ static struct crc_manifest drop(void)
 	m.created = "2026-11-22T10:00:00Z";
 	m.crc_version = "0.1.0";
 	m.source.commit = "0123456789abcdef0123456789abcdef01234567";
+	m.source.url = "https://github.com/acme/noa";
 	m.ntargets = 3;
 	m.targets = targets;
 	return m;
@@ -251,4 +252,28 @@ Test(dockerfile, check_compares_the_listed_dockerfile_with_the_rendering)
 	m.nfiles = 0;
 	cr_assert_eq(crc_dockerfile_check(tmpl, strlen(tmpl), "t.in", &m, &err), CRC_EVERIFY);
 	cr_assert_eq(crc_dockerfile_check("@NOPE@", 6, "t.in", &m, &err), CRC_EINVALID, "the renderer's own");
+}
+
+/* @SOURCE@: the source's https URL, or "" when the drop names none; nothing that could leave the quotes. */
+Test(dockerfile, source_is_an_https_url_or_empty)
+{
+	struct crc_manifest m = drop();
+	renders(&m, "LABEL s=\"@SOURCE@\"\n", "LABEL s=\"https://github.com/acme/noa\"\n");
+	m.source.url = NULL;
+	renders(&m, "LABEL s=\"@SOURCE@\"\n", "LABEL s=\"\"\n");
+	static const char *const bad[] = {"https://github.com/acme/no\"a", "http://github.com/acme/noa",
+					  "https://github.com/$HOME", "https://"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct crc_buf out;
+		struct crc_error err;
+		char want[256];
+		m.source.url = bad[i];
+		crc_buf_init(&out);
+		cr_assert_eq(crc_dockerfile_render(&out, "@SOURCE@\n", 9, "t.in", &m, &err), CRC_EINVALID,
+			     "%s", bad[i]);
+		snprintf(want, sizeof want, "which is not an https URL of letters, digits and \"._~/:%%+-\"");
+		cr_assert(strstr(err.msg, want), "%s", err.msg);
+		cr_assert_eq(err.line, 1);
+		crc_buf_free(&out);
+	}
 }

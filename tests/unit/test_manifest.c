@@ -434,6 +434,34 @@ Test(manifest, files_round_trip_and_are_checked)
 	write_fails(&m, "files[1].sha256 must be 64 lower-case hex digits");
 }
 
+/* source.url: optional, an https URL as crc_source_url_normalize makes them. */
+Test(manifest, source_url_round_trips_and_is_checked)
+{
+	struct crc_manifest m = golden();
+	m.source.url = "https://github.com/acme/noa";
+	char *text = write_ok(&m);
+	cr_assert(strstr(text, "\n  url: \"https://github.com/acme/noa\"\n"), "%s", text);
+	struct crc_manifest *back = parse_ok(text);
+	cr_assert_str_eq(back->source.url, "https://github.com/acme/noa");
+	crc_manifest_free(back);
+	free(text);
+	m.source.url = NULL;
+	text = write_ok(&m);
+	cr_assert_null(strstr(text, "url:"), "absent when unknown");
+	back = parse_ok(text);
+	cr_assert(!back->source.url || !back->source.url[0]);
+	crc_manifest_free(back);
+	free(text);
+	m.source.url = "https://user@github.com/acme/noa";
+	write_fails(&m,
+		    "source.url 'https://user@github.com/acme/noa' must be an https URL of letters, digits "
+		    "and \"._~/%+-\" like https://github.com/acme/noa, or absent");
+	m.source.url = "/srv/git/noa";
+	write_fails(&m,
+		    "source.url '/srv/git/noa' must be an https URL of letters, digits and \"._~/%+-\" like "
+		    "https://github.com/acme/noa, or absent");
+}
+
 /* Each Linux target's image: its platform and blobs, which "files" must list with the same sizes. */
 Test(manifest, target_images_round_trip_and_are_checked)
 {

@@ -265,6 +265,10 @@ static void set_dirty(struct crc_manifest *m)
 {
 	m->source.dirty = 1;
 }
+static void set_url(struct crc_manifest *m)
+{
+	m->source.url = "https://github.com/acme/noa";
+}
 static void set_opt(struct crc_manifest *m)
 {
 	m->optimization.opt_level = "s";
@@ -286,6 +290,7 @@ Test(merge, refuses_parts_that_disagree)
 	disagree(set_version, "disagree on crc_version ('0.1.0' and '0.2.0')");
 	disagree(set_commit, "disagree on source");
 	disagree(set_dirty, "disagree on source");
+	disagree(set_url, "disagree on source");
 	disagree(set_opt, "disagree on optimization ('z' and 's')");
 	disagree(set_features, "disagree on features");
 	disagree(set_flags, "disagree on flags.txt (flags_sha256)");

@@ -69,8 +69,8 @@ struct crc_image_options {
 	 * one of "-._:@+" or "--" (the OCI ref.name grammar), which a drop id's [A-Za-z0-9._-] may break. */
 	const char *drop_id;
 	const char *profile;
-	/* The source's git commit and URL; "" omits the org.opencontainers.image.revision / .source
-	 * annotations and labels. */
+	/* The source's git commit and URL (crc/source.h), the values of org.opencontainers.image.revision and
+	 * .source; "" when unknown (the labels are then "", as the drop's Dockerfile has them). */
 	const char *revision, *source;
 	/* org.opencontainers.image.title, e.g. "noa"; "" omits it. */
 	const char *title;

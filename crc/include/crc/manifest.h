@@ -122,6 +122,9 @@ struct crc_manifest {
 		int dirty;
 		/* crc_source_tree_hash of runtime/. */
 		const char *tree_sha256;
+		/* Where the source can be fetched (crc_source_url_normalize: an https URL), or NULL/"" when
+		 * unknown (optional within v1). */
+		const char *url;
 	} source;
 	struct {
 		/* As in profiles: "0".."3", "s", "z"; "off", "thin", "fat"; 1..256; booleans 0 or 1. */

@@ -7,6 +7,9 @@
 #include "crc/digest.h"
 #include "crc/error.h"
 
+/* Bytes of a source URL, with its NUL. */
+#define CRC_SOURCE_URL_MAX 512
+
 struct crc_source {
 	/* The full commit id, or "" outside a git checkout (or without git). */
 	char commit[41];
@@ -17,11 +20,25 @@ struct crc_source {
 	/* SHA-256 over <root>/runtime: every regular file and symlink, sorted by path, skipping names that
 	 * begin with '.' (see docs/manifest.md for the exact encoding). */
 	char tree_sha256[CRC_SHA256_HEX];
+	/* Where the source can be fetched: git's remote "origin" as a plain https URL
+	 * (crc_source_url_normalize), or "" when there is none that could be shipped (no remote, a local
+	 * path). It names the source in the images' org.opencontainers.image.source. */
+	char url[CRC_SOURCE_URL_MAX];
 };
 
 /* Fills *out for the project at root. Returns 0, or CRC_EIO / CRC_ENOTFOUND when runtime/ cannot be read
  * (git being absent is not an error). */
 int crc_source_read(struct crc_source *out, const char *root, struct crc_error *err);
+
+/* Turns a git remote URL into what a drop may ship: "https://" + host (letters, digits, '.', '-'; a port
+ * only for http(s)) + path (letters, digits and "._~/%+-"), without user name, password, ".git" suffix or
+ * trailing '/'. https, http, ssh, git+ssh and git URLs and scp-like "user@host:path" are turned into
+ * https URLs of the same host and path; anything else (a local path, file://, other characters) gives "".
+ * out has size bytes (at least 1); a result that does not fit gives "" too. */
+void crc_source_url_normalize(char *out, size_t size, const char *raw);
+
+/* Whether s is a URL as crc_source_url_normalize makes them (and not ""). */
+int crc_source_url_ok(const char *s);
 
 /* Hashes the tree under dir into hex (the encoding above). */
 int crc_source_tree_hash(char hex[CRC_SHA256_HEX], const char *dir, struct crc_error *err);

@@ -33,6 +33,9 @@ enum crc_template_kind {
 	 * "." or
 	 * ".." part. */
 	CRC_TEMPLATE_PATH,
+	/* "" or an https URL: "https://" then letters, digits and "._~/:%+-" only (no quote, backslash, '$'
+	 * or space, so it can stand inside a quoted value). */
+	CRC_TEMPLATE_URL_OR_EMPTY,
 };
 
 /* What a template is rendered for. */
