@@ -91,6 +91,21 @@ cmp -s <(ls "$d/image/blobs/sha256") <(ls "$tmp/copy/blobs/sha256") ||
 # umoci unpacks each architecture; the root is the archive under usr/local plus the host's image files.
 umoci_opts=()
 buildah=(buildah --root "$tmp/buildah/root" --runroot "$tmp/buildah/run" --storage-driver vfs)
+# buildah applies layers through a helper that makes / a private mount, which fails where / is no mount
+# point (a chroot, as ../shared/tools/fresh-machine gives): there it runs in a mount namespace of its own,
+# chrooted into a bind mount of /. That bind mount is made on a private mount of the empty directory
+# itself, so that nothing propagates back out of the namespace (were the chroot's mount shared).
+run_buildah() {
+  if mountpoint -q /; then
+    BUILDAH_ISOLATION=chroot "${buildah[@]}" "$@"
+    return
+  fi
+  mkdir -p "$tmp/newroot"
+  BUILDAH_ISOLATION=chroot unshare -m --propagation unchanged sh -c \
+    'mount --bind "$0" "$0" && mount --make-private "$0" && mount --rbind / "$0" &&
+      mount --make-rprivate "$0" && cd "$0" && exec chroot . "$@"' \
+    "$tmp/newroot" "${buildah[@]}" "$@"
+}
 if [ "$(id -u)" != 0 ]; then
   echo "image.sh: not root: umoci unpack --rootless, and the amd64 chroot in a user namespace" >&2
   umoci_opts=(--rootless)
@@ -127,9 +142,9 @@ for a in amd64 arm64; do
   [ "$src" = "image/blobs/sha256/$(python3 -c 'import sys, yaml
 print([t for t in yaml.safe_load(open(sys.argv[1]))["targets"] if t["triple"] == sys.argv[2]][0]["image"]["layer_sha256"])' "$d/manifest.yaml" "$t")" ] ||
     fail "$a: the Dockerfile ADDs $src, not the target's layer"
-  BUILDAH_ISOLATION=chroot "${buildah[@]}" build --platform "linux/$a" -t "noa-$a" "$d" >"$tmp/out" 2>&1 ||
+  run_buildah build --platform "linux/$a" -t "noa-$a" "$d" >"$tmp/out" 2>&1 ||
     { cat "$tmp/out"; fail "$a: buildah build of the drop's Dockerfile"; }
-  "${buildah[@]}" push "noa-$a" "oci:$tmp/buildah-$a:noa" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "$a: buildah push"; }
+  run_buildah push "noa-$a" "oci:$tmp/buildah-$a:noa" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "$a: buildah push"; }
   umoci unpack "${umoci_opts[@]}" --image "$tmp/buildah-$a:noa" "$tmp/bbundle-$a" >"$tmp/out" 2>&1 ||
     { cat "$tmp/out"; fail "$a: umoci unpack of buildah's image"; }
   diff -r --no-dereference "$r" "$tmp/bbundle-$a/rootfs" >"$tmp/diff" 2>&1 ||
