@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crc/dockerfile.h"
+#include "render_refuses.h"
 
 #define H16(c) c c c c c c c c c c c c c c c c
 #define H(c) H16(c) H16(c) H16(c) H16(c)
@@ -126,19 +127,10 @@ Test(dockerfile, placeholders_everywhere_and_in_the_block)
 	renders(&m, "@FOR_EACH_IMAGE@\n@LAYER@\n@END@", H("1") "\n" H("a") "\n");
 }
 
-/* Rendering tmpl fails with CRC_EINVALID and "line:col: want" (0:0 without a position); out is untouched. */
+/* Rendering tmpl fails with CRC_EINVALID and "line:col: want"; out is untouched (render_refuses.h). */
 static void refuses(const char *tmpl, size_t len, const struct crc_manifest *m, const char *want)
 {
-	struct crc_buf out;
-	struct crc_error err;
-	char got[1200];
-	crc_buf_init(&out);
-	crc_buf_puts(&out, "before");
-	cr_assert_eq(crc_dockerfile_render(&out, tmpl, len, "t.in", m, &err), CRC_EINVALID, "%s", tmpl);
-	snprintf(got, sizeof got, "%d:%d: %s", err.line, err.col, err.msg);
-	cr_assert_str_eq(got, want);
-	cr_assert_str_eq(crc_buf_str(&out), "before", "out is left as it was");
-	crc_buf_free(&out);
+	render_refuses(crc_dockerfile_render, tmpl, len, m, want);
 }
 
 #define REFUSES(t, want) refuses(t, strlen(t), &m, want)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crc/lambda.h"
+#include "render_refuses.h"
 
 #define H16(c) c c c c c c c c c c c c c c c c
 #define H(c) H16(c) H16(c) H16(c) H16(c)
@@ -119,19 +120,10 @@ Test(lambda, placeholders_blocks_and_plain_at_signs)
 	renders("@FOR_EACH_FUNCTION@\n@SHA256@\n@END@\n", H("a") "\n" H("b") "\n");
 }
 
-/* Rendering tmpl fails with CRC_EINVALID and "line:col: want" (0:0 without a position); out is untouched. */
+/* Rendering tmpl fails with CRC_EINVALID and "line:col: want"; out is untouched (render_refuses.h). */
 static void refuses(const char *tmpl, size_t len, const struct crc_manifest *m, const char *want)
 {
-	struct crc_buf out;
-	struct crc_error err;
-	char got[1200];
-	crc_buf_init(&out);
-	crc_buf_puts(&out, "before");
-	cr_assert_eq(crc_lambda_render(&out, tmpl, len, "t.in", m, &err), CRC_EINVALID, "%s", tmpl);
-	snprintf(got, sizeof got, "%d:%d: %s", err.line, err.col, err.msg);
-	cr_assert_str_eq(got, want);
-	cr_assert_str_eq(crc_buf_str(&out), "before", "out is left as it was");
-	crc_buf_free(&out);
+	render_refuses(crc_lambda_render, tmpl, len, m, want);
 }
 
 #define REFUSES(t, want) refuses(t, strlen(t), &m, want)
