@@ -281,12 +281,61 @@ int crc_os_read_fd(struct crc_buf *out, int fd, const char *name, size_t max, st
 	return rc;
 }
 
+const char *crc_os_file_kind(mode_t mode)
+{
+	return S_ISLNK(mode)    ? "a symlink"
+	       : S_ISDIR(mode)  ? "a directory"
+	       : S_ISFIFO(mode) ? "a fifo"
+	       : S_ISSOCK(mode) ? "a socket"
+	       : S_ISCHR(mode)  ? "a character device"
+	       : S_ISBLK(mode)  ? "a block device"
+	       : S_ISREG(mode)  ? "a file"
+				: "of an unknown type";
+}
+
+int crc_os_open_regular(int *fd, struct stat *st, int dirfd, const char *path, const char *shown,
+			struct crc_error *err)
+{
+	struct stat own;
+	if (!st)
+		st = &own;
+	if (!shown)
+		shown = path;
+	*fd = -1;
+	/* Looked at first, so that a FIFO or device is never opened (opening some devices does something). */
+	if (fstatat(dirfd, path, st, AT_SYMLINK_NOFOLLOW) != 0)
+		return crc_err_os(err, "cannot open", shown, errno);
+	if (!S_ISREG(st->st_mode))
+		return crc_err_at(err, CRC_EINVALID, shown, 0, 0, "is %s, not a regular file",
+				  crc_os_file_kind(st->st_mode));
+	int f = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (f < 0 && errno == ELOOP)
+		return crc_err_at(err, CRC_EINVALID, shown, 0, 0, "is %s, not a regular file",
+				  crc_os_file_kind(S_IFLNK));
+	if (f < 0)
+		return crc_err_os(err, "cannot open", shown, errno);
+	/* What was opened may have been swapped in after the look: this descriptor is what counts. */
+	if (fstat(f, st) != 0) {
+		int e = errno;
+		close(f);
+		return crc_err_os(err, "cannot stat", shown, e);
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(f);
+		return crc_err_at(err, CRC_EINVALID, shown, 0, 0, "is %s, not a regular file",
+				  crc_os_file_kind(st->st_mode));
+	}
+	*fd = f;
+	return 0;
+}
+
 int crc_os_read_file(struct crc_buf *out, const char *path, size_t max, struct crc_error *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return crc_err_os(err, "cannot open", path, errno);
-	int rc = crc_os_read_fd(out, fd, path, max, err);
+	int fd;
+	int rc = crc_os_open_regular(&fd, NULL, AT_FDCWD, path, NULL, err);
+	if (rc)
+		return rc;
+	rc = crc_os_read_fd(out, fd, path, max, err);
 	close(fd);
 	return rc;
 }
@@ -372,9 +421,24 @@ int crc_os_lock(int *fd, const char *path, void (*busy)(void *ctx), void *ctx, s
 {
 	/* Not close-on-exec: the programs a build runs inherit the descriptor, and with it the flock, so a
 	 * crc that was killed still holds the lock through its orphans until the last of them exits. */
-	int f = open(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
+	struct stat st;
+	int f = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0644);
+	if (f < 0 && errno == ELOOP)
+		return crc_err_at(err, CRC_EINVALID, path, 0, 0,
+				  "lock file is a symlink, not a regular file (move it away)");
 	if (f < 0)
 		return crc_err_os(err, "cannot open lock file", path, errno);
+	if (fstat(f, &st) != 0) {
+		int e = errno;
+		close(f);
+		return crc_err_os(err, "cannot stat lock file", path, e);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(f);
+		return crc_err_at(err, CRC_EINVALID, path, 0, 0,
+				  "lock file is %s, not a regular file (move it away)",
+				  crc_os_file_kind(st.st_mode));
+	}
 	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
 		if (errno != EWOULDBLOCK) {
 			int e = errno;

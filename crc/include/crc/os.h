@@ -5,6 +5,7 @@
 #define CRC_OS_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "crc/buf.h"
@@ -43,7 +44,23 @@ int crc_os_remove_tree(const char *path, struct crc_error *err);
 /* Writes a new file (O_EXCL, O_NOFOLLOW) with mode, fsync'ed; on failure nothing is left at path. */
 int crc_os_write_file(const char *path, const void *data, size_t n, unsigned mode, struct crc_error *err);
 
-/* Reads a regular file (O_NOFOLLOW) of at most max bytes into out. A missing file is CRC_ENOTFOUND. */
+/* What a file of this mode is, for messages: "a symlink", "a directory", "a fifo", "a socket", "a
+ * character device", "a block device", "a file" or "of an unknown type". */
+const char *crc_os_file_kind(mode_t mode);
+
+/* Opens path (relative to dirfd, or to the working directory with AT_FDCWD) for reading a file crc does
+ * not trust: not through a symlink at its last component (O_NOFOLLOW), never blocking (O_NONBLOCK, so that
+ * a FIFO or a device planted there cannot hang the open or a read), and only when fstat on that same
+ * descriptor says it is a regular file (a FIFO or device is also refused before it is opened, so that
+ * opening it has no effect). *fd is the descriptor, to close; *st (may be NULL) its fstat. A missing file is
+ * CRC_ENOTFOUND ("cannot open PATH: ..."); a symlink, directory, FIFO, socket or device is CRC_EINVALID
+ * "PATH: is a fifo, not a regular file"; other failures CRC_EIO. shown names path in messages (NULL:
+ * path itself). */
+int crc_os_open_regular(int *fd, struct stat *st, int dirfd, const char *path, const char *shown,
+			struct crc_error *err);
+
+/* Reads a regular file (crc_os_open_regular) of at most max bytes into out. A missing file is
+ * CRC_ENOTFOUND, anything but a regular file CRC_EINVALID. */
 int crc_os_read_file(struct crc_buf *out, const char *path, size_t max, struct crc_error *err);
 
 /* Like crc_os_read_file, from fd (borrowed; it must be a regular file); name stands for it in messages. */
@@ -61,7 +78,9 @@ void crc_os_names_free(char **names, size_t n);
 /* fsync()s a directory, so that the names created or renamed in it are on disk. */
 int crc_os_sync_dir(const char *dir, struct crc_error *err);
 
-/* Takes an exclusive flock on the file at path (created with mode 0644 if missing), waiting for it; *fd
+/* Takes an exclusive flock on the file at path (created with mode 0644 if missing; opened without following
+ * a symlink and without blocking, and refused with CRC_EINVALID unless it is a regular file), waiting for
+ * it; *fd
  * holds it until crc_os_unlock. The descriptor is inherited by programs started later, which hold the
  * lock with it until they exit. When another process holds it, busy(ctx) is called (if not NULL) before
  * waiting, so that the caller can say that it waits. */
