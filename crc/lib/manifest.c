@@ -1637,11 +1637,10 @@ static int parse_tree(const struct ctx *c, struct crc_manifest *m, const struct 
 	return 0;
 }
 
-/* The YAML reader's caps for a manifest: its own byte cap, and room for the most entries it may list (a
- * file entry is a mapping of five keys and values: 11 nodes) plus everything else. */
-static const struct crc_yaml_limits yaml_limits = {CRC_MANIFEST_MAX_BYTES,
-						   (size_t)CRC_MANIFEST_MAX_ENTRIES * 12 +
-							   (size_t)CRC_MANIFEST_MAX_FILES * 8 + 100000};
+/* The YAML reader's caps for a manifest: its own byte cap, room for the most entries it may list (a file
+ * entry is a mapping of five keys and values: 11 nodes) plus everything else, and the longest string. */
+static const struct crc_yaml_limits yaml_limits = {CRC_MANIFEST_MAX_BYTES, CRC_MANIFEST_MAX_NODES,
+						   CRC_MANIFEST_MAX_SCALAR};
 
 int crc_manifest_parse(struct crc_manifest **out, const char *path, const char *text, size_t len,
 		       struct crc_error *err)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crc/yaml.h"
@@ -73,6 +74,59 @@ Test(yaml, rejects_duplicate_keys)
 	FAILS("m:\n  x: 1\n  'x': 2\n", "t.yaml:3:3: duplicate key 'x' (first at line 2, column 3)");
 }
 
+/* A map of n keys "k0: 0" ..., with "k<dup>" once more at its end when dup < n; malloc'ed. */
+static char *many_keys(size_t n, size_t dup, size_t *len)
+{
+	char *text = malloc(n * 24 + 64), *p = text;
+	cr_assert_not_null(text);
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "k%zu: %zu\n", i, i);
+	if (dup < n)
+		p += sprintf(p, "k%zu: again\n", dup);
+	*len = (size_t)(p - text);
+	return text;
+}
+
+/* Duplicates are found through a hash set: a million keys (the old key-by-key check took 43 s for 100,000)
+ * parse well within the harness's bound, and the duplicate still names where the first one is. */
+Test(yaml, finds_duplicate_keys_of_large_maps_in_linear_time, .timeout = 10)
+{
+	const struct crc_yaml_limits lim = {(size_t)64 << 20, (size_t)4 << 20, 0};
+	struct crc_yaml_doc *doc;
+	struct crc_error err;
+	size_t len, n = 1000000;
+	char *text = many_keys(n, n, &len);
+	cr_assert_eq(crc_yaml_parse_limited(&doc, "t.yaml", text, len, &lim, &err), 0, "%s", err.msg);
+	cr_assert_eq(doc->root->n, n);
+	cr_assert_str_eq(crc_yaml_get(doc->root, "k999999")->value, "999999");
+	crc_yaml_free(doc);
+	free(text);
+	for (size_t dup = 0; dup < n; dup += 333333) {
+		char want[128];
+		text = many_keys(n, dup, &len);
+		cr_assert_eq(crc_yaml_parse_limited(&doc, "t.yaml", text, len, &lim, &err), CRC_EINVALID);
+		cr_assert_null(doc);
+		snprintf(want, sizeof want, "duplicate key 'k%zu' (first at line %zu, column 1)", dup,
+			 dup + 1);
+		cr_assert_str_eq(err.msg, want);
+		cr_assert_eq(err.line, (int)n + 1);
+		free(text);
+	}
+	/* Keys that differ in their last byte or by length only are not duplicates. */
+	doc = parse_ok("m:\n  a: 1\n  b: 1\n  c: 1\n  d: 1\n  e: 1\n  f: 1\n  g: 1\n  h: 1\n  i: 1\n  aa: 1\n"
+		       "  'a ': 1\n  \"\": 1\n");
+	cr_assert_eq(crc_yaml_get(doc->root, "m")->n, 12);
+	crc_yaml_free(doc);
+	FAILS("m:\n  a: 1\n  b: 1\n  c: 1\n  d: 1\n  e: 1\n  f: 1\n  g: 1\n  h: 1\n  i: 1\n  \"h\": 2\n",
+	      "t.yaml:11:3: duplicate key 'h' (first at line 9, column 3)");
+}
+
+Test(yaml, shows_hostile_duplicate_keys_escaped)
+{
+	FAILS("\"\\e[2J\": 1\n\"\\e[2J\": 2\n",
+	      "t.yaml:2:1: duplicate key '\\x1b[2J' (first at line 1, column 1)");
+}
+
 Test(yaml, rejects_anchors_aliases_and_billion_laughs)
 {
 	FAILS("a: &x 1\nb: 2\n", "t.yaml:1:4: anchors and aliases are not allowed");
@@ -137,6 +191,20 @@ Test(yaml, caps_depth_nodes_and_size)
 		    "t.yaml:1:20000: more than 10000 nodes in one document");
 	free(wide);
 
+	size_t slen = CRC_YAML_MAX_SCALAR + 8;
+	char *longs = malloc(slen + 1);
+	memcpy(longs, "a: ", 3);
+	memset(longs + 3, 'x', slen - 4);
+	longs[slen - 1] = '\n';
+	longs[slen] = '\0';
+	parse_fails(longs, slen, CRC_EINVALID, "t.yaml:1:4: a string longer than 65536 bytes");
+	longs[3 + CRC_YAML_MAX_SCALAR] = '\n';
+	longs[4 + CRC_YAML_MAX_SCALAR] = '\0';
+	struct crc_yaml_doc *doc = parse_ok(longs);
+	cr_assert_eq(crc_yaml_get(doc->root, "a")->len, CRC_YAML_MAX_SCALAR, "the cap itself is fine");
+	crc_yaml_free(doc);
+	free(longs);
+
 	size_t big = CRC_YAML_MAX_BYTES + 1;
 	char *huge = malloc(big);
 	memset(huge, '#', big);
@@ -160,6 +228,12 @@ Test(yaml, load_reads_files_and_reports_os_errors)
 
 	cr_assert_eq(crc_yaml_load(&doc, dir, &err), CRC_EIO, "a directory is not a document");
 	cr_assert_str_eq(err.msg, "not a regular file");
+	char fifo[64];
+	snprintf(fifo, sizeof fifo, "%s/fifo.yaml", dir);
+	cr_assert_eq(mkfifo(fifo, 0644), 0);
+	cr_assert_eq(crc_yaml_load(&doc, fifo, &err), CRC_EIO, "a fifo is refused, without blocking");
+	cr_assert_str_eq(err.msg, "not a regular file");
+	unlink(fifo);
 	unlink(path);
 	cr_assert_eq(crc_yaml_load(&doc, path, &err), CRC_ENOTFOUND);
 	cr_assert_null(doc);

@@ -32,6 +32,12 @@
 #define CRC_MANIFEST_MAX_NAME 255
 /* Lines in one SHA256SUMS. */
 #define CRC_MANIFEST_MAX_SUMS 65536
+/* The YAML reader's caps on one manifest (nesting stays CRC_YAML_MAX_DEPTH): nodes, room for the most
+ * entries (a mapping of five keys and values: 11 nodes each) and files, plus everything else; bytes of one
+ * string (a path is at most CRC_MANIFEST_MAX_PATH). */
+#define CRC_MANIFEST_MAX_NODES \
+	((size_t)CRC_MANIFEST_MAX_ENTRIES * 12 + (size_t)CRC_MANIFEST_MAX_FILES * 8 + 100000)
+#define CRC_MANIFEST_MAX_SCALAR ((size_t)64 << 10)
 
 /* One member of an archive. */
 struct crc_manifest_entry {

@@ -11,10 +11,12 @@
 #include "crc/arena.h"
 #include "crc/error.h"
 
-/* Limits on one document. */
+/* Limits on one document: bytes, nesting, nodes (scalars, mappings and sequences) and bytes of one
+ * scalar. Parsing takes time linear in the bytes (duplicate keys are found through a hash set). */
 #define CRC_YAML_MAX_BYTES ((size_t)256 << 10)
 #define CRC_YAML_MAX_DEPTH 32
 #define CRC_YAML_MAX_NODES 10000
+#define CRC_YAML_MAX_SCALAR ((size_t)64 << 10)
 
 enum crc_yaml_kind { CRC_YAML_SCALAR, CRC_YAML_MAP, CRC_YAML_SEQ };
 
@@ -48,12 +50,13 @@ int crc_yaml_parse(struct crc_yaml_doc **out, const char *path, const char *text
 		   struct crc_error *err);
 
 /* Caps for a kind of document larger than the defaults allow (a drop's manifest lists every file of every
- * archive); the depth cap stays CRC_YAML_MAX_DEPTH. */
+ * archive); the depth cap stays CRC_YAML_MAX_DEPTH. max_scalar 0 means CRC_YAML_MAX_SCALAR. */
 struct crc_yaml_limits {
-	size_t max_bytes, max_nodes;
+	size_t max_bytes, max_nodes, max_scalar;
 };
 
-/* Like crc_yaml_parse, with the caps in lim instead of CRC_YAML_MAX_BYTES and CRC_YAML_MAX_NODES. */
+/* Like crc_yaml_parse, with the caps in lim instead of CRC_YAML_MAX_BYTES, CRC_YAML_MAX_NODES and
+ * CRC_YAML_MAX_SCALAR. */
 int crc_yaml_parse_limited(struct crc_yaml_doc **out, const char *path, const char *text, size_t len,
 			   const struct crc_yaml_limits *lim, struct crc_error *err);
 
