@@ -36,6 +36,7 @@ static const struct crc_archive_limits default_limits = {
 	CRC_ARCHIVE_MAX_PATH,
 	CRC_ARCHIVE_MAX_ENTRY_SIZE,
 	CRC_ARCHIVE_MAX_TOTAL_SIZE,
+	0,
 };
 
 const char *crc_archive_format_name(enum crc_archive_format f)
@@ -588,9 +589,8 @@ int crc_archive_stream_sha256(char hex[CRC_SHA256_HEX], unsigned long long *size
 		return crc_err_at(err, CRC_EINVALID, path, 0, 0,
 				  "only tar.gz and tar.zst streams can be hashed, not %s",
 				  crc_archive_format_name(fmt));
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return crc_err_os(err, "cannot open", path, errno);
+	if ((rc = crc_os_open_regular(&fd, NULL, AT_FDCWD, path, NULL, err)) != 0)
+		return rc;
 	if (!(buf = malloc(CHUNK)) || !(h = crc_sha256_new()) || !(a = archive_read_new())) {
 		rc = crc_err(err, CRC_ENOMEM, "out of memory");
 		goto out;
@@ -660,9 +660,13 @@ struct source {
 	unsigned char *buf;
 	struct crc_sha256 *h;
 	unsigned long long size;
-	/* The errno of a failed read(), -1 when hashing failed, or 0. */
+	/* The most bytes read (0: no cap): a file longer than its caller expects is not read on. */
+	unsigned long long max;
+	/* The errno of a failed read(), SOURCE_HASH when hashing failed, SOURCE_LONG past max, or 0. */
 	int failed;
 };
+#define SOURCE_HASH (-1)
+#define SOURCE_LONG (-2)
 
 /* Reads the next chunk into s->buf and hashes it; the byte count, 0 at the end, or -1 (s->failed set). */
 static ssize_t source_next(struct source *s)
@@ -675,8 +679,12 @@ static ssize_t source_next(struct source *s)
 			s->failed = errno;
 			return -1;
 		}
+		if (s->max && (unsigned long long)n > s->max - s->size) {
+			s->failed = SOURCE_LONG;
+			return -1;
+		}
 		if (crc_sha256_update(s->h, s->buf, (size_t)n)) {
-			s->failed = -1;
+			s->failed = SOURCE_HASH;
 			return -1;
 		}
 		s->size += (unsigned long long)n;
@@ -690,7 +698,9 @@ static la_ssize_t source_read(struct archive *a, void *ctx, const void **out)
 	ssize_t n = source_next(s);
 	if (n < 0) {
 		archive_set_error(a, s->failed > 0 ? s->failed : EIO, "%s",
-				  s->failed > 0 ? strerror(s->failed) : "SHA-256 failed (OpenSSL)");
+				  s->failed > 0              ? strerror(s->failed)
+				  : s->failed == SOURCE_LONG ? "archive longer than expected"
+							     : "SHA-256 failed (OpenSSL)");
 		return -1;
 	}
 	*out = s->buf;
@@ -741,6 +751,8 @@ static int read_failed(struct lister *l, struct archive *a, const struct source 
 {
 	if (src && src->failed > 0)
 		return crc_err_os(l->err, "cannot read", l->name, src->failed);
+	if (src && src->failed == SOURCE_LONG)
+		return bad(l, "archive longer than %llu bytes (not read past that)", src->max);
 	if (src && src->failed < 0)
 		return crc_err(l->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 	const char *msg = archive_error_string(a);
@@ -979,7 +991,7 @@ static int list_entry(struct lister *l, struct archive *a, const struct source *
 	if (!e || !(e->path = strdup(h.path)) || (h.link && !(e->link = strdup(h.link))))
 		return crc_err(l->err, CRC_ENOMEM, "out of memory");
 	e->type = h.type;
-	e->mode = h.type == 'd' ? 0755 : h.type == 'l' ? 0777 : (h.perm & 0111) ? 0755 : 0644;
+	e->mode = h.perm;
 	return h.type == 'f' ? read_data(l, a, src, ae, e) : 0;
 }
 
@@ -1308,6 +1320,8 @@ static int archive_digest(struct lister *l, struct source *src, const void *data
 		;
 	if (n < 0 && src->failed > 0)
 		return crc_err_os(l->err, "cannot read", l->name, src->failed);
+	if (n < 0 && src->failed == SOURCE_LONG)
+		return bad(l, "archive longer than %llu bytes (not read past that)", src->max);
 	if (n < 0 || crc_sha256_final(src->h, md, l->res->sha256))
 		return crc_err(l->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 	l->res->size = src->size;
@@ -1379,6 +1393,100 @@ out:
 	return rc;
 }
 
+/* The decompressed stream between the two readers of a layered reading (read_layered): what the inner,
+ * tar reader reads it takes from the outer, decompressing one, hashing it on the way. */
+struct pipe {
+	struct archive *outer;
+	unsigned char *buf;
+	struct crc_sha256 *h;
+	unsigned long long size;
+	/* Hashing failed (an OpenSSL failure, not the archive's). */
+	int hash_failed;
+};
+
+static la_ssize_t pipe_read(struct archive *a, void *ctx, const void **out)
+{
+	struct pipe *p = ctx;
+	la_ssize_t n = archive_read_data(p->outer, p->buf, CHUNK);
+	if (n < 0) {
+		const char *msg = archive_error_string(p->outer);
+		archive_set_error(a, EIO, "%s", msg ? msg : "corrupt stream");
+		return -1;
+	}
+	if ((unsigned long long)n > CRC_ARCHIVE_MAX_STREAM_SIZE - p->size) {
+		archive_set_error(a, EIO, "decompressed stream over %llu bytes", CRC_ARCHIVE_MAX_STREAM_SIZE);
+		return -1;
+	}
+	if (n > 0 && crc_sha256_update(p->h, p->buf, (size_t)n)) {
+		p->hash_failed = 1;
+		archive_set_error(a, EIO, "SHA-256 failed (OpenSSL)");
+		return -1;
+	}
+	p->size += (unsigned long long)n;
+	*out = p->buf;
+	return n;
+}
+
+/* Lists src (tar compressed as fmt says) in one read, also hashing the decompressed stream: an outer reader
+ * decompresses (the raw format hands over the stream as one entry), an inner one reads the tar from it. */
+static int read_layered(struct lister *l, struct source *src, int fmt)
+{
+	struct archive *outer = archive_read_new(), *inner = archive_read_new();
+	struct archive_entry *ae;
+	struct pipe p = {outer, NULL, crc_sha256_new(), 0, 0};
+	unsigned char md[CRC_SHA256_LEN];
+	const void *rest;
+	int rc = 0, code = fmt == CRC_ARCHIVE_TAR_GZ ? ARCHIVE_FILTER_GZIP : ARCHIVE_FILTER_ZSTD;
+	if (!outer || !inner || !p.h || !(p.buf = malloc(CHUNK)) || !(l->buf = malloc(CHUNK))) {
+		rc = crc_err(l->err, CRC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((fmt == CRC_ARCHIVE_TAR_GZ ? archive_read_support_filter_gzip(outer)
+				       : archive_read_support_filter_zstd(outer)) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(outer) != ARCHIVE_OK ||
+	    archive_read_support_format_tar(inner) != ARCHIVE_OK) {
+		rc = crc_err(l->err, CRC_EIO, "cannot set up libarchive for %s (no built-in %s support)",
+			     l->name, crc_archive_format_name((enum crc_archive_format)fmt));
+		goto out;
+	}
+	if (archive_read_open(outer, src, NULL, source_read, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(outer, &ae) != ARCHIVE_OK) {
+		rc = read_failed(l, outer, src);
+		goto out;
+	}
+	if (archive_filter_code(outer, 0) != code) {
+		rc = bad(l, "not a %s file", fmt == CRC_ARCHIVE_TAR_GZ ? "gzip" : "zstd");
+		goto out;
+	}
+	if (archive_read_open(inner, &p, NULL, pipe_read, NULL) != ARCHIVE_OK)
+		rc = read_failed(l, inner, src);
+	else
+		rc = read_entries(l, inner, src);
+	/* What follows the tar's end (its zero blocks, the padding of its last record) is stream too. */
+	for (la_ssize_t n = 1; !rc && n > 0;)
+		if ((n = pipe_read(inner, &p, &rest)) < 0)
+			rc = read_failed(l, inner, src);
+	if (rc && p.hash_failed)
+		rc = crc_err(l->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	if (!rc && crc_sha256_final(p.h, md, l->res->stream_sha256))
+		rc = crc_err(l->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	l->res->stream_size = p.size;
+	if (!rc)
+		rc = archive_digest(l, src, NULL, 0);
+out:
+	free(p.buf);
+	free(l->buf);
+	l->buf = NULL;
+	crc_sha256_free(p.h);
+	if (inner)
+		archive_read_free(inner);
+	if (outer)
+		archive_read_free(outer);
+	if (rc)
+		crc_archive_result_free(l->res);
+	return rc;
+}
+
 /* Whether the file at fd's offset starts like a zip (a local header, or the end record of an empty one). */
 static int is_zip(int fd)
 {
@@ -1394,11 +1502,14 @@ static int read_zip(struct lister *l, int fd)
 {
 	struct crc_buf b;
 	struct crc_error e;
+	size_t max = CRC_ARCHIVE_MAX_ZIP_SIZE;
+	if (l->lim->max_archive_size && l->lim->max_archive_size < max)
+		max = (size_t)l->lim->max_archive_size;
 	crc_buf_init(&b);
-	int rc = crc_os_read_fd(&b, fd, l->name, CRC_ARCHIVE_MAX_ZIP_SIZE, &e);
+	int rc = crc_os_read_fd(&b, fd, l->name, max, &e);
 	if (rc == CRC_EINVALID)
 		rc = crc_err_at(l->err, CRC_EVERIFY, l->name, 0, 0, "zip larger than %llu bytes",
-				(unsigned long long)CRC_ARCHIVE_MAX_ZIP_SIZE);
+				(unsigned long long)max);
 	else if (rc)
 		*l->err = e;
 	else
@@ -1407,10 +1518,11 @@ static int read_zip(struct lister *l, int fd)
 	return rc;
 }
 
-/* Reads fd (a regular file, from its current offset) through a hashing source. */
-static int read_fd(struct lister *l, int fd, int fmt)
+/* Reads fd (a regular file, from its current offset) through a hashing source; with stream set, also
+ * hashing the decompressed stream (fmt is then tar.gz or tar.zst). */
+static int read_fd(struct lister *l, int fd, int fmt, int stream)
 {
-	struct source src = {fd, NULL, NULL, 0, 0};
+	struct source src = {fd, NULL, NULL, 0, l->lim->max_archive_size, 0};
 	struct stat st;
 	int rc = 0;
 	memset(l->res, 0, sizeof *l->res);
@@ -1418,12 +1530,14 @@ static int read_fd(struct lister *l, int fd, int fmt)
 		rc = crc_err_os(l->err, "cannot stat", l->name, errno);
 	else if (!S_ISREG(st.st_mode))
 		rc = crc_err_at(l->err, CRC_EVERIFY, l->name, 0, 0, "not a regular file");
-	else if (fmt == -1 && is_zip(fd))
+	else if (fmt == CRC_ARCHIVE_ZIP || (fmt == -1 && is_zip(fd)))
 		rc = read_zip(l, fd);
 	else if (!(src.buf = malloc(CHUNK)))
 		rc = crc_err(l->err, CRC_ENOMEM, "out of memory");
 	else if (!(src.h = crc_sha256_new()))
 		rc = crc_err(l->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	else if (stream)
+		rc = read_layered(l, &src, fmt);
 	else
 		rc = read_any(l, &src, NULL, 0, fmt);
 	crc_sha256_free(src.h);
@@ -1431,19 +1545,39 @@ static int read_fd(struct lister *l, int fd, int fmt)
 	return rc;
 }
 
+int crc_archive_list_fd_with(struct crc_archive_result *res, int fd, const char *name,
+			     const struct crc_archive_read_options *o, struct crc_error *err)
+{
+	struct lister l = {.name = name,
+			   .lim = o && o->limits ? o->limits : &default_limits,
+			   .res = res,
+			   .err = err,
+			   .destfd = -1};
+	int fmt = o ? o->format : -1, stream = o && o->stream_hash;
+	memset(res, 0, sizeof *res);
+	if (fmt < -1 || fmt > CRC_ARCHIVE_ZIP)
+		return crc_err(err, CRC_EINVALID, "unknown archive format %d", fmt);
+	if (stream && fmt != CRC_ARCHIVE_TAR_GZ && fmt != CRC_ARCHIVE_TAR_ZST)
+		return crc_err_at(err, CRC_EINVALID, name, 0, 0,
+				  "only tar.gz and tar.zst streams can be hashed, not %s",
+				  fmt < 0 ? "any format"
+					  : crc_archive_format_name((enum crc_archive_format)fmt));
+	return read_fd(&l, fd, fmt, stream);
+}
+
 int crc_archive_list_fd(struct crc_archive_result *res, int fd, const char *name, struct crc_error *err)
 {
-	struct lister l = {.name = name, .lim = &default_limits, .res = res, .err = err, .destfd = -1};
-	return read_fd(&l, fd, -1);
+	return crc_archive_list_fd_with(res, fd, name, NULL, err);
 }
 
 int crc_archive_list(struct crc_archive_result *res, const char *path, struct crc_error *err)
 {
+	int fd;
 	memset(res, 0, sizeof *res);
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return crc_err_os(err, "cannot open", path, errno);
-	int rc = crc_archive_list_fd(res, fd, path, err);
+	int rc = crc_os_open_regular(&fd, NULL, AT_FDCWD, path, NULL, err);
+	if (rc)
+		return rc;
+	rc = crc_archive_list_fd(res, fd, path, err);
 	close(fd);
 	return rc;
 }
@@ -1505,7 +1639,7 @@ int crc_archive_extract_fd(struct crc_archive_result *res, int fd, const char *n
 		goto out;
 	}
 	moved = 1;
-	rc = read_fd(&l, fd, (int)fmt);
+	rc = read_fd(&l, fd, (int)fmt, 0);
 out:
 	/* Still inside dest: freeing closes the writer (a no-op after a success), whose fixups use
 	 * relative names. */
@@ -1527,11 +1661,12 @@ int crc_archive_extract(struct crc_archive_result *res, const char *path, const 
 			enum crc_archive_format fmt, const struct crc_archive_hooks *hooks,
 			struct crc_error *err)
 {
+	int fd;
 	memset(res, 0, sizeof *res);
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return crc_err_os(err, "cannot open", path, errno);
-	int rc = crc_archive_extract_fd(res, fd, path, dest, fmt, hooks, err);
+	int rc = crc_os_open_regular(&fd, NULL, AT_FDCWD, path, NULL, err);
+	if (rc)
+		return rc;
+	rc = crc_archive_extract_fd(res, fd, path, dest, fmt, hooks, err);
 	close(fd);
 	return rc;
 }

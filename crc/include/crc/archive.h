@@ -55,8 +55,10 @@ struct crc_archive_entry {
 	char *path;
 	/* 'f' regular file, 'd' directory, 'l' symlink. */
 	char type;
-	/* Normalized: 0755 for directories and files with any execute bit, 0644 other files, 0777 symlinks.
-	 */
+	/* Written: normalized, 0755 for directories and files with any execute bit, 0644 other files, 0777
+	 * symlinks. Listed: the archive's permission bits & 07777 as stored (setuid, setgid and sticky
+	 * included, nothing normalized), so that a listing of what crc wrote gives the writer's modes and
+	 * anything else shows. */
 	unsigned mode;
 	/* Bytes of content for files, 0 otherwise. */
 	unsigned long long size;
@@ -74,6 +76,10 @@ struct crc_archive_result {
 	/* The entries, sorted by path (bytewise strcmp). */
 	size_t nentries;
 	struct crc_archive_entry *entries;
+	/* When a listing was asked for it (crc_archive_read_options.stream_hash): the size and SHA-256 of the
+	 * decompressed tar stream, from the same read (an OCI layer's diff_id); else 0 and "". */
+	unsigned long long stream_size;
+	char stream_sha256[CRC_SHA256_HEX];
 };
 
 /* Packs every directory, regular file and symlink under dir (recursively; dir itself is not an entry)
@@ -106,14 +112,17 @@ struct crc_archive_limits {
 	unsigned long long max_entry_size;
 	/* Bytes of content over all entries. */
 	unsigned long long max_total_size;
+	/* Bytes of the archive file itself (0: no cap but the others): reading stops there, so that a file
+	 * that is longer than its caller expects (or grows while it is read) is not read to its end. */
+	unsigned long long max_archive_size;
 };
 
 /* Lists the archive at path (opened with O_NOFOLLOW) without extracting it: tar in its ustar, pax and GNU
  * forms, plain or compressed with gzip, bzip2, xz or zstd, or zip (read whole into memory, at most
- * CRC_ARCHIVE_MAX_ZIP_SIZE bytes, and listed from its central directory). Entries are normalized as the
- * writer does (leading "./" and trailing '/' dropped, a "./" root entry skipped, modes normalized), with the
- * SHA-256 of every file's content; res->size and res->sha256 are those of the whole archive file, from the
- * same single read. Anything the writer would not produce and that could hurt whoever extracts it is
+ * CRC_ARCHIVE_MAX_ZIP_SIZE bytes, and listed from its central directory). Entry names are normalized as the
+ * writer does (leading "./" and trailing '/' dropped, a "./" root entry skipped; modes are as stored), with
+ * the SHA-256 of every file's content; res->size and res->sha256 are those of the whole archive file, from
+ * the same single read. Anything the writer would not produce and that could hurt whoever extracts it is
  * CRC_EVERIFY with a message naming the entry: an absolute path, a ".." or empty component, a
  * duplicate, a device, fifo or socket, a hard link, a symlink with an absolute target or one that leaves
  * the archive, an entry below a symlink or a file, an unreadable or corrupt archive, and going over a
@@ -123,6 +132,24 @@ int crc_archive_list(struct crc_archive_result *res, const char *path, struct cr
 /* Like crc_archive_list, reading fd (borrowed; a regular file, read from its current offset to the end);
  * name stands for it in messages. */
 int crc_archive_list_fd(struct crc_archive_result *res, int fd, const char *name, struct crc_error *err);
+
+/* How crc_archive_list_fd_with reads. */
+struct crc_archive_read_options {
+	/* The format the archive must have (an enum crc_archive_format), or -1 for any that crc_archive_list
+	 * reads. */
+	int format;
+	/* Caps (NULL: the CRC_ARCHIVE_MAX_* defaults). A deep check passes what the manifest says the
+	 * archive holds, so that a hostile archive costs no more to refuse than the honest one to check. */
+	const struct crc_archive_limits *limits;
+	/* Also hash the decompressed stream (res->stream_sha256) in the same read: format must be tar.gz or
+	 * tar.zst (else CRC_EINVALID). */
+	int stream_hash;
+};
+
+/* Like crc_archive_list_fd, as o says (NULL: as crc_archive_list_fd). Going over limits->max_archive_size
+ * is CRC_EVERIFY "archive longer than N bytes (not read past that)". */
+int crc_archive_list_fd_with(struct crc_archive_result *res, int fd, const char *name,
+			     const struct crc_archive_read_options *o, struct crc_error *err);
 
 /* Like crc_archive_list, over size bytes in memory (borrowed for the call). */
 int crc_archive_list_memory(struct crc_archive_result *res, const void *data, size_t size,
