@@ -331,6 +331,18 @@ static void stream_hash(enum crc_archive_format fmt, const char *ext, const char
 	cr_assert_eq(size, strtoull(wsize, NULL, 10));
 	cr_assert_eq(size % 512, 0, "a tar stream is whole blocks");
 	cr_assert_str_neq(hex, r.sha256, "the compressed file's hash differs");
+	/* A listing asked for it hashes the same stream in the one read that lists and hashes the file. */
+	struct crc_archive_result l;
+	const struct crc_archive_read_options o = {(int)fmt, NULL, 1};
+	int fd = open(out, O_RDONLY);
+	cr_assert_eq(crc_archive_list_fd_with(&l, fd, out, &o, &err), 0, "%s", err.msg);
+	close(fd);
+	cr_assert_str_eq(l.stream_sha256, hex);
+	cr_assert_eq(l.stream_size, size);
+	cr_assert_str_eq(l.sha256, r.sha256);
+	cr_assert_eq(l.size, r.size);
+	same_entries(&l, &r);
+	crc_archive_result_free(&l);
 	crc_archive_result_free(&r);
 	unlink(out);
 	rm_rf(dir);
@@ -372,6 +384,83 @@ Test(archive, stream_sha256_refuses_what_is_not_that_compression)
 	cr_assert_str_eq(err.msg, "only tar.gz and tar.zst streams can be hashed, not zip", "%s", err.msg);
 	path_of(p, sizeof p, dir, "missing.gz");
 	cr_assert_eq(crc_archive_stream_sha256(hex, &size, p, CRC_ARCHIVE_TAR_GZ, &err), CRC_ENOTFOUND);
+	rm_rf(dir);
+}
+
+/* The listing that also hashes the stream refuses as the stream hash does, and what is not a tar. */
+Test(archive, listing_with_the_stream_hash_refuses_what_is_not_that_compression)
+{
+	char dir[] = "/tmp/crc-archive-sl-XXXXXX", p[128], cmd[512];
+	struct crc_archive_result l;
+	struct crc_error err;
+	const struct crc_archive_read_options gz = {CRC_ARCHIVE_TAR_GZ, NULL, 1};
+	const struct crc_archive_read_options zst = {CRC_ARCHIVE_TAR_ZST, NULL, 1};
+	const struct crc_archive_read_options any = {-1, NULL, 1};
+	cr_assert_not_null(mkdtemp(dir));
+	put(dir, "plain", "not compressed at all\n", 0644);
+	path_of(p, sizeof p, dir, "plain");
+	int fd = open(p, O_RDONLY);
+	cr_assert_eq(crc_archive_list_fd_with(&l, fd, p, &gz, &err), CRC_EVERIFY);
+	cr_assert_str_eq(err.msg, "not a gzip file");
+	cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+	cr_assert_eq(crc_archive_list_fd_with(&l, fd, p, &zst, &err), CRC_EVERIFY);
+	cr_assert_str_eq(err.msg, "not a zstd file");
+	cr_assert_eq(crc_archive_list_fd_with(&l, fd, p, &any, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "only tar.gz and tar.zst streams can be hashed, not any format");
+	close(fd);
+	/* Compressed, but no tar inside: the tar reader's complaint. */
+	snprintf(cmd, sizeof cmd, "head -c 40000 /dev/urandom | gzip -9 > %s/noise.gz", dir);
+	run(cmd);
+	path_of(p, sizeof p, dir, "noise.gz");
+	fd = open(p, O_RDONLY);
+	cr_assert_eq(crc_archive_list_fd_with(&l, fd, p, &gz, &err), CRC_EVERIFY);
+	cr_assert_str_eq(err.path, p);
+	cr_assert_eq(l.nentries, 0);
+	cr_assert_str_eq(l.stream_sha256, "");
+	close(fd);
+	/* A hostile entry inside a layer is refused as in any listing. */
+	snprintf(cmd, sizeof cmd, "cd %s && mkfifo f && tar -cf - f | gzip > layer.tar.gz", dir);
+	run(cmd);
+	path_of(p, sizeof p, dir, "layer.tar.gz");
+	fd = open(p, O_RDONLY);
+	cr_assert_eq(crc_archive_list_fd_with(&l, fd, p, &gz, &err), CRC_EVERIFY);
+	cr_assert_str_eq(err.msg,
+			 "entry 'f': a fifo; only regular files, directories and symlinks are allowed");
+	close(fd);
+	rm_rf(dir);
+}
+
+/* A cap on the archive's own bytes: reading stops there (a file longer than the manifest says, or one
+ * growing while it is read, is not read to its end), with a message for the file. */
+Test(archive, listing_stops_at_the_archive_size_cap)
+{
+	char dir[] = "/tmp/crc-archive-cap-XXXXXX", out[64];
+	struct crc_archive_result r, l;
+	struct crc_error err;
+	make_tree(dir, 0);
+	snprintf(out, sizeof out, "%s.tar.gz", dir);
+	cr_assert_eq(crc_archive_write_tree(&r, out, dir, CRC_ARCHIVE_TAR_GZ, MTIME, &err), 0, "%s", err.msg);
+	struct crc_archive_limits lim = {CRC_ARCHIVE_MAX_ENTRIES, CRC_ARCHIVE_MAX_PATH,
+					 CRC_ARCHIVE_MAX_ENTRY_SIZE, CRC_ARCHIVE_MAX_TOTAL_SIZE, r.size};
+	for (int stream = 0; stream <= 1; stream++) {
+		const struct crc_archive_read_options o = {CRC_ARCHIVE_TAR_GZ, &lim, stream};
+		int fd = open(out, O_RDONLY);
+		lim.max_archive_size = r.size;
+		cr_assert_eq(crc_archive_list_fd_with(&l, fd, out, &o, &err), 0, "the cap itself is fine: %s",
+			     err.msg);
+		crc_archive_result_free(&l);
+		cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+		lim.max_archive_size = r.size - 1;
+		cr_assert_eq(crc_archive_list_fd_with(&l, fd, out, &o, &err), CRC_EVERIFY);
+		char want[128];
+		snprintf(want, sizeof want, "archive longer than %llu bytes (not read past that)",
+			 r.size - 1);
+		cr_assert_str_eq(err.msg, want);
+		cr_assert_eq(l.nentries, 0);
+		close(fd);
+	}
+	crc_archive_result_free(&r);
+	unlink(out);
 	rm_rf(dir);
 }
 
