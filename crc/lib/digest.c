@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crc/os.h"
+
 struct crc_sha256 {
 	EVP_MD_CTX *ctx;
 };
@@ -73,6 +75,12 @@ int crc_sha256_buf(char hex[CRC_SHA256_HEX], const void *p, size_t n, struct crc
 int crc_sha256_fd(char hex[CRC_SHA256_HEX], unsigned long long *size, int fd, const char *name,
 		  struct crc_error *err)
 {
+	return crc_sha256_fd_capped(hex, size, fd, name, 0, err);
+}
+
+int crc_sha256_fd_capped(char hex[CRC_SHA256_HEX], unsigned long long *size, int fd, const char *name,
+			 unsigned long long max, struct crc_error *err)
+{
 	unsigned char md[CRC_SHA256_LEN];
 	unsigned long long total = 0;
 	unsigned char *buf = malloc(CRC_DIGEST_CHUNK);
@@ -96,8 +104,12 @@ int crc_sha256_fd(char hex[CRC_SHA256_HEX], unsigned long long *size, int fd, co
 			rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 		else
 			total += (unsigned long long)n;
+		if (!rc && max && total > max)
+			break; /* longer than the caller expects: not read on */
 	}
-	if (!rc && crc_sha256_final(h, md, hex))
+	if (!rc && max && total > max)
+		hex[0] = '\0';
+	else if (!rc && crc_sha256_final(h, md, hex))
 		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 	crc_sha256_free(h);
 	free(buf);
@@ -109,10 +121,11 @@ int crc_sha256_fd(char hex[CRC_SHA256_HEX], unsigned long long *size, int fd, co
 int crc_sha256_file(char hex[CRC_SHA256_HEX], unsigned long long *size, const char *path,
 		    struct crc_error *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return crc_err_os(err, "cannot open", path, errno);
-	int rc = crc_sha256_fd(hex, size, fd, path, err);
+	int fd;
+	int rc = crc_os_open_regular(&fd, NULL, AT_FDCWD, path, NULL, err);
+	if (rc)
+		return rc;
+	rc = crc_sha256_fd(hex, size, fd, path, err);
 	close(fd);
 	return rc;
 }

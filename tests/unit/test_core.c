@@ -56,7 +56,8 @@ Test(digest, file_refuses_symlinks)
 	cr_assert_eq(crc_sha256_file(hex, &size, file, &err), 0);
 	cr_assert_eq(size, 3);
 	cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	cr_assert_eq(crc_sha256_file(hex, &size, link, &err), CRC_EIO);
+	cr_assert_eq(crc_sha256_file(hex, &size, link, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "is a symlink, not a regular file");
 	unlink(link);
 	unlink(file);
 	rmdir(dir);

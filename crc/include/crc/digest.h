@@ -32,7 +32,14 @@ int crc_sha256_buf(char hex[CRC_SHA256_HEX], const void *p, size_t n, struct crc
 int crc_sha256_fd(char hex[CRC_SHA256_HEX], unsigned long long *size, int fd, const char *name,
 		  struct crc_error *err);
 
-/* The hash of the file at path (opened with O_NOFOLLOW: a symlink is an error), and its size. */
+/* Like crc_sha256_fd, reading no further once more than max bytes (0: no cap) were read: then *size is
+ * what was read (more than max, at most max plus one read) and hex is "", so that a file longer than the
+ * caller expects, or one growing while it is read, costs no more than the expected size. */
+int crc_sha256_fd_capped(char hex[CRC_SHA256_HEX], unsigned long long *size, int fd, const char *name,
+			 unsigned long long max, struct crc_error *err);
+
+/* The hash of the file at path (crc_os_open_regular: not through a symlink, a regular file only), and its
+ * size. */
 int crc_sha256_file(char hex[CRC_SHA256_HEX], unsigned long long *size, const char *path,
 		    struct crc_error *err);
 
