@@ -33,9 +33,6 @@ struct crc_sign_key {
 	char id[CRC_SIGN_KEY_ID_SIZE];
 };
 
-/* The largest signature file read: anything near this size is malformed anyway. */
-#define SIG_FILE_MAX 4096
-
 static const char malformed_sig[] = "malformed signature (expected 88 base64 characters)";
 static const char not_ed25519[] = "not an Ed25519 key (crc keys come from `crc keygen`)";
 
@@ -434,27 +431,46 @@ int crc_sign_verify_buf(const struct crc_sign_key *key, const void *msg, size_t 
 	return 0;
 }
 
-/* After a failure rc to read path: a symlink (which O_NOFOLLOW refused) is said so, as an input error. */
-static int refuse_link(int rc, const char *path, struct crc_error *err)
+/* Reads the file name of the drop directory dirfd whole (at most max bytes; path names it in messages):
+ * opened once, without following a symlink and without blocking, and read through that descriptor only. A
+ * symlink is said so, as an input error. */
+static int read_drop_file(struct crc_buf *out, int dirfd, const char *name, const char *path, size_t max,
+			  struct crc_error *err)
 {
 	struct stat st;
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+	int fd;
+	int rc = crc_os_open_regular(&fd, &st, dirfd, name, path, err);
+	if (rc == CRC_EINVALID && S_ISLNK(st.st_mode))
 		return crc_err_at(err, CRC_EINVALID, path, 0, 0,
 				  "is a symbolic link (a drop's files are not followed through links)");
+	if (rc)
+		return rc;
+	if ((unsigned long long)st.st_size > max)
+		rc = crc_err_at(err, CRC_EINVALID, path, 0, 0, "larger than %zu bytes", max);
+	else
+		rc = crc_os_read_fd(out, fd, path, max, err);
+	close(fd);
 	return rc;
 }
 
-/* Reads drop_dir/manifest.yaml into m (path: its path), saying whether the drop or its manifest is what
- * is missing, and refusing a symlink. */
-static int read_manifest(struct crc_buf *m, const char *drop_dir, const char *path, struct crc_error *err)
+/* Opens the drop directory (following a symlink to it: the caller names it). */
+static int open_drop(int *dirfd, const char *drop_dir, struct crc_error *err)
 {
-	struct stat st;
-	int rc = crc_os_read_file(m, path, CRC_MANIFEST_MAX_BYTES, err);
-	if (rc == CRC_ENOTFOUND && (stat(drop_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+	*dirfd = open(drop_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd >= 0)
+		return 0;
+	if (errno == ENOENT || errno == ENOTDIR)
 		return crc_err_at(err, CRC_ENOTFOUND, drop_dir, 0, 0, "no such drop directory");
+	return crc_err_os(err, "cannot open the drop", drop_dir, errno);
+}
+
+/* Reads manifest.yaml of the drop directory dirfd (path: its path, for messages). */
+static int read_manifest(struct crc_buf *m, int dirfd, const char *path, struct crc_error *err)
+{
+	int rc = read_drop_file(m, dirfd, CRC_SIGN_MANIFEST, path, CRC_MANIFEST_MAX_BYTES, err);
 	if (rc == CRC_ENOTFOUND)
 		return crc_err_at(err, CRC_ENOTFOUND, path, 0, 0, "missing (not a drop directory?)");
-	return rc ? refuse_link(rc, path, err) : 0;
+	return rc;
 }
 
 /* Writes n bytes to path atomically: a new temporary file in dir (mode 0644), fsync'ed, renamed over
@@ -485,45 +501,66 @@ static int replace_file(const char *dir, const char *path, const void *data, siz
 	return crc_os_sync_dir(dir, err);
 }
 
+int crc_sign_drop_bytes(const char *drop_dir, const struct crc_sign_key *key, const void *manifest, size_t n,
+			struct crc_error *err)
+{
+	char sig[PATH_MAX], text[CRC_SIGN_TEXT_SIZE];
+	int rc;
+	if ((rc = join(sig, drop_dir, CRC_SIGN_SIGNATURE, err)))
+		return rc;
+	if ((rc = crc_sign_buf(text, key, manifest, n, err)) == 0)
+		rc = replace_file(drop_dir, sig, text, strlen(text), err);
+	return rc;
+}
+
 int crc_sign_drop(const char *drop_dir, const struct crc_sign_key *key, struct crc_error *err)
 {
-	char manifest[PATH_MAX], sig[PATH_MAX], text[CRC_SIGN_TEXT_SIZE];
+	char manifest[PATH_MAX];
 	struct crc_buf m;
-	int rc;
+	int rc, dirfd = -1;
 	crc_buf_init(&m);
-	if ((rc = join(manifest, drop_dir, CRC_SIGN_MANIFEST, err)) ||
-	    (rc = join(sig, drop_dir, CRC_SIGN_SIGNATURE, err)))
+	if ((rc = join(manifest, drop_dir, CRC_SIGN_MANIFEST, err)))
 		return rc;
 	if (!key->is_private)
 		return crc_err(err, CRC_EINVALID, "key %s is a public key: signing needs the private key",
 			       key->id);
-	if ((rc = read_manifest(&m, drop_dir, manifest, err)) == 0 &&
-	    (rc = crc_sign_buf(text, key, m.data, m.len, err)) == 0)
-		rc = replace_file(drop_dir, sig, text, strlen(text), err);
+	if ((rc = open_drop(&dirfd, drop_dir, err)) == 0 &&
+	    (rc = read_manifest(&m, dirfd, manifest, err)) == 0)
+		rc = crc_sign_drop_bytes(drop_dir, key, m.data ? m.data : "", m.len, err);
+	if (dirfd >= 0)
+		close(dirfd);
 	crc_buf_free(&m);
+	return rc;
+}
+
+int crc_sign_verify_at(const struct crc_sign_key *key, int dirfd, const char *sig_path, const void *manifest,
+		       size_t n, struct crc_error *err)
+{
+	struct crc_buf s;
+	crc_buf_init(&s);
+	int rc = read_drop_file(&s, dirfd, CRC_SIGN_SIGNATURE, sig_path, CRC_SIGN_FILE_MAX, err);
+	if (rc == CRC_ENOTFOUND)
+		rc = crc_err_at(err, CRC_ENOTFOUND, sig_path, 0, 0, "missing (the drop is not signed)");
+	if (!rc)
+		rc = crc_sign_verify_buf(key, manifest, n, s.data ? s.data : "", s.len, sig_path, err);
+	crc_buf_free(&s);
 	return rc;
 }
 
 int crc_sign_verify_drop(const char *drop_dir, const struct crc_sign_key *key, struct crc_error *err)
 {
 	char manifest[PATH_MAX], sig[PATH_MAX];
-	struct crc_buf m, s;
-	int rc;
+	struct crc_buf m;
+	int rc, dirfd = -1;
 	crc_buf_init(&m);
-	crc_buf_init(&s);
 	if ((rc = join(manifest, drop_dir, CRC_SIGN_MANIFEST, err)) ||
-	    (rc = join(sig, drop_dir, CRC_SIGN_SIGNATURE, err)) ||
-	    (rc = read_manifest(&m, drop_dir, manifest, err)))
+	    (rc = join(sig, drop_dir, CRC_SIGN_SIGNATURE, err)) || (rc = open_drop(&dirfd, drop_dir, err)) ||
+	    (rc = read_manifest(&m, dirfd, manifest, err)))
 		goto out;
-	rc = crc_os_read_file(&s, sig, SIG_FILE_MAX, err);
-	if (rc == CRC_ENOTFOUND)
-		rc = crc_err_at(err, CRC_ENOTFOUND, sig, 0, 0, "missing (the drop is not signed)");
-	else if (rc)
-		rc = refuse_link(rc, sig, err);
-	if (!rc)
-		rc = crc_sign_verify_buf(key, m.data, m.len, s.data ? s.data : "", s.len, sig, err);
+	rc = crc_sign_verify_at(key, dirfd, sig, m.data ? m.data : "", m.len, err);
 out:
+	if (dirfd >= 0)
+		close(dirfd);
 	crc_buf_free(&m);
-	crc_buf_free(&s);
 	return rc;
 }

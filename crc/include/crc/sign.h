@@ -20,6 +20,8 @@
 #define CRC_SIGN_TEXT_SIZE (CRC_SIGN_B64_LEN + 2)
 /* A key id: 16 lower-case hex digits of SHA-256 over the raw public key, and the NUL. */
 #define CRC_SIGN_KEY_ID_SIZE 17
+/* The largest signature file read: anything near this size is malformed anyway. */
+#define CRC_SIGN_FILE_MAX 4096
 /* The largest key file read. */
 #define CRC_SIGN_KEY_MAX_BYTES ((size_t)16 << 10)
 /* The names in a drop directory. */
@@ -85,8 +87,22 @@ void crc_sign_format_signature(char text[CRC_SIGN_TEXT_SIZE], const unsigned cha
  * existing signature, and the directory fsync'ed. A missing drop or manifest is CRC_ENOTFOUND. */
 int crc_sign_drop(const char *drop_dir, const struct crc_sign_key *key, struct crc_error *err);
 
-/* Checks drop_dir/manifest.yaml.sig against drop_dir/manifest.yaml with key. A missing signature is
- * CRC_ENOTFOUND, a malformed one CRC_EINVALID, a wrong one CRC_EVERIFY. */
+/* Like crc_sign_drop, signing the n bytes at manifest instead of reading drop_dir/manifest.yaml: the exact
+ * bytes a caller has verified (so that what is signed is what was checked, whatever the file holds by
+ * now). */
+int crc_sign_drop_bytes(const char *drop_dir, const struct crc_sign_key *key, const void *manifest, size_t n,
+			struct crc_error *err);
+
+/* Checks drop_dir/manifest.yaml.sig against drop_dir/manifest.yaml with key, each opened once without
+ * following a symlink or blocking (a FIFO is refused) and read through that descriptor. A missing
+ * signature is CRC_ENOTFOUND, a malformed one (or one that is not a regular file) CRC_EINVALID, a wrong
+ * one CRC_EVERIFY. */
 int crc_sign_verify_drop(const char *drop_dir, const struct crc_sign_key *key, struct crc_error *err);
+
+/* Checks the signature file of the drop directory dirfd (manifest.yaml.sig, opened and read as above, at
+ * most CRC_SIGN_FILE_MAX bytes; sig_path names it in messages) over the n bytes at manifest: the exact
+ * bytes the caller read, which it parses only after this holds. Errors as crc_sign_verify_drop. */
+int crc_sign_verify_at(const struct crc_sign_key *key, int dirfd, const char *sig_path, const void *manifest,
+		       size_t n, struct crc_error *err);
 
 #endif
