@@ -494,7 +494,7 @@ static int pack(struct drop *d, const struct planning *pl, struct progress *pr, 
 static int up_to_date(const struct planning *pl, const char *dir, size_t threads, char *why, size_t size)
 {
 	const struct crc_plan *plan = pl->plan;
-	struct crc_verify_options vo = {0, 0, threads};
+	struct crc_verify_options vo = {.threads = threads};
 	struct crc_verify_report r;
 	struct crc_error err;
 	char flags_sha[CRC_SHA256_HEX];

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "crc/deploy.h"
 #include "crc/json.h"
+#include "crc/sign.h"
 #include "crc/verify.h"
 #include "drops.h"
 #include "exit.h"
@@ -38,27 +39,24 @@ static void on_busy(void *ctx)
 	cli_info(ctx, "waiting for another crc that is changing the deploy directory");
 }
 
-/* Verifies the drop deeply (and its signature when pubkey is set) into r; prints every problem and returns
- * an exit code when the drop must not be deployed. */
-static int verify_first(struct cli *cli, struct crc_verify_report *r, const char *dir, const char *pubkey,
-			char *key_id, size_t key_id_size)
+/* Verifies the drop deeply (and its signature when key is set) into r, holding the target's archive open
+ * so that deploy extracts the bytes checked here; prints every problem and returns an exit code when the
+ * drop must not be deployed. */
+static int verify_first(struct cli *cli, struct crc_verify_report *r, const struct drop_place *place,
+			const struct crc_sign_key *key, const char *target)
 {
-	struct crc_verify_options o = {1, 0, (size_t)cli_cpus()};
+	struct crc_verify_options o = {
+		.deep = 1, .threads = (size_t)cli_cpus(), .key = key, .hold_target = target};
 	struct crc_error err;
-	int rc = crc_verify_drop(r, dir, &o, &err);
-	if (pubkey && r->manifest) {
-		if (drop_check_signature(r, dir, pubkey, key_id, key_id_size) == CRC_ENOMEM)
-			rc = CRC_ENOMEM;
-		else if (rc == 0 || rc == CRC_EVERIFY || rc == CRC_EIO)
-			rc = r->mismatches ? CRC_EVERIFY : r->unreadable ? CRC_EIO : 0;
-	}
+	drop_place_expect(place, &o);
+	int rc = crc_verify_drop(r, place->dir, &o, &err);
 	if (rc == 0)
 		return CLI_EXIT_OK;
 	for (size_t i = 0; i < r->nproblems; i++)
 		cli_error(cli, "%s: %s", r->problems[i].file, r->problems[i].msg);
 	if (r->dropped)
 		cli_error(cli, "%zu more problems not shown", r->dropped);
-	cli_error(cli, "%s does not verify: nothing deployed", dir);
+	cli_error(cli, "%s does not verify: nothing deployed", place->dir);
 	return rc == CRC_EIO ? CLI_EXIT_INPUT : cli_exit_for(rc);
 }
 
@@ -98,11 +96,13 @@ int cmd_deploy(struct cli *cli, int argc, char **argv)
 {
 	struct opt_parser op;
 	struct drop_arg da = {NULL, NULL, NULL};
+	struct drop_place place;
 	struct crc_verify_report r;
 	struct crc_deploy_result res;
+	struct crc_sign_key *key = NULL;
 	struct crc_error err;
 	const char *to = NULL, *target = NULL, *pubkey = NULL;
-	char dir[4096], triple[128], key_id[64] = "";
+	char triple[128];
 	unsigned keep = 3;
 	int id, status = CLI_EXIT_OK, require = 0;
 	cli_parse_begin(cli, &op, argc, argv);
@@ -136,43 +136,45 @@ int cmd_deploy(struct cli *cli, int argc, char **argv)
 		}
 		}
 	}
-	if ((status = drop_arg_dir(cli, &da, dir, sizeof dir)) != 0)
+	if ((status = drop_arg_place(cli, &da, &place)) != 0)
 		return status;
 	if (!to || !*to)
 		return cli_usage(cli, "where to? give the deploy directory with --to DIR");
-	if (require && !pubkey) {
-		pubkey = getenv("CRC_PUBKEY");
-		if (!pubkey || !*pubkey)
-			return cli_usage(
-				cli, "--require-signature needs a public key: set CRC_PUBKEY to its file, "
-				     "or give --pubkey PUB");
-	}
+	if ((status = drop_pubkey(cli, pubkey, require, &pubkey)) != 0)
+		return status;
 	if (!target) {
 		int rc = crc_deploy_host_triple(triple, sizeof triple, &err);
 		if (rc)
 			return cli_report(cli, rc, &err);
 		target = triple;
 	}
-	if ((status = verify_first(cli, &r, dir, pubkey, key_id, sizeof key_id)) != CLI_EXIT_OK)
+	if ((status = drop_load_pubkey(cli, pubkey, &key)) != 0)
+		return status;
+	const char *dir = place.dir;
+	if ((status = verify_first(cli, &r, &place, key, target)) != CLI_EXIT_OK)
 		goto out;
-	cli_info(cli, "%s verified%s; installing %s into %s", dir, pubkey ? " and its signature checked" : "",
+	cli_info(cli, "%s verified%s; installing %s into %s", dir, key ? " and its signature checked" : "",
 		 target, to);
-	struct crc_deploy_options o = {dir, r.manifest, target, to, keep, on_busy, cli};
+	struct crc_deploy_options o = {
+		dir,  r.manifest, target, to,
+		keep, on_busy,    cli,    r.held && r.held_fd >= 0 ? &r.held_fd : NULL};
 	int rc = crc_deploy_install(&res, &o, &err);
+	const char *key_id = key ? crc_sign_key_id(key) : NULL;
 	if (rc) {
 		status = cli_report(cli, rc, &err);
 		/* A failed prune comes after the switch: the release is deployed all the same. */
 		if (res.id[0])
-			print_deploy(cli, &res, target, to, key_id[0] ? key_id : NULL);
+			print_deploy(cli, &res, target, to, key_id);
 	} else {
 		if (res.leftovers_removed)
 			cli_info(cli, "removed %d leftover%s of interrupted deploys in %s",
 				 res.leftovers_removed, res.leftovers_removed == 1 ? "" : "s", to);
-		status = print_deploy(cli, &res, target, to, key_id[0] ? key_id : NULL);
+		status = print_deploy(cli, &res, target, to, key_id);
 	}
 	crc_deploy_result_free(&res);
 out:
 	crc_verify_report_free(&r);
+	crc_sign_key_free(key);
 	return status;
 }
 

@@ -55,10 +55,13 @@ static const char *state_name(const struct crc_store_entry *e, const struct chec
 /* Verifies a complete drop into c; returns 0 or CRC_ENOMEM. */
 static int verify_entry(struct checked *c, const struct crc_store_entry *e)
 {
-	struct crc_verify_options o = {0, 0, 1};
+	/* A drop is valid only under its own profile and id: the folder and directory it sits in. */
+	struct crc_verify_options o = {.threads = (size_t)cli_cpus(),
+				       .profile = e->profile,
+				       .drop_id = e->id,
+				       .identity_from = "its place in the storage"};
 	struct crc_verify_report r;
 	struct crc_error err;
-	o.threads = (size_t)cli_cpus();
 	int rc = crc_verify_drop(&r, e->dir, &o, &err);
 	c->ok = rc == 0;
 	if (rc && r.nproblems) {

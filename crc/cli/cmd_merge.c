@@ -46,7 +46,7 @@ static void on_busy(void *ctx)
 /* Verifies part dir deeply into r; prints its problems and returns an exit code when it does not hold. */
 static int verify_part(const struct cli *cli, struct crc_verify_report *r, const char *dir, size_t threads)
 {
-	struct crc_verify_options o = {1, 0, threads};
+	struct crc_verify_options o = {.deep = 1, .threads = threads};
 	struct crc_error err;
 	int rc = crc_verify_drop(r, dir, &o, &err);
 	if (rc == 0)

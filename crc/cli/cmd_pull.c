@@ -148,24 +148,20 @@ static int fetch_image(struct crc_registry *reg, const char *repo, const char *t
 	return rc;
 }
 
-/* Verifies the drop in tmp deeply (and its signature): prints the problems, returns an exit code. */
-static int verify_tmp(const struct cli *cli, const char *tmp, const char *pubkey,
-		      const struct crc_oci_drop *d, char *key_id, size_t key_id_size)
+/* Verifies the drop in tmp deeply (and its signature with key), as the drop the artifact's annotations
+ * name: prints the problems, returns an exit code. */
+static int verify_tmp(const struct cli *cli, const char *tmp, const struct crc_sign_key *key,
+		      const struct crc_oci_drop *d)
 {
-	struct crc_verify_options o = {1, 0, (size_t)cli_cpus()};
+	struct crc_verify_options o = {.deep = 1,
+				       .threads = (size_t)cli_cpus(),
+				       .key = key,
+				       .profile = d->profile,
+				       .drop_id = d->drop_id,
+				       .identity_from = "the artifact's annotations"};
 	struct crc_verify_report r;
 	struct crc_error err;
 	int rc = crc_verify_drop(&r, tmp, &o, &err);
-	if (r.manifest &&
-	    (strcmp(r.manifest->drop_id, d->drop_id) != 0 || strcmp(r.manifest->profile, d->profile) != 0)) {
-		if (crc_verify_add_problem(&r, "manifest.yaml", CRC_EVERIFY,
-					   "names another drop than the artifact's annotations"))
-			rc = CRC_ENOMEM;
-	}
-	if (pubkey && r.manifest && drop_check_signature(&r, tmp, pubkey, key_id, key_id_size) == CRC_ENOMEM)
-		rc = CRC_ENOMEM;
-	if (rc == 0 || rc == CRC_EVERIFY || rc == CRC_EIO)
-		rc = r.mismatches ? CRC_EVERIFY : r.unreadable ? CRC_EIO : 0;
 	for (size_t i = 0; i < r.nproblems; i++)
 		cli_error(cli, "%s: %s", r.problems[i].file, r.problems[i].msg);
 	crc_verify_report_free(&r);
@@ -173,6 +169,22 @@ static int verify_tmp(const struct cli *cli, const char *tmp, const char *pubkey
 		return CLI_EXIT_OK;
 	cli_error(cli, "%s/%s does not verify: nothing published", d->profile, d->drop_id);
 	/* A drop whose files a registry served must verify: anything else is a verification failure. */
+	return rc == CRC_ENOMEM ? CLI_EXIT_IO : CLI_EXIT_VERIFY;
+}
+
+/* With a key, the signature over the fetched manifest.yaml, before anything parses it (the image's blobs
+ * are named there). */
+static int check_fetched_signature(const struct cli *cli, const char *tmp, const struct crc_sign_key *key,
+				   const struct crc_oci_drop *d)
+{
+	struct crc_error err;
+	if (!key)
+		return CLI_EXIT_OK;
+	int rc = crc_sign_verify_drop(tmp, key, &err);
+	if (rc == 0)
+		return CLI_EXIT_OK;
+	cli_error(cli, "%s: %s", CRC_SIGN_SIGNATURE, err.msg);
+	cli_error(cli, "%s/%s does not verify: nothing published", d->profile, d->drop_id);
 	return rc == CRC_ENOMEM ? CLI_EXIT_IO : CLI_EXIT_VERIFY;
 }
 
@@ -207,9 +219,10 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
 	struct crc_oci_drop d;
 	struct crc_error err;
 	struct crc_buf text;
+	struct crc_sign_key *key = NULL;
 	const char *ref_text = NULL, *pubkey = NULL;
 	char reference[CRC_REGISTRY_TAG_MAX + 8], media_type[256], digest[CRC_REGISTRY_DIGEST_SIZE];
-	char tmp[CRC_STORE_PATH_MAX] = "", dir[CRC_STORE_PATH_MAX], key_id[64] = "";
+	char tmp[CRC_STORE_PATH_MAX] = "", dir[CRC_STORE_PATH_MAX];
 	int id, status = CLI_EXIT_OK, rc, require = 0, force = 0, exists = 0;
 	memset(&ro, 0, sizeof ro);
 	memset(&d, 0, sizeof d);
@@ -255,7 +268,8 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
 		int has = n >= 5 && strcmp(ref.tag + n - 5, ".drop") == 0;
 		snprintf(reference, sizeof reference, "%s%s", ref.tag, has ? "" : ".drop");
 	}
-	if ((status = remote_open(cli, &reg, ref.host, &ro)) != 0)
+	if ((status = drop_load_pubkey(cli, pubkey, &key)) != 0 ||
+	    (status = remote_open(cli, &reg, ref.host, &ro)) != 0)
 		goto out;
 	rc = crc_registry_manifest_get(reg, ref.repo, reference, CRC_OCI_MANIFEST_TYPE, &text, media_type,
 				       sizeof media_type, digest, &err);
@@ -295,20 +309,26 @@ int cmd_pull(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if ((rc = crc_store_begin(tmp, &store, d.drop_id, &err)) != 0 ||
-	    (rc = fetch_layers(reg, ref.repo, &d, tmp, &err)) != 0 ||
-	    (rc = fetch_image(reg, ref.repo, tmp, &err)) != 0) {
+	    (rc = fetch_layers(reg, ref.repo, &d, tmp, &err)) != 0) {
 		status = cli_report(cli, rc, &err);
 		goto out;
 	}
-	if ((status = verify_tmp(cli, tmp, pubkey, &d, key_id, sizeof key_id)) != 0)
+	if ((status = check_fetched_signature(cli, tmp, key, &d)) != 0)
+		goto out;
+	if ((rc = fetch_image(reg, ref.repo, tmp, &err)) != 0) {
+		status = cli_report(cli, rc, &err);
+		goto out;
+	}
+	if ((status = verify_tmp(cli, tmp, key, &d)) != 0)
 		goto out;
 	if ((rc = crc_store_publish(&store, tmp, d.drop_id, force, &err)) != 0) {
 		status = cli_report(cli, rc, &err);
 		goto out;
 	}
 	tmp[0] = '\0';
-	status = print_result(cli, dir, &d, digest, key_id, exists);
+	status = print_result(cli, dir, &d, digest, key ? crc_sign_key_id(key) : "", exists);
 out:
+	crc_sign_key_free(key);
 	if (tmp[0])
 		crc_store_abort(tmp);
 	crc_store_close(&store);

@@ -271,7 +271,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	struct crc_registry_options ro;
 	struct crc_registry_ref ref;
 	struct crc_verify_report vr;
-	struct crc_verify_options vo = {0, 0, 1};
+	struct crc_verify_options vo = {.threads = 1};
 	struct crc_oci_drop d;
 	struct push p;
 	struct stat st;
@@ -307,8 +307,11 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "which registry? give REF (host[:port]/repo:tag)");
 	da.path = nargs == 2 ? args[0] : NULL;
 	const char *ref_text = args[nargs - 1];
-	if ((status = drop_arg_dir(cli, &da, dir, sizeof dir)) != 0)
+	struct drop_place place;
+	if ((status = drop_arg_place(cli, &da, &place)) != 0)
 		return status;
+	drop_place_expect(&place, &vo);
+	snprintf(dir, sizeof dir, "%s", place.dir);
 	if ((rc = crc_registry_ref_parse(&ref, ref_text, &p.err)) != 0)
 		return cli_usage(cli, "bad REF '%s': %s", ref_text, p.err.msg);
 	if (!ref.tag[0] || ref.digest[0])

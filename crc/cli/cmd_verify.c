@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "crc/json.h"
+#include "crc/sign.h"
 #include "crc/verify.h"
 #include "drops.h"
 #include "exit.h"
@@ -99,13 +100,13 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 {
 	struct opt_parser op;
 	struct drop_arg da = {NULL, NULL, NULL};
-	struct crc_verify_options o = {0, 0, 0};
+	struct drop_place place;
+	struct crc_verify_options o = {.threads = (size_t)cli_cpus()};
 	struct crc_verify_report r;
+	struct crc_sign_key *key = NULL;
 	struct crc_error err;
 	struct sig s = {NULL, 0, ""};
-	char dir[4096];
 	int id, status = CLI_EXIT_OK, require = 0;
-	o.threads = (size_t)cli_cpus();
 	cli_parse_begin(cli, &op, argc, argv);
 	while ((id = cli_next(cli, &op, &status)) != OPT_END) {
 		if (id == CLI_STOP)
@@ -137,29 +138,21 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		}
 		}
 	}
-	if ((status = drop_arg_dir(cli, &da, dir, sizeof dir)) != 0)
+	if ((status = drop_arg_place(cli, &da, &place)) != 0 ||
+	    (status = drop_pubkey(cli, s.pubkey, require, &s.pubkey)) != 0 ||
+	    (status = drop_load_pubkey(cli, s.pubkey, &key)) != 0)
 		return status;
-	if (require && !s.pubkey) {
-		const char *env = getenv("CRC_PUBKEY");
-		if (!env || !*env)
-			return cli_usage(
-				cli, "--require-signature needs a public key: set CRC_PUBKEY to its file, "
-				     "or give --pubkey PUB");
-		s.pubkey = env;
-	}
+	const char *dir = place.dir;
+	drop_place_expect(&place, &o);
+	o.key = key;
 	double t0 = now();
 	int rc = crc_verify_drop(&r, dir, &o, &err);
-	if (s.pubkey && r.manifest &&
-	    drop_check_signature(&r, dir, s.pubkey, s.key_id, sizeof s.key_id) == CRC_ENOMEM)
-		rc = crc_err(&err, CRC_ENOMEM, "out of memory");
-	s.ok = s.pubkey && r.manifest;
+	double seconds = now() - t0;
+	snprintf(s.key_id, sizeof s.key_id, "%s", r.key_id);
+	s.ok = r.signature_checked && r.manifest;
 	for (size_t i = 0; i < r.nproblems; i++)
 		if (strcmp(r.problems[i].file, "manifest.yaml.sig") == 0)
 			s.ok = 0;
-	double seconds = now() - t0;
-	/* The signature's finding may change the outcome. */
-	if (rc == 0 || rc == CRC_EVERIFY || rc == CRC_EIO)
-		rc = r.mismatches ? CRC_EVERIFY : r.unreadable ? CRC_EIO : 0;
 	if (cli->json) {
 		struct crc_json *j = report_json(&r, dir, &o, &s, seconds);
 		char *text = j ? crc_json_render(j, 1) : NULL;
@@ -176,12 +169,13 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 			       r.manifest->drop_id, r.nfiles, mb, seconds,
 			       seconds > 0 ? mb / 1e3 / seconds : 0.0, o.deep ? ", deep" : "",
 			       s.pubkey ? ", signed by key " : "", s.pubkey ? s.key_id : "");
-		} else if (r.manifest) {
+		} else if (r.manifest || r.signature_checked) {
 			cli_error(cli, "%s: FAILED: %zu problem%s", dir, r.mismatches + r.unreadable,
 				  r.mismatches + r.unreadable == 1 ? "" : "s");
 		}
 	}
 	crc_verify_report_free(&r);
+	crc_sign_key_free(key);
 	if (status != CLI_EXIT_OK)
 		return status;
 	/* A drop or manifest that cannot be read is bad input, like a malformed one. */

@@ -1,13 +1,16 @@
 /* The DROP argument of verify, sign and deploy (drops.h). */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "drops.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "crc/error.h"
 #include "crc/plan.h"
 #include "crc/sign.h"
+#include "crc/store.h"
 #include "crc/verify.h"
 #include "exit.h"
 
@@ -81,24 +84,85 @@ int drop_pubkey(const struct cli *cli, const char *pubkey, int require, const ch
 	return 0;
 }
 
-int drop_check_signature(struct crc_verify_report *r, const char *dir, const char *pubkey, char *key_id,
-			 size_t key_id_size)
+int drop_load_pubkey(const struct cli *cli, const char *path, struct crc_sign_key **key)
 {
-	struct crc_sign_key *key = NULL;
 	struct crc_error err;
-	char msg[2 * CRC_ERROR_MSG_MAX];
-	int rc = crc_sign_key_load_public(&key, pubkey, &err);
-	if (rc) {
-		/* The key is the caller's input, not part of the drop: name its file. */
-		crc_error_format(&err, msg, sizeof msg);
-		return crc_verify_add_problem(r, "manifest.yaml.sig", CRC_EIO, msg) ? CRC_ENOMEM : 0;
+	*key = NULL;
+	if (!path)
+		return CLI_EXIT_OK;
+	int rc = crc_sign_key_load_public(key, path, &err);
+	return rc ? cli_report(cli, rc, &err) : CLI_EXIT_OK;
+}
+
+/* The last component of the n bytes at path (no trailing '/'), and where it starts, into name. */
+static const char *last_name(const char *path, size_t n, char *name, size_t size)
+{
+	size_t i = n;
+	while (i > 0 && path[i - 1] != '/')
+		i--;
+	snprintf(name, size, "%.*s", (int)(n - i), path + i);
+	return path + i;
+}
+
+/* Whether dir (a real path, n bytes) is a storage: the --storage given, or a directory holding a storage's
+ * lock file. */
+static int is_storage(const struct cli *cli, const char *dir, size_t n)
+{
+	char path[4096 + 32];
+	struct stat st;
+	char *storage = realpath(cli->storage ? cli->storage : "storage/artifacts", NULL);
+	int same = storage && strlen(storage) == n && strncmp(storage, dir, n) == 0;
+	free(storage);
+	if (same)
+		return 1;
+	int w = snprintf(path, sizeof path, "%.*s/%s", (int)n, dir, CRC_STORE_LOCK_NAME);
+	return w > 0 && (size_t)w < sizeof path && lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The identity a drop's path gives it: its directory's own name, and its folder's within a storage. A
+ * path that does not resolve says nothing (verify reports the missing drop). */
+static void path_identity(const struct cli *cli, struct drop_place *p)
+{
+	char *real = realpath(p->dir, NULL);
+	if (!real || strcmp(real, "/") == 0) {
+		free(real);
+		return;
 	}
-	snprintf(key_id, key_id_size, "%s", crc_sign_key_id(key));
-	rc = crc_sign_verify_drop(dir, key, &err);
-	crc_sign_key_free(key);
-	if (rc == 0)
-		return 0;
-	/* A missing, malformed or wrong signature fails verification; only an unreadable one is not. */
-	int code = rc == CRC_EIO || rc == CRC_ENOMEM ? CRC_EIO : CRC_EVERIFY;
-	return crc_verify_add_problem(r, "manifest.yaml.sig", code, err.msg) ? CRC_ENOMEM : 0;
+	size_t n = strlen(real);
+	const char *id = last_name(real, n, p->drop_id, sizeof p->drop_id);
+	p->from = "its directory's name";
+	size_t folder_end = (size_t)(id - real) - 1;
+	if (folder_end > 0) {
+		char profile[sizeof p->profile];
+		const char *folder = last_name(real, folder_end, profile, sizeof profile);
+		size_t storage_end = (size_t)(folder - real) - 1;
+		if (storage_end > 0 && is_storage(cli, real, storage_end)) {
+			memcpy(p->profile, profile, sizeof profile);
+			p->from = "its place in the storage";
+		}
+	}
+	free(real);
+}
+
+int drop_arg_place(const struct cli *cli, const struct drop_arg *a, struct drop_place *p)
+{
+	memset(p, 0, sizeof *p);
+	int rc = drop_arg_dir(cli, a, p->dir, sizeof p->dir);
+	if (rc)
+		return rc;
+	if (a->profile && a->drop_id) {
+		snprintf(p->profile, sizeof p->profile, "%s", a->profile);
+		snprintf(p->drop_id, sizeof p->drop_id, "%s", a->drop_id);
+		p->from = "--profile and --drop-id";
+	} else {
+		path_identity(cli, p);
+	}
+	return 0;
+}
+
+void drop_place_expect(const struct drop_place *p, struct crc_verify_options *o)
+{
+	o->profile = p->profile[0] ? p->profile : NULL;
+	o->drop_id = p->drop_id[0] ? p->drop_id : NULL;
+	o->identity_from = p->from;
 }

@@ -32,17 +32,36 @@ int drop_arg_option(struct cli *cli, struct drop_arg *a, int id, const char *val
  * problem (usage: neither or both forms, only one of --profile/--drop-id, a bad name). */
 int drop_arg_dir(const struct cli *cli, const struct drop_arg *a, char *out, size_t size);
 
-struct crc_verify_report;
+/* A drop's directory and the identity its place gives it, which its manifest must name (a drop copied or
+ * moved under another name is refused: a replay). */
+struct drop_place {
+	char dir[4096];
+	/* The profile and drop id the manifest must name, "" when the place says nothing about one. */
+	char profile[256], drop_id[256];
+	/* Where they come from, for messages. */
+	const char *from;
+};
+
+/* Resolves a into p: the directory as drop_arg_dir does, and the identity: with --profile and --drop-id,
+ * those; for a path, its directory's own name as the drop id and, when it lies in a storage
+ * (<storage>/<profile>/<id>, where <storage> is --storage or holds a storage's lock file), its folder's
+ * name as the profile. Returns 0 or an exit code as drop_arg_dir. */
+int drop_arg_place(const struct cli *cli, const struct drop_arg *a, struct drop_place *p);
+
+struct crc_verify_options;
+
+/* Sets o's expected identity from p. */
+void drop_place_expect(const struct drop_place *p, struct crc_verify_options *o);
+
+struct crc_sign_key;
 
 /* The public key a command checks signatures with: pubkey (--pubkey) when set, else with require
  * (--require-signature) the file $CRC_PUBKEY names. Returns 0 with *out set (NULL: no signature
  * required), or a usage error's exit code after reporting it. */
 int drop_pubkey(const struct cli *cli, const char *pubkey, int require, const char **out);
 
-/* Checks dir/manifest.yaml.sig with the public key in the file pubkey and adds what is wrong to r (a
- * missing, malformed or wrong signature as a mismatch; an unreadable key or signature as unreadable). On
- * success the key's id goes into key_id. Returns 0, or CRC_ENOMEM. */
-int drop_check_signature(struct crc_verify_report *r, const char *dir, const char *pubkey, char *key_id,
-			 size_t key_id_size);
+/* Loads the public key in the file path into *key (NULL path: *key NULL); an unreadable or malformed key
+ * is reported and its exit code returned, else 0. */
+int drop_load_pubkey(const struct cli *cli, const char *path, struct crc_sign_key **key);
 
 #endif

@@ -37,6 +37,7 @@ static const struct crc_archive_limits default_limits = {
 	CRC_ARCHIVE_MAX_ENTRY_SIZE,
 	CRC_ARCHIVE_MAX_TOTAL_SIZE,
 	0,
+	NULL,
 };
 
 const char *crc_archive_format_name(enum crc_archive_format f)
@@ -746,6 +747,12 @@ static int bad(struct lister *l, const char *fmt, ...)
 	return crc_err_at(l->err, CRC_EVERIFY, l->name, 0, 0, "%s", msg);
 }
 
+/* Where the caps come from, for their messages: " (what the manifest lists)", or "". */
+static const char *origin(const struct lister *l)
+{
+	return l->lim->origin ? l->lim->origin : "";
+}
+
 /* The error for a failed libarchive read: the source's own I/O failure, or a corrupt archive. */
 static int read_failed(struct lister *l, struct archive *a, const struct source *src)
 {
@@ -860,7 +867,7 @@ static int read_header(struct lister *l, struct archive_entry *ae, struct header
 	h->type = 0;
 	h->link = NULL;
 	if (++l->count > l->lim->max_entries)
-		return bad(l, "more than %zu entries", l->lim->max_entries);
+		return bad(l, "more than %zu entries%s", l->lim->max_entries, origin(l));
 	if (!name)
 		return bad(l, "entry %zu: name cannot be read", l->count);
 	size_t max_path = l->lim->max_path < CRC_ARCHIVE_MAX_PATH ? l->lim->max_path : CRC_ARCHIVE_MAX_PATH;
@@ -932,9 +939,13 @@ static int read_data(struct lister *l, struct archive *a, const struct source *s
 	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	unsigned char md[CRC_SHA256_LEN];
 	long long declared = archive_entry_size_is_set(ae) ? (long long)archive_entry_size(ae) : -1;
+	/* What a header declares is refused before any of it is decompressed. */
 	if (declared >= 0 && (unsigned long long)declared > l->lim->max_entry_size)
-		return bad(l, "entry '%s': %lld bytes, over the cap of %llu",
-			   crc_shown(sh, sizeof sh, e->path), declared, l->lim->max_entry_size);
+		return bad(l, "entry '%s': %lld bytes, over the cap of %llu%s",
+			   crc_shown(sh, sizeof sh, e->path), declared, l->lim->max_entry_size, origin(l));
+	if (declared >= 0 && (unsigned long long)declared > l->lim->max_total_size - l->total)
+		return bad(l, "more than %llu bytes of file content (at entry '%s')%s",
+			   l->lim->max_total_size, crc_shown(sh, sizeof sh, e->path), origin(l));
 	struct crc_sha256 *h = crc_sha256_new();
 	if (!h)
 		return crc_err(l->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
@@ -951,13 +962,13 @@ static int read_data(struct lister *l, struct archive *a, const struct source *s
 		e->size += (unsigned long long)n;
 		l->total += (unsigned long long)n;
 		if (e->size > l->lim->max_entry_size) {
-			rc = bad(l, "entry '%s': more than %llu bytes", crc_shown(sh, sizeof sh, e->path),
-				 l->lim->max_entry_size);
+			rc = bad(l, "entry '%s': more than %llu bytes%s", crc_shown(sh, sizeof sh, e->path),
+				 l->lim->max_entry_size, origin(l));
 			break;
 		}
 		if (l->total > l->lim->max_total_size) {
-			rc = bad(l, "more than %llu bytes of file content (at entry '%s')",
-				 l->lim->max_total_size, crc_shown(sh, sizeof sh, e->path));
+			rc = bad(l, "more than %llu bytes of file content (at entry '%s')%s",
+				 l->lim->max_total_size, crc_shown(sh, sizeof sh, e->path), origin(l));
 			break;
 		}
 		if (declared >= 0 && e->size > (unsigned long long)declared) {

@@ -651,24 +651,32 @@ static int unpack_written(void *ctx, const struct crc_archive_entry *e, struct c
 	return 0;
 }
 
-/* Extracts the artifact at archive_path into staging: its size checked first, its bytes hashed as they
- * are read and checked at the end, every manifest entry met once. */
-static int unpack(const char *staging, const char *archive_path, const struct crc_manifest_artifact *a,
-		  struct index *idx, struct crc_error *err)
+/* Extracts the artifact at archive_path (read from *archive_fd when given: the descriptor the
+ * verification read) into staging: its size checked first, its bytes hashed as they are read and checked
+ * at the end, every manifest entry met once. */
+static int unpack(const char *staging, const char *archive_path, const int *archive_fd,
+		  const struct crc_manifest_artifact *a, struct index *idx, struct crc_error *err)
 {
 	struct unpack u = {archive_path, idx};
 	const struct crc_archive_hooks hooks = {unpack_check, unpack_written, &u};
 	struct crc_archive_result res;
 	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	struct stat st;
-	int rc = 0;
+	int rc = 0, fd;
 	memset(&res, 0, sizeof res);
 	if (idx->n)
 		memset(idx->seen, 0, idx->n);
-	int fd = open(archive_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return crc_err_os(err, "cannot open", archive_path, errno);
-	if (fstat(fd, &st) != 0)
+	if (archive_fd) {
+		if ((fd = dup(*archive_fd)) < 0)
+			return crc_err_os(err, "cannot use the descriptor of", archive_path, errno);
+		if (lseek(fd, 0, SEEK_SET) != 0)
+			rc = crc_err_os(err, "cannot seek in", archive_path, errno);
+	} else if ((rc = crc_os_open_regular(&fd, NULL, AT_FDCWD, archive_path, NULL, err)) != 0) {
+		return rc == CRC_EINVALID ? mismatch(err, archive_path, "%s", err->msg) : rc;
+	}
+	if (rc)
+		;
+	else if (fstat(fd, &st) != 0)
 		rc = crc_err_os(err, "cannot stat", archive_path, errno);
 	else if (!S_ISREG(st.st_mode))
 		rc = mismatch(err, archive_path, "not a regular file");
@@ -892,12 +900,8 @@ static int find_artifact(const struct crc_manifest_artifact **out, const struct 
 			 const char *target, struct crc_error *err)
 {
 	char sh[CRC_ARCHIVE_SHOWN_MAX];
-	for (size_t i = 0; i < m->nartifacts; i++)
-		if (m->artifacts[i].target && strcmp(m->artifacts[i].target, target) == 0 &&
-		    !is_package(&m->artifacts[i])) {
-			*out = &m->artifacts[i];
-			return 0;
-		}
+	if ((*out = crc_manifest_installable(m, target)) != NULL)
+		return 0;
 	struct crc_buf b;
 	crc_buf_init(&b);
 	for (size_t i = 0, n = 0; i < m->nartifacts; i++) {
@@ -947,30 +951,58 @@ static int prepare_releases(const struct layout *l, struct crc_error *err)
 	return 0;
 }
 
-/* Extracts and checks the release in a staging directory, then renames it to release. */
+/* Whether the directory at path (not followed through a symlink) is the one st describes. */
+static int same_dir(const char *path, const struct stat *st)
+{
+	struct stat now;
+	return lstat(path, &now) == 0 && S_ISDIR(now.st_mode) && now.st_dev == st->st_dev &&
+	       now.st_ino == st->st_ino;
+}
+
+/* Extracts and checks the release in a staging directory, then renames it to release. The staging
+ * directory is this user's alone (0700) until it is checked; it is the same directory (device and inode)
+ * from its creation to its rename into place, or nothing is installed. */
 static int install_fresh(const struct layout *l, const char *id, const char *release,
-			 const char *archive_path, const struct crc_manifest_artifact *a, struct index *idx,
-			 struct crc_error *err)
+			 const char *archive_path, const int *archive_fd,
+			 const struct crc_manifest_artifact *a, struct index *idx, struct crc_error *err)
 {
 	char name[CRC_DEPLOY_ID_MAX + 64], staging[CRC_DEPLOY_PATH_MAX];
+	struct stat st;
 	snprintf(name, sizeof name, STAGING_PREFIX "%s-%ld", id, (long)getpid());
 	int rc = join(staging, sizeof staging, l->releases, name, err);
 	if (rc)
 		return rc;
-	if (mkdir(staging, 0755) != 0)
+	if (mkdir(staging, 0700) != 0)
 		return crc_err_os(err, "cannot create", staging, errno);
-	/* 0755 whatever the umask: the release's root is what current points to. */
-	if (chmod(staging, 0755) != 0)
-		rc = crc_err_os(err, "cannot set the mode of", staging, errno);
+	int fd = open(staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0)
+		rc = crc_err_os(err, "cannot open", staging, errno);
+	else if (st.st_uid != geteuid())
+		rc = mismatch(err, staging, "not the directory this deploy created (owned by uid %ld)",
+			      (long)st.st_uid);
 	if (!rc)
-		rc = unpack(staging, archive_path, a, idx, err);
+		rc = unpack(staging, archive_path, archive_fd, a, idx, err);
 	if (!rc)
 		rc = check_tree(staging, idx, 1, err);
+	if (!rc && !same_dir(staging, &st))
+		rc = mismatch(err, staging, "replaced while it was being installed: nothing deployed");
+	/* 0755 whatever the umask, once checked: the release's root is what current points to. */
+	if (!rc && fchmod(fd, 0755) != 0)
+		rc = crc_err_os(err, "cannot set the mode of", staging, errno);
 	if (!rc && rename(staging, release) != 0)
 		rc = crc_err_os(err, "cannot rename into place", release, errno);
+	if (!rc && !same_dir(release, &st)) {
+		rc = mismatch(err, release, "replaced while it was being installed: nothing deployed");
+		/* What lies there now is not ours to remove; ours, wherever it went, is left too. */
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
 	if (!rc)
 		rc = crc_os_sync_dir(l->releases, err);
-	if (rc)
+	if (fd >= 0)
+		close(fd);
+	if (rc && same_dir(staging, &st))
 		crc_os_remove_tree(staging, NULL);
 	return rc;
 }
@@ -1121,7 +1153,7 @@ int crc_deploy_install(struct crc_deploy_result *res, const struct crc_deploy_op
 		reused = 1;
 		rc = reuse_existing(release, id, &idx, err);
 	} else if (errno == ENOENT) {
-		rc = install_fresh(&l, id, release, archive_path, a, &idx, err);
+		rc = install_fresh(&l, id, release, archive_path, o->archive_fd, a, &idx, err);
 	} else {
 		rc = crc_err_os(err, "cannot stat", release, errno);
 	}

@@ -1681,7 +1681,8 @@ int crc_manifest_load(struct crc_manifest **out, const char *path, struct crc_er
 	size_t len = 0, size;
 	int rc;
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* Not blocking: a FIFO is refused by the fstat below instead of hanging the open. */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 && errno == ELOOP)
 		return crc_err_at(err, CRC_EINVALID, path, 0, 0,
 				  "is a symbolic link (manifests are read without following links)");
@@ -1730,6 +1731,17 @@ void crc_manifest_free(struct crc_manifest *m)
 		return;
 	crc_arena_free(&m->arena);
 	free(m);
+}
+
+const struct crc_manifest_artifact *crc_manifest_installable(const struct crc_manifest *m, const char *target)
+{
+	for (size_t i = 0; i < m->nartifacts; i++) {
+		const struct crc_manifest_artifact *a = &m->artifacts[i];
+		if (a->target && strcmp(a->target, target) == 0 &&
+		    !(a->format && strcmp(a->format, "zip") == 0))
+			return a;
+	}
+	return NULL;
 }
 
 /* ---- SHA256SUMS -------------------------------------------------------------------------------------- */

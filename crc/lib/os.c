@@ -309,9 +309,11 @@ int crc_os_open_regular(int *fd, struct stat *st, int dirfd, const char *path, c
 		return crc_err_at(err, CRC_EINVALID, shown, 0, 0, "is %s, not a regular file",
 				  crc_os_file_kind(st->st_mode));
 	int f = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (f < 0 && errno == ELOOP)
+	if (f < 0 && errno == ELOOP) {
+		st->st_mode = S_IFLNK | 0777;
 		return crc_err_at(err, CRC_EINVALID, shown, 0, 0, "is %s, not a regular file",
-				  crc_os_file_kind(S_IFLNK));
+				  crc_os_file_kind(st->st_mode));
+	}
 	if (f < 0)
 		return crc_err_os(err, "cannot open", shown, errno);
 	/* What was opened may have been swapped in after the look: this descriptor is what counts. */

@@ -54,7 +54,7 @@ int crc_store_open(struct crc_store *s, const char *storage, const char *profile
 	s->lock_fd = -1;
 	int rc = join(s->dir, sizeof s->dir, storage, profile, err);
 	if (rc || (rc = crc_os_mkdirs(s->dir, err)) ||
-	    (rc = join(lock, sizeof lock, storage, ".crc.lock", err)) ||
+	    (rc = join(lock, sizeof lock, storage, CRC_STORE_LOCK_NAME, err)) ||
 	    (rc = crc_os_lock(&s->lock_fd, lock, busy, ctx, err)))
 		return rc;
 	if ((rc = remove_leftovers(s, err))) {
@@ -157,7 +157,7 @@ static int is_leftover_name(const char *name)
 static int lock_held(const char *storage)
 {
 	char lock[CRC_STORE_PATH_MAX];
-	if (join(lock, sizeof lock, storage, ".crc.lock", NULL))
+	if (join(lock, sizeof lock, storage, CRC_STORE_LOCK_NAME, NULL))
 		return 0;
 	int fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)

@@ -1,9 +1,14 @@
-/* Verifying a drop (crc/verify.h). The manifest is read and parsed first, on its own: nothing else can be
- * checked without it. Then every file it pins is hashed by a small pool of threads, each task opening its
- * file relative to the drop's directory (openat, O_NOFOLLOW, so that a symlink planted in the drop is seen,
- * never followed) and reading it once: a deep check lists the archive in that same read (crc_archive_list_fd
- * hashes the compressed bytes as libarchive consumes them). The findings are turned into problems only
- * after the pool is done, in manifest order, so that the report is the same whatever the scheduling. */
+/* Verifying a drop (crc/verify.h). The manifest is read first, on its own, through one descriptor: its
+ * bytes are hashed, then (with a key) the signature is checked over exactly those bytes, and only then are
+ * they parsed; nothing else can be checked without it. Then every file it pins is read by a small pool of
+ * threads, each task opening its file relative to the drop's directory one component at a time
+ * (crc_os_open_regular: no symlink followed, no FIFO or device opened, never blocking) and reading it once
+ * through that descriptor: a deep check lists the archive in that same read (crc_archive_list_fd_with
+ * hashes the compressed bytes as libarchive consumes them, and an image layer's decompressed stream too),
+ * with caps from what the manifest says the archive holds. A file whose size already disagrees with the
+ * manifest is not read at all. The findings are turned into problems only after the pool is done, in
+ * manifest order, so that the report is the same whatever the scheduling. Names are looked up through
+ * sorted tables, so that the work is n log n in the number of files whatever the drop holds. */
 #include "crc/verify.h"
 
 #include <errno.h>
@@ -24,6 +29,17 @@
 
 /* SHA256SUMS is small: one line per file of the drop. */
 #define SUMS_MAX_BYTES ((size_t)1 << 20)
+/* flags.txt, provenance.json and template.yaml are a few KB; the manifest does not size them. */
+#define METADATA_MAX_BYTES ((unsigned long long)16 << 20)
+/* Entries an archive may hold beyond those the manifest lists, and bytes of content beyond the sum it
+ * lists (an eighth more, and EXTRA_BYTES), so that a few small differences are each reported by name;
+ * more is refused as a whole, without reading on. */
+#define EXTRA_ENTRIES 64
+#define EXTRA_BYTES ((unsigned long long)1 << 20)
+/* An image layer may decompress to at most this many times its size, plus LAYER_SLACK: crc's layers (a
+ * program and its C library) come to about 2.5; a bomb is refused long before it costs anything. */
+#define LAYER_RATIO 256
+#define LAYER_SLACK ((unsigned long long)16 << 20)
 
 /* One file to read, hash (and for a deep check, list), and what came of it. */
 struct task {
@@ -31,12 +47,22 @@ struct task {
 	size_t file;
 	/* The artifact whose entries a deep check lists; NULL to hash only. */
 	const struct crc_manifest_artifact *art;
-	/* 0 when it could be stat'ed; else the errno (ENOENT: missing). */
+	/* The target whose image layer this file is, which a deep check lists; NULL otherwise. */
+	const struct crc_manifest_target *layer;
+	/* The size the manifest lists (sized), or none (the metadata files: capped at METADATA_MAX_BYTES). */
+	int sized;
+	unsigned long long expect_size;
+	/* Keep the descriptor open in held_fd (options.hold_target). */
+	int hold;
+	int held_fd;
+	/* 0 when it could be opened; else the errno (ENOENT: missing). */
 	int errnum;
 	/* When it is not a regular file: what it is ("a symlink", ...). */
 	const char *not_regular;
 	/* When a directory on its path is not one: what it is ("a symlink", ...). */
 	const char *bad_parent;
+	/* Not read: its size already disagreed with the manifest's. */
+	int size_only;
 	/* 0 when it was hashed; else the error, in err. */
 	int rc;
 	struct crc_error err;
@@ -57,21 +83,6 @@ struct pool {
 	size_t ntasks, next;
 	pthread_mutex_t lock;
 };
-
-static const char *what_is(mode_t mode)
-{
-	if (S_ISLNK(mode))
-		return "a symlink";
-	if (S_ISDIR(mode))
-		return "a directory";
-	if (S_ISCHR(mode) || S_ISBLK(mode))
-		return "a device";
-	if (S_ISFIFO(mode))
-		return "a fifo";
-	if (S_ISSOCK(mode))
-		return "a socket";
-	return "not a regular file";
-}
 
 /* The directory holding name (a path relative to dirfd), opened one component at a time without following
  * a symlink; *base is name's last component. Returns a descriptor to close, or -1 with errno, and with
@@ -96,7 +107,7 @@ static int open_parent(int dirfd, const char *name, const char **base, const cha
 		struct stat st;
 		if (next < 0 && (e == ENOTDIR || e == ELOOP) &&
 		    fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			*bad = S_ISREG(st.st_mode) ? "a file" : what_is(st.st_mode);
+			*bad = crc_os_file_kind(st.st_mode);
 		close(fd);
 		if (next < 0) {
 			errno = e;
@@ -108,54 +119,117 @@ static int open_parent(int dirfd, const char *name, const char **base, const cha
 	return fd;
 }
 
+/* The caps of a deep listing of a: no more bytes per entry or bytes of the file than the manifest lists,
+ * and hardly more entries or bytes in all, so that a hostile archive costs about what the honest one does
+ * to check. */
+static void artifact_limits(struct crc_archive_limits *lim, const struct crc_manifest_artifact *a)
+{
+	unsigned long long biggest = 0, total = 0;
+	for (size_t i = 0; i < a->nentries; i++) {
+		const struct crc_manifest_entry *e = &a->entries[i];
+		if (e->type != 'f')
+			continue;
+		if (e->size > biggest)
+			biggest = e->size;
+		/* Each size is at most 2^53 and there are at most CRC_MANIFEST_MAX_ENTRIES: no overflow. */
+		total += e->size;
+	}
+	total += total / 8 + EXTRA_BYTES;
+	lim->max_entries = a->nentries + EXTRA_ENTRIES;
+	lim->max_path = CRC_ARCHIVE_MAX_PATH;
+	lim->max_entry_size = biggest < CRC_ARCHIVE_MAX_ENTRY_SIZE ? biggest : CRC_ARCHIVE_MAX_ENTRY_SIZE;
+	lim->max_total_size = total < CRC_ARCHIVE_MAX_TOTAL_SIZE ? total : CRC_ARCHIVE_MAX_TOTAL_SIZE;
+	lim->max_archive_size = a->size;
+	lim->origin = " (what manifest.yaml lists)";
+}
+
+/* The caps of a deep listing of an image layer of size bytes (the manifest does not list its entries). */
+static void layer_limits(struct crc_archive_limits *lim, unsigned long long size)
+{
+	unsigned long long most = size * LAYER_RATIO + LAYER_SLACK;
+	lim->max_entries = CRC_ARCHIVE_MAX_ENTRIES;
+	lim->max_path = CRC_ARCHIVE_MAX_PATH;
+	lim->max_entry_size = most < CRC_ARCHIVE_MAX_ENTRY_SIZE ? most : CRC_ARCHIVE_MAX_ENTRY_SIZE;
+	lim->max_total_size = most < CRC_ARCHIVE_MAX_TOTAL_SIZE ? most : CRC_ARCHIVE_MAX_TOTAL_SIZE;
+	lim->max_archive_size = size;
+	lim->origin = " (for a layer of this size)";
+}
+
+/* Hashes what fd holds (at most one byte past what is expected), for the report. */
+static void hash_only(struct task *t, int fd, const char *name)
+{
+	t->rc = crc_sha256_fd_capped(t->sha256, &t->size, fd, name,
+				     t->sized ? t->expect_size : METADATA_MAX_BYTES, &t->err);
+	if (!t->rc && !t->sized && t->size > METADATA_MAX_BYTES)
+		t->rc = crc_err(&t->err, CRC_EVERIFY, "larger than %llu bytes (not read past that)",
+				METADATA_MAX_BYTES);
+}
+
+/* Lists the archive or layer on fd in the one read that also hashes it. */
+static void list_task(struct task *t, int fd, const char *name)
+{
+	struct crc_archive_limits lim;
+	struct crc_archive_read_options o = {-1, &lim, 0};
+	if (t->art) {
+		artifact_limits(&lim, t->art);
+		o.format = t->art->format ? crc_archive_format_parse(t->art->format) : -1;
+	} else {
+		layer_limits(&lim, t->expect_size);
+		o.format = CRC_ARCHIVE_TAR_GZ;
+		o.stream_hash = 1;
+	}
+	t->list_rc = crc_archive_list_fd_with(&t->listing, fd, name, &o, &t->list_err);
+	if (t->list_rc == 0) {
+		t->size = t->listing.size;
+		memcpy(t->sha256, t->listing.sha256, sizeof t->sha256);
+	} else if (t->list_rc != CRC_EVERIFY) {
+		t->rc = t->list_rc, t->err = t->list_err;
+	} else if (lseek(fd, 0, SEEK_SET) != 0) {
+		t->rc = crc_err_os(&t->err, "cannot seek in", name, errno);
+	} else {
+		/* The archive is refused; its hash is still reported, from a second read of the same bytes.
+		 */
+		hash_only(t, fd, name);
+	}
+}
+
 /* Reads and hashes one file (run by the pool's threads; touches only its task). */
 static void run_task(struct pool *p, struct task *t)
 {
 	const char *name = p->r->files[t->file].name, *base;
 	struct stat st;
+	int fd;
 	int dfd = open_parent(p->dirfd, name, &base, &t->bad_parent);
 	if (dfd < 0) {
 		t->errnum = errno;
 		return;
 	}
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-		t->errnum = errno;
-		close(dfd);
-		return;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		t->not_regular = what_is(st.st_mode);
-		close(dfd);
-		return;
-	}
-	/* O_NONBLOCK: a fifo swapped in after the fstatat must not hang the check. */
-	int fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		t->errnum = errno;
+	int rc = crc_os_open_regular(&fd, &st, dfd, base, name, &t->err);
 	close(dfd);
-	if (fd < 0)
+	if (rc == CRC_ENOTFOUND) {
+		t->errnum = ENOENT;
 		return;
-	if (fstat(fd, &st) != 0) {
-		t->rc = crc_err_os(&t->err, "cannot stat", name, errno);
-	} else if (!S_ISREG(st.st_mode)) {
-		t->not_regular = what_is(st.st_mode);
-	} else if (t->art) {
-		t->list_rc = crc_archive_list_fd(&t->listing, fd, name, &t->list_err);
-		if (t->list_rc == 0) {
-			t->size = t->listing.size;
-			memcpy(t->sha256, t->listing.sha256, sizeof t->sha256);
-		} else if (t->list_rc != CRC_EVERIFY) {
-			t->rc = t->list_rc, t->err = t->list_err;
-		} else if (lseek(fd, 0, SEEK_SET) != 0) {
-			/* The archive is refused; its hash is still reported, from a second read. */
-			t->rc = crc_err_os(&t->err, "cannot seek in", name, errno);
-		} else {
-			t->rc = crc_sha256_fd(t->sha256, &t->size, fd, name, &t->err);
-		}
-	} else {
-		t->rc = crc_sha256_fd(t->sha256, &t->size, fd, name, &t->err);
 	}
-	close(fd);
+	if (rc == CRC_EINVALID) {
+		t->not_regular = crc_os_file_kind(st.st_mode);
+		return;
+	}
+	if (rc) {
+		t->rc = rc;
+		return;
+	}
+	if (t->sized && (unsigned long long)st.st_size != t->expect_size) {
+		t->size = (unsigned long long)st.st_size;
+		t->size_only = 1;
+	} else if (t->art || t->layer) {
+		list_task(t, fd, name);
+	} else {
+		hash_only(t, fd, name);
+	}
+	if (t->hold)
+		t->held_fd = fd;
+	else
+		close(fd);
 }
 
 static void *worker(void *arg)
@@ -262,8 +336,6 @@ static int access_problems(struct crc_verify_report *r, const struct task *t, co
 			      t->bad_parent);
 	else if (t->errnum == ENOENT)
 		*rc = problem(r, name, CRC_EVERIFY, "missing (%s)", what);
-	else if (t->errnum == ELOOP)
-		*rc = problem(r, name, CRC_EVERIFY, "is a symlink, not a regular file");
 	else if (t->errnum)
 		*rc = problem(r, name, CRC_EIO, "cannot open: %s", strerror(t->errnum));
 	else if (t->not_regular)
@@ -287,7 +359,8 @@ static const char *type_word(char type)
 	return type == 'f' ? "file" : type == 'd' ? "dir" : type == 'l' ? "symlink" : "?";
 }
 
-/* Compares one manifest entry with what the archive holds; returns 0 or CRC_ENOMEM. */
+/* Compares one manifest entry with what the archive holds (every attribute the manifest records, the mode
+ * as stored: setuid, setgid and sticky bits count); returns 0 or CRC_ENOMEM. */
 static int compare_entry(struct crc_verify_report *r, const char *file, const struct crc_manifest_entry *m,
 			 const struct crc_archive_entry *e)
 {
@@ -351,22 +424,29 @@ static int compare_entries(struct crc_verify_report *r, struct crc_verify_file *
 	return rc;
 }
 
-/* Reads manifest.yaml whole (a regular file, capped) into text and hashes it. */
+/* Deep check of one image layer: its listing held no hostile entry (else list_rc says why), and its
+ * decompressed stream is the one the manifest's diff_id names. */
+static int check_layer(struct crc_verify_report *r, struct crc_verify_file *f,
+		       const struct crc_manifest_target *g, const struct crc_archive_result *l)
+{
+	f->entries = l->nentries;
+	if (strcmp(l->stream_sha256, g->image.diff_id) == 0)
+		return 0;
+	f->ok = 0;
+	return problem(r, f->name, CRC_EVERIFY,
+		       "layer's decompressed stream has sha256 %s, the manifest's diff_id is %s",
+		       l->stream_sha256, g->image.diff_id);
+}
+
+/* Reads manifest.yaml whole (a regular file, capped) into text through one descriptor, and hashes it. */
 static int read_manifest(struct crc_buf *text, char sha[CRC_SHA256_HEX], int dirfd, struct crc_error *err)
 {
 	struct stat st;
-	int fd = openat(dirfd, "manifest.yaml", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ELOOP ? crc_err_at(err, CRC_EINVALID, "manifest.yaml", 0, 0,
-						   "is a symlink, not a regular file")
-				      : crc_err_os(err, "cannot open", "manifest.yaml", errno);
-	int rc = 0;
-	if (fstat(fd, &st) != 0)
-		rc = crc_err_os(err, "cannot stat", "manifest.yaml", errno);
-	else if (!S_ISREG(st.st_mode))
-		rc = crc_err_at(err, CRC_EINVALID, "manifest.yaml", 0, 0, "is %s, not a regular file",
-				what_is(st.st_mode));
-	else if ((unsigned long long)st.st_size > CRC_MANIFEST_MAX_BYTES)
+	int fd;
+	int rc = crc_os_open_regular(&fd, &st, dirfd, "manifest.yaml", NULL, err);
+	if (rc)
+		return rc;
+	if ((unsigned long long)st.st_size > CRC_MANIFEST_MAX_BYTES)
 		rc = crc_err_at(err, CRC_EINVALID, "manifest.yaml", 0, 0,
 				"too large: %lld bytes (at most %zu MiB)", (long long)st.st_size,
 				CRC_MANIFEST_MAX_BYTES >> 20);
@@ -376,6 +456,56 @@ static int read_manifest(struct crc_buf *text, char sha[CRC_SHA256_HEX], int dir
 	if (!rc)
 		rc = crc_sha256_buf(sha, text->data ? text->data : "", text->len, err);
 	return rc;
+}
+
+/* With o->key: the signature over the manifest's bytes, before they are parsed. Returns 0 when it holds
+ * (or none is asked for), 1 when it does not (the problem is in r), or CRC_ENOMEM. */
+static int check_signature(struct crc_verify_report *r, int dirfd, const struct crc_verify_options *o)
+{
+	struct crc_error err;
+	if (!o->key)
+		return 0;
+	r->signature_checked = 1;
+	snprintf(r->key_id, sizeof r->key_id, "%s", crc_sign_key_id(o->key));
+	int rc = crc_sign_verify_at(o->key, dirfd, CRC_SIGN_SIGNATURE,
+				    r->manifest_text.data ? r->manifest_text.data : "", r->manifest_text.len,
+				    &err);
+	if (rc == 0)
+		return 0;
+	if (rc == CRC_ENOMEM)
+		return CRC_ENOMEM;
+	/* A missing, malformed or wrong signature fails verification; only an unreadable one is not. */
+	int code = rc == CRC_EIO ? CRC_EIO : CRC_EVERIFY;
+	return crc_verify_add_problem(r, CRC_SIGN_SIGNATURE, code, err.msg) ? CRC_ENOMEM : 1;
+}
+
+/* The manifest must name the drop the caller expects: a drop moved or copied under another name (another
+ * id, or another profile's folder) is a replay. Returns 0 or CRC_ENOMEM. */
+static int check_identity(struct crc_verify_report *r, const struct crc_verify_options *o)
+{
+	const struct crc_manifest *m = r->manifest;
+	char s1[CRC_SHOWN_MAX], s2[CRC_SHOWN_MAX], s3[CRC_SHOWN_MAX], s4[CRC_SHOWN_MAX];
+	const char *from = o->identity_from ? o->identity_from : "the caller";
+	int bad_profile = o->profile && strcmp(o->profile, m->profile) != 0;
+	int bad_id = o->drop_id && strcmp(o->drop_id, m->drop_id) != 0;
+	if (!bad_profile && !bad_id)
+		return 0;
+	crc_shown(s1, sizeof s1, m->profile);
+	crc_shown(s2, sizeof s2, m->drop_id);
+	if (o->profile && o->drop_id)
+		return problem(r, "manifest.yaml", CRC_EVERIFY,
+			       "names drop %s/%s, not %s/%s as %s says (a drop is valid only under its own "
+			       "profile and id)",
+			       s1, s2, crc_shown(s3, sizeof s3, o->profile),
+			       crc_shown(s4, sizeof s4, o->drop_id), from);
+	if (bad_id)
+		return problem(r, "manifest.yaml", CRC_EVERIFY,
+			       "names drop %s (of profile %s), not %s as %s says (a drop is valid only under "
+			       "its own id)",
+			       s2, s1, crc_shown(s3, sizeof s3, o->drop_id), from);
+	return problem(r, "manifest.yaml", CRC_EVERIFY,
+		       "names profile %s, not %s as %s says (a drop is valid only under its own profile)", s1,
+		       crc_shown(s3, sizeof s3, o->profile), from);
 }
 
 /* A file of the drop beside the archives that the manifest pins by a key of its own. */
@@ -397,23 +527,41 @@ static size_t metadata_files(const struct crc_manifest *m, struct metadata md[ME
 	return n;
 }
 
-/* The hash the manifest pins for a file of the drop, or NULL when it names no such file. */
-static const char *pinned(const struct crc_manifest *m, const char *manifest_sha, const char *name)
+/* A name and the hash the manifest pins for it, in a table sorted by name. */
+struct pin {
+	const char *name, *sha256;
+};
+
+static int by_pin(const void *a, const void *b)
 {
-	if (strcmp(name, "manifest.yaml") == 0)
-		return manifest_sha;
+	return strcmp(((const struct pin *)a)->name, ((const struct pin *)b)->name);
+}
+
+/* Every file the manifest pins (the manifest itself by manifest_sha), sorted by name: *out (free it). */
+static int pins_of(struct pin **out, size_t *n, const struct crc_manifest *m, const char *manifest_sha)
+{
 	struct metadata md[METADATA_MAX];
-	size_t nmd = metadata_files(m, md);
+	size_t nmd = metadata_files(m, md), k = 0;
+	struct pin *p = malloc((1 + nmd + m->nartifacts + m->nfiles) * sizeof *p);
+	if (!p)
+		return CRC_ENOMEM;
+	p[k++] = (struct pin){"manifest.yaml", manifest_sha};
 	for (size_t i = 0; i < nmd; i++)
-		if (strcmp(name, md[i].name) == 0)
-			return md[i].sha256;
+		p[k++] = (struct pin){md[i].name, md[i].sha256};
 	for (size_t i = 0; i < m->nartifacts; i++)
-		if (strcmp(m->artifacts[i].path, name) == 0)
-			return m->artifacts[i].sha256;
+		p[k++] = (struct pin){m->artifacts[i].path, m->artifacts[i].sha256};
 	for (size_t i = 0; i < m->nfiles; i++)
-		if (strcmp(m->files[i].path, name) == 0)
-			return m->files[i].sha256;
-	return NULL;
+		p[k++] = (struct pin){m->files[i].path, m->files[i].sha256};
+	qsort(p, k, sizeof *p, by_pin);
+	*out = p;
+	*n = k;
+	return 0;
+}
+
+static const struct pin *find_pin(const struct pin *p, size_t n, const char *name)
+{
+	const struct pin key = {name, NULL};
+	return bsearch(&key, p, n, sizeof *p, by_pin);
 }
 
 /* SHA256SUMS against the manifest: it must list exactly the manifest, the metadata files it pins and the
@@ -421,10 +569,11 @@ static const char *pinned(const struct crc_manifest *m, const char *manifest_sha
  * elsewhere). */
 static int check_sums(struct crc_verify_report *r, int dirfd, const char *manifest_sha)
 {
-	const struct crc_manifest *m = r->manifest;
 	struct crc_buf text;
 	struct crc_manifest_sums *sums = NULL;
 	struct crc_error err;
+	struct pin *pins = NULL, *listed = NULL;
+	size_t npins = 0;
 	size_t fi = add_file(r, "SHA256SUMS", "sums");
 	int rc = 0;
 	if (fi == (size_t)-1)
@@ -435,18 +584,20 @@ static int check_sums(struct crc_verify_report *r, int dirfd, const char *manife
 	memset(&t, 0, sizeof t);
 	t.file = fi;
 	struct stat st;
-	int fd = -1;
-	if (fstatat(dirfd, "SHA256SUMS", &st, AT_SYMLINK_NOFOLLOW) != 0)
-		t.errnum = errno;
-	else if (!S_ISREG(st.st_mode))
-		t.not_regular = what_is(st.st_mode);
+	int fd;
+	int orc = crc_os_open_regular(&fd, &st, dirfd, "SHA256SUMS", NULL, &t.err);
+	if (orc == CRC_ENOTFOUND)
+		t.errnum = ENOENT;
+	else if (orc == CRC_EINVALID)
+		t.not_regular = crc_os_file_kind(st.st_mode);
+	else if (orc)
+		t.rc = orc;
 	else if ((unsigned long long)st.st_size > SUMS_MAX_BYTES) {
+		close(fd);
 		rc = problem(r, "SHA256SUMS", CRC_EVERIFY,
 			     "too large: %lld bytes (crc writes one line per file)", (long long)st.st_size);
 		goto out;
-	} else if ((fd = openat(dirfd, "SHA256SUMS", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
-		t.errnum = errno;
-	else {
+	} else {
 		t.rc = crc_os_read_fd(&text, fd, "SHA256SUMS", SUMS_MAX_BYTES, &t.err);
 		close(fd);
 	}
@@ -466,39 +617,47 @@ static int check_sums(struct crc_verify_report *r, int dirfd, const char *manife
 			rc = problem(r, "SHA256SUMS", CRC_EVERIFY, "malformed: %s", err.msg);
 		goto out;
 	}
+	if ((rc = pins_of(&pins, &npins, r->manifest, manifest_sha)) != 0)
+		goto out;
 	f->ok = 1;
 	for (size_t i = 0; !rc && i < sums->n; i++) {
 		const struct crc_manifest_sum *s = &sums->items[i];
-		const char *want = pinned(m, manifest_sha, s->name);
+		const struct pin *want = find_pin(pins, npins, s->name);
 		if (!want) {
 			rc = problem(r, "SHA256SUMS", CRC_EVERIFY,
 				     "line %d: lists '%s', which manifest.yaml does not", s->line, s->name);
 			f->ok = 0;
-		} else if (strcmp(want, s->sha256) != 0) {
+		} else if (strcmp(want->sha256, s->sha256) != 0) {
 			rc = problem(
 				r, "SHA256SUMS", CRC_EVERIFY,
 				"line %d: sha256 of '%s' disagrees with manifest.yaml: lists %s, expected %s",
-				s->line, s->name, s->sha256, want);
+				s->line, s->name, s->sha256, want->sha256);
 			f->ok = 0;
 		}
 	}
-	/* Everything the manifest pins must be listed. */
+	/* Everything the manifest pins must be listed, in the manifest's order. */
+	if (!rc && !(listed = malloc((sums->n ? sums->n : 1) * sizeof *listed)))
+		rc = CRC_ENOMEM;
+	for (size_t i = 0; !rc && i < sums->n; i++)
+		listed[i] = (struct pin){sums->items[i].name, sums->items[i].sha256};
+	if (!rc)
+		qsort(listed, sums->n, sizeof *listed, by_pin);
 	struct metadata md[METADATA_MAX];
+	const struct crc_manifest *m = r->manifest;
 	size_t nmd = metadata_files(m, md);
 	for (size_t i = 0; !rc && i < 1 + nmd + m->nartifacts + m->nfiles; i++) {
 		const char *name = i == 0                     ? "manifest.yaml"
 				   : i <= nmd                 ? md[i - 1].name
 				   : i <= nmd + m->nartifacts ? m->artifacts[i - 1 - nmd].path
 							      : m->files[i - 1 - nmd - m->nartifacts].path;
-		size_t k = 0;
-		while (k < sums->n && strcmp(sums->items[k].name, name) != 0)
-			k++;
-		if (k == sums->n) {
+		if (!find_pin(listed, sums->n, name)) {
 			rc = problem(r, "SHA256SUMS", CRC_EVERIFY, "does not list '%s'", name);
 			f->ok = 0;
 		}
 	}
 out:
+	free(pins);
+	free(listed);
 	crc_manifest_sums_free(sums);
 	crc_buf_free(&text);
 	return rc;
@@ -509,13 +668,55 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Whether a file the manifest lists under "files" lies below the directory path (n bytes). */
-static int holds_listed(const struct crc_manifest *m, const char *path, size_t n)
+/* What the report lists, for the search of unlisted files: its names, and the paths of the manifest's
+ * listed files, each sorted. */
+struct known {
+	const char **names, **listed;
+	size_t nnames, nlisted;
+};
+
+static int known_init(struct known *k, const struct crc_verify_report *r)
 {
+	const struct crc_manifest *m = r->manifest;
+	memset(k, 0, sizeof *k);
+	k->names = malloc((r->nfiles ? r->nfiles : 1) * sizeof *k->names);
+	k->listed = malloc((m->nfiles ? m->nfiles : 1) * sizeof *k->listed);
+	if (!k->names || !k->listed)
+		return CRC_ENOMEM;
+	for (size_t i = 0; i < r->nfiles; i++)
+		k->names[k->nnames++] = r->files[i].name;
 	for (size_t i = 0; i < m->nfiles; i++)
-		if (strncmp(m->files[i].path, path, n) == 0 && m->files[i].path[n] == '/')
-			return 1;
+		k->listed[k->nlisted++] = m->files[i].path;
+	qsort(k->names, k->nnames, sizeof *k->names, by_name);
+	qsort(k->listed, k->nlisted, sizeof *k->listed, by_name);
 	return 0;
+}
+
+static void known_free(struct known *k)
+{
+	free(k->names);
+	free(k->listed);
+}
+
+static int known_has(const struct known *k, const char *path)
+{
+	return bsearch(&path, k->names, k->nnames, sizeof *k->names, by_name) != NULL;
+}
+
+/* Whether a file the manifest lists under "files" lies below the directory path (n bytes): the first
+ * listed path not before "path/" starts with it. */
+static int holds_listed(const struct known *k, const char *path, size_t n)
+{
+	size_t lo = 0, hi = k->nlisted;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strncmp(k->listed[mid], path, n);
+		if (c < 0 || (c == 0 && (unsigned char)k->listed[mid][n] < '/'))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->nlisted && strncmp(k->listed[lo], path, n) == 0 && k->listed[lo][n] == '/';
 }
 
 /* A growable list of paths. */
@@ -528,7 +729,7 @@ static int paths_add(struct paths *p, const char *s)
 {
 	if (p->n == p->cap) {
 		size_t c = p->cap ? 2 * p->cap : 16;
-		char **v = realloc(p->v, c * sizeof *v);
+		char **v = c < ((size_t)-1) / sizeof *v ? realloc(p->v, c * sizeof *v) : NULL;
 		if (!v)
 			return CRC_ENOMEM;
 		p->v = v;
@@ -543,7 +744,8 @@ static int paths_add(struct paths *p, const char *s)
 /* Collects into extra what lies in the directory rel of the drop ("" for the drop itself) and the report
  * does not list, descending into directories that hold listed files (opened without following symlinks,
  * so a symlinked directory is itself extra). */
-static int collect_extra(struct crc_verify_report *r, int dirfd, const char *rel, struct paths *extra)
+static int collect_extra(struct crc_verify_report *r, const struct known *k, int dirfd, const char *rel,
+			 struct paths *extra)
 {
 	char **names = NULL, path[CRC_MANIFEST_MAX_PATH + 2];
 	size_t n = 0;
@@ -562,13 +764,10 @@ static int collect_extra(struct crc_verify_report *r, int dirfd, const char *rel
 		/* The signature is the caller's to check, when it is a file at all. */
 		if (!rel[0] && strcmp(path, "manifest.yaml.sig") == 0 && have && S_ISREG(st.st_mode))
 			continue;
-		size_t k = 0;
-		while (k < r->nfiles && strcmp(r->files[k].name, path) != 0)
-			k++;
-		if (k < r->nfiles)
+		if (known_has(k, path))
 			continue;
-		if (have && S_ISDIR(st.st_mode) && holds_listed(r->manifest, path, (size_t)w))
-			rc = collect_extra(r, dirfd, path, extra);
+		if (have && S_ISDIR(st.st_mode) && holds_listed(k, path, (size_t)w))
+			rc = collect_extra(r, k, dirfd, path, extra);
 		else
 			rc = paths_add(extra, path);
 	}
@@ -580,7 +779,11 @@ static int collect_extra(struct crc_verify_report *r, int dirfd, const char *rel
 static int check_extra(struct crc_verify_report *r, int dirfd, int allow_extra)
 {
 	struct paths extra = {NULL, 0, 0};
-	int rc = collect_extra(r, dirfd, "", &extra);
+	struct known k;
+	int rc = known_init(&k, r);
+	if (!rc)
+		rc = collect_extra(r, &k, dirfd, "", &extra);
+	known_free(&k);
 	if (!rc && extra.n)
 		qsort(extra.v, extra.n, sizeof *extra.v, by_name);
 	for (size_t i = 0; !rc && i < extra.n; i++) {
@@ -606,7 +809,8 @@ static int check_hash(struct crc_verify_report *r, struct crc_verify_file *f, co
 {
 	f->size = t->size;
 	memcpy(f->sha256, t->sha256, sizeof f->sha256);
-	r->bytes += t->size;
+	if (!t->size_only)
+		r->bytes += t->size;
 	if (have_size && t->size != f->expected_size) {
 		f->ok = 0;
 		return problem(r, f->name, CRC_EVERIFY, "size mismatch: expected %llu bytes got %llu",
@@ -621,107 +825,162 @@ static int check_hash(struct crc_verify_report *r, struct crc_verify_file *f, co
 }
 
 /* The tasks of check_files are the metadata files, then the artifacts, then the listed files. */
-static const struct crc_manifest_artifact *artifact_of(const struct crc_manifest *m, size_t i)
+static const struct crc_manifest_artifact *artifact_of(const struct crc_manifest *m, size_t nmd, size_t i)
 {
-	struct metadata md[METADATA_MAX];
-	size_t k = metadata_files(m, md);
-	return i >= k && i - k < m->nartifacts ? &m->artifacts[i - k] : NULL;
+	return i >= nmd && i - nmd < m->nartifacts ? &m->artifacts[i - nmd] : NULL;
 }
 
-static const struct crc_manifest_file *listed_file_of(const struct crc_manifest *m, size_t i)
+static const struct crc_manifest_file *listed_file_of(const struct crc_manifest *m, size_t nmd, size_t i)
 {
-	struct metadata md[METADATA_MAX];
-	size_t k = metadata_files(m, md) + m->nartifacts;
+	size_t k = nmd + m->nartifacts;
 	return i >= k ? &m->files[i - k] : NULL;
 }
 
-/* The size the manifest lists for task i (0 for the metadata files, which it does not size). */
-static unsigned long long listed_size(const struct crc_manifest *m, size_t i)
+/* The target whose image layer the listed file lf is, or NULL. */
+static const struct crc_manifest_target *layer_of(const struct crc_manifest *m,
+						  const struct crc_manifest_file *lf)
 {
-	const struct crc_manifest_artifact *a = artifact_of(m, i);
-	const struct crc_manifest_file *lf = listed_file_of(m, i);
-	return a ? a->size : lf ? lf->size : 0;
+	static const char dir[] = CRC_IMAGE_DIR "/blobs/sha256/";
+	if (strncmp(lf->path, dir, sizeof dir - 1) != 0)
+		return NULL;
+	for (size_t i = 0; i < m->ntargets; i++) {
+		const struct crc_manifest_target *g = &m->targets[i];
+		if (g->image.architecture && g->image.architecture[0] && g->image.layer_sha256 &&
+		    strcmp(lf->path + sizeof dir - 1, g->image.layer_sha256) == 0)
+			return g;
+	}
+	return NULL;
+}
+
+/* Largest expected size first; then in manifest order. */
+struct by_size {
+	unsigned long long size;
+	size_t i;
+};
+
+static int larger_first(const void *a, const void *b)
+{
+	const struct by_size *x = a, *y = b;
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Sets up the task of file i (the metadata files first, then artifacts, then listed files). */
+static int add_task(struct crc_verify_report *r, struct task *t, size_t i, const struct metadata *md,
+		    size_t nmd, const struct crc_verify_options *o, const struct crc_manifest_artifact *hold)
+{
+	const struct crc_manifest *m = r->manifest;
+	const struct crc_manifest_artifact *a = artifact_of(m, nmd, i);
+	const struct crc_manifest_file *lf = listed_file_of(m, nmd, i);
+	size_t fi = a    ? add_file(r, a->path, "artifact")
+		    : lf ? add_file(r, lf->path, "file")
+			 : add_file(r, md[i].name, md[i].kind);
+	if (fi == (size_t)-1)
+		return CRC_ENOMEM;
+	struct crc_verify_file *f = &r->files[fi];
+	snprintf(f->expected_sha256, sizeof f->expected_sha256, "%s",
+		 a    ? a->sha256
+		 : lf ? lf->sha256
+		      : md[i].sha256);
+	f->expected_size = a ? a->size : lf ? lf->size : 0;
+	f->ok = 1;
+	t->file = fi;
+	t->held_fd = -1;
+	t->sized = a || lf;
+	t->expect_size = f->expected_size;
+	t->art = a && o->deep ? a : NULL;
+	t->layer = lf && o->deep ? layer_of(m, lf) : NULL;
+	t->hold = a && a == hold;
+	return 0;
 }
 
 /* Hashes the metadata files and the artifacts on the pool, then reports on each in manifest order. */
 static int check_files(struct crc_verify_report *r, int dirfd, const struct crc_verify_options *o)
 {
 	const struct crc_manifest *m = r->manifest;
+	const struct crc_manifest_artifact *hold =
+		o->hold_target ? crc_manifest_installable(m, o->hold_target) : NULL;
 	struct metadata md[METADATA_MAX];
 	size_t nmd = metadata_files(m, md), n = nmd + m->nartifacts + m->nfiles;
 	struct task *tasks = calloc(n, sizeof *tasks);
 	size_t *order = calloc(n, sizeof *order);
+	struct by_size *sizes = calloc(n, sizeof *sizes);
 	int rc = 0;
-	if (!tasks || !order) {
+	if (!tasks || !order || !sizes) {
 		rc = CRC_ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct crc_manifest_artifact *a = artifact_of(m, i);
-		const struct crc_manifest_file *lf = listed_file_of(m, i);
-		size_t fi = a    ? add_file(r, a->path, "artifact")
-			    : lf ? add_file(r, lf->path, "file")
-				 : add_file(r, md[i].name, md[i].kind);
-		if (fi == (size_t)-1) {
-			rc = CRC_ENOMEM;
+		if ((rc = add_task(r, &tasks[i], i, md, nmd, o, hold)) != 0)
 			goto out;
-		}
-		struct crc_verify_file *f = &r->files[fi];
-		snprintf(f->expected_sha256, sizeof f->expected_sha256, "%s",
-			 a    ? a->sha256
-			 : lf ? lf->sha256
-			      : md[i].sha256);
-		f->expected_size = listed_size(m, i);
-		f->ok = 1;
-		tasks[i].file = fi;
-		tasks[i].art = a && o->deep ? a : NULL;
-		/* Largest first (the metadata files count as 0), by insertion. */
-		size_t k = i;
-		while (k > 0 && listed_size(m, i) > listed_size(m, order[k - 1])) {
-			order[k] = order[k - 1];
-			k--;
-		}
-		order[k] = i;
+		sizes[i] = (struct by_size){tasks[i].expect_size, i};
 	}
+	qsort(sizes, n, sizeof *sizes, larger_first);
+	for (size_t i = 0; i < n; i++)
+		order[i] = sizes[i].i;
 	struct pool p = {dirfd, r, tasks, order, n, 0, PTHREAD_MUTEX_INITIALIZER};
 	run_pool(&p, o->threads ? o->threads : 1);
 	for (size_t i = 0; !rc && i < n; i++) {
 		struct task *t = &tasks[i];
 		struct crc_verify_file *f = &r->files[t->file];
-		const struct crc_manifest_artifact *a = artifact_of(m, i);
-		int sized = a || listed_file_of(m, i);
+		const struct crc_manifest_artifact *a = artifact_of(m, nmd, i);
+		if (t->hold) {
+			r->held = a;
+			r->held_fd = t->held_fd;
+			t->held_fd = -1;
+		}
 		if (access_problems(r, t,
-				    sized ? "listed in manifest.yaml" : "manifest.yaml lists its sha256",
+				    t->sized ? "listed in manifest.yaml" : "manifest.yaml lists its sha256",
 				    &rc)) {
 			f->ok = 0;
 			continue;
 		}
-		if ((rc = check_hash(r, f, t, sized)) != 0)
-			break;
-		if (t->art && t->list_rc) {
+		if ((rc = check_hash(r, f, t, t->sized)) != 0 || t->size_only)
+			continue;
+		if ((t->art || t->layer) && t->list_rc) {
 			f->ok = 0;
 			rc = problem(r, f->name, CRC_EVERIFY, "%s", t->list_err.msg);
 		} else if (t->art) {
 			rc = compare_entries(r, f, a, &t->listing);
+		} else if (t->layer) {
+			rc = check_layer(r, f, t->layer, &t->listing);
 		}
 	}
 out:
-	for (size_t i = 0; tasks && i < n; i++)
+	for (size_t i = 0; tasks && i < n; i++) {
 		crc_archive_result_free(&tasks[i].listing);
+		if (tasks[i].held_fd >= 0)
+			close(tasks[i].held_fd);
+	}
 	free(tasks);
 	free(order);
+	free(sizes);
 	return rc;
+}
+
+/* Reports a manifest that cannot be read or parsed (err) as a problem of manifest.yaml. */
+static void manifest_problem(struct crc_verify_report *r, int rc, const char *dir, struct crc_error *err)
+{
+	char where[CRC_ERROR_PATH_MAX + 32];
+	if (err->line)
+		snprintf(where, sizeof where, "manifest.yaml:%d:%d", err->line, err->col);
+	else
+		snprintf(where, sizeof where, "manifest.yaml");
+	if (rc == CRC_ENOTFOUND)
+		crc_err_at(err, rc, "manifest.yaml", 0, 0, "missing (is %s a drop?)", dir);
+	crc_verify_add_problem(r, where, rc == CRC_EINVALID ? CRC_EINVALID : CRC_EIO, err->msg);
 }
 
 int crc_verify_drop(struct crc_verify_report *r, const char *dir, const struct crc_verify_options *o,
 		    struct crc_error *err)
 {
-	static const struct crc_verify_options defaults = {0, 0, 1};
-	struct crc_buf text;
+	static const struct crc_verify_options defaults = {0, 0, 1, NULL, NULL, NULL, NULL, NULL};
 	char manifest_sha[CRC_SHA256_HEX];
 	int rc = 0;
 	memset(r, 0, sizeof *r);
-	crc_buf_init(&text);
+	crc_buf_init(&r->manifest_text);
+	r->held_fd = -1;
 	if (!o)
 		o = &defaults;
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -739,24 +998,33 @@ int crc_verify_drop(struct crc_verify_report *r, const char *dir, const struct c
 		rc = crc_err(err, CRC_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = read_manifest(&text, manifest_sha, dirfd, err)) == 0)
-		rc = crc_manifest_parse(&r->manifest, "manifest.yaml", text.data ? text.data : "", text.len,
-					err);
-	if (rc) {
-		char where[CRC_ERROR_PATH_MAX + 32];
-		if (err->line)
-			snprintf(where, sizeof where, "manifest.yaml:%d:%d", err->line, err->col);
-		else
-			snprintf(where, sizeof where, "manifest.yaml");
-		if (rc == CRC_ENOTFOUND)
-			crc_err_at(err, rc, "manifest.yaml", 0, 0, "missing (is %s a drop?)", dir);
-		crc_verify_add_problem(r, where, rc == CRC_EINVALID ? CRC_EINVALID : CRC_EIO, err->msg);
+	if ((rc = read_manifest(&r->manifest_text, manifest_sha, dirfd, err)) != 0) {
+		manifest_problem(r, rc, dir, err);
 		goto out;
 	}
-	r->files[fi].size = text.len;
-	r->files[fi].ok = 1;
+	r->files[fi].size = r->manifest_text.len;
 	memcpy(r->files[fi].sha256, manifest_sha, sizeof manifest_sha);
-	r->bytes += text.len;
+	r->bytes += r->manifest_text.len;
+	/* The signature first: a manifest that it does not cover is not even parsed. */
+	if ((rc = check_signature(r, dirfd, o)) != 0) {
+		if (rc == CRC_ENOMEM)
+			rc = crc_err(err, CRC_ENOMEM, "out of memory verifying %s", dir);
+		else
+			rc = crc_err(err, r->mismatches ? CRC_EVERIFY : CRC_EIO, "%s: %s",
+				     r->problems[r->nproblems - 1].file, r->problems[r->nproblems - 1].msg);
+		goto out;
+	}
+	if ((rc = crc_manifest_parse(&r->manifest, "manifest.yaml",
+				     r->manifest_text.data ? r->manifest_text.data : "", r->manifest_text.len,
+				     err)) != 0) {
+		manifest_problem(r, rc, dir, err);
+		goto out;
+	}
+	r->files[fi].ok = 1;
+	if ((rc = check_identity(r, o)) != 0) {
+		rc = crc_err(err, CRC_ENOMEM, "out of memory verifying %s", dir);
+		goto out;
+	}
 	/* The image layout must be the one its targets describe (its index a function of the manifest). */
 	struct crc_error ierr;
 	int irc = crc_image_check_files(r->manifest, &ierr);
@@ -777,7 +1045,6 @@ int crc_verify_drop(struct crc_verify_report *r, const char *dir, const struct c
 out:
 	if (dirfd >= 0)
 		close(dirfd);
-	crc_buf_free(&text);
 	return rc;
 }
 
@@ -794,5 +1061,9 @@ void crc_verify_report_free(struct crc_verify_report *r)
 		free(r->problems[i].msg);
 	}
 	free(r->problems);
+	crc_buf_free(&r->manifest_text);
+	if (r->held && r->held_fd >= 0)
+		close(r->held_fd);
 	memset(r, 0, sizeof *r);
+	r->held_fd = -1;
 }

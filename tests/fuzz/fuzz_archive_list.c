@@ -12,7 +12,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct crc_archive_limits limits = {
-	1000, CRC_ARCHIVE_MAX_PATH, 4u << 20, 16u << 20, 0,
+	1000, CRC_ARCHIVE_MAX_PATH, 4u << 20, 16u << 20, 0, NULL,
 };
 
 /* Whether path is relative, non-empty and free of empty, "." and ".." components. */

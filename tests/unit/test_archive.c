@@ -440,8 +440,12 @@ Test(archive, listing_stops_at_the_archive_size_cap)
 	make_tree(dir, 0);
 	snprintf(out, sizeof out, "%s.tar.gz", dir);
 	cr_assert_eq(crc_archive_write_tree(&r, out, dir, CRC_ARCHIVE_TAR_GZ, MTIME, &err), 0, "%s", err.msg);
-	struct crc_archive_limits lim = {CRC_ARCHIVE_MAX_ENTRIES, CRC_ARCHIVE_MAX_PATH,
-					 CRC_ARCHIVE_MAX_ENTRY_SIZE, CRC_ARCHIVE_MAX_TOTAL_SIZE, r.size};
+	struct crc_archive_limits lim = {CRC_ARCHIVE_MAX_ENTRIES,
+					 CRC_ARCHIVE_MAX_PATH,
+					 CRC_ARCHIVE_MAX_ENTRY_SIZE,
+					 CRC_ARCHIVE_MAX_TOTAL_SIZE,
+					 r.size,
+					 NULL};
 	for (int stream = 0; stream <= 1; stream++) {
 		const struct crc_archive_read_options o = {CRC_ARCHIVE_TAR_GZ, &lim, stream};
 		int fd = open(out, O_RDONLY);
@@ -1055,19 +1059,19 @@ Test(archive, listing_caps)
 	craft(path, sizeof path, dir, "f('a', b'x' * 100); f('b', b'y' * 100); f('c', b'z' * 100)");
 	size_t n;
 	char *data = slurp(path, &n);
-	struct crc_archive_limits lim = {2, 1024, 1000, 1000, 0};
+	struct crc_archive_limits lim = {2, 1024, 1000, 1000, 0, NULL};
 	cr_assert_eq(crc_archive_list_memory_capped(&r, data, n, &lim, &err), CRC_EVERIFY);
 	cr_assert_str_eq(err.msg, "more than 2 entries");
-	lim = (struct crc_archive_limits){10, 1024, 99, 1000, 0};
+	lim = (struct crc_archive_limits){10, 1024, 99, 1000, 0, NULL};
 	cr_assert_eq(crc_archive_list_memory_capped(&r, data, n, &lim, &err), CRC_EVERIFY);
 	cr_assert_str_eq(err.msg, "entry 'a': 100 bytes, over the cap of 99");
-	lim = (struct crc_archive_limits){10, 1024, 1000, 250, 0};
+	lim = (struct crc_archive_limits){10, 1024, 1000, 250, 0, NULL};
 	cr_assert_eq(crc_archive_list_memory_capped(&r, data, n, &lim, &err), CRC_EVERIFY);
 	cr_assert_str_eq(err.msg, "more than 250 bytes of file content (at entry 'c')");
-	lim = (struct crc_archive_limits){10, 0, 1000, 1000, 0};
+	lim = (struct crc_archive_limits){10, 0, 1000, 1000, 0, NULL};
 	cr_assert_eq(crc_archive_list_memory_capped(&r, data, n, &lim, &err), CRC_EVERIFY);
 	cr_assert_str_eq(err.msg, "entry 'a': path too long");
-	lim = (struct crc_archive_limits){3, 1, 100, 300, 0};
+	lim = (struct crc_archive_limits){3, 1, 100, 300, 0, NULL};
 	cr_assert_eq(crc_archive_list_memory_capped(&r, data, n, &lim, &err), 0, "%s", err.msg);
 	cr_assert_eq(r.nentries, 3);
 	crc_archive_result_free(&r);

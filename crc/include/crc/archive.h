@@ -115,6 +115,9 @@ struct crc_archive_limits {
 	/* Bytes of the archive file itself (0: no cap but the others): reading stops there, so that a file
 	 * that is longer than its caller expects (or grows while it is read) is not read to its end. */
 	unsigned long long max_archive_size;
+	/* Appended to the messages of the caps above (NULL: nothing), saying where they come from: " (the
+	 * most manifest.yaml lists)". */
+	const char *origin;
 };
 
 /* Lists the archive at path (opened with O_NOFOLLOW) without extracting it: tar in its ustar, pax and GNU

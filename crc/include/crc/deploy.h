@@ -50,6 +50,10 @@ struct crc_deploy_options {
 	 */
 	void (*busy)(void *ctx);
 	void *ctx;
+	/* The artifact's descriptor as the verification read it (crc_verify_options.hold_target), borrowed:
+	 * the archive is extracted from it (from its start), so that what is installed is what was checked;
+	 * NULL to open drop_dir/<artifact> here instead. */
+	const int *archive_fd;
 };
 
 /* What a deploy did; owned by the caller, freed with crc_deploy_result_free. */
@@ -74,13 +78,16 @@ struct crc_deploy_result {
 /* Installs o->target's archive of the drop into o->dir and makes it current (see the top of this file),
  * then prunes releases beyond o->keep. Under the lock (blocking): leftovers removed; the drop id and the
  * artifact's entries validated (CRC_EINVALID); the artifact looked up (CRC_ENOTFOUND "no artifact for
- * target T in drop X (it has: a, b)"); the archive (opened with O_NOFOLLOW) read once by
- * crc_archive_extract into the staging directory, its size checked first and its SHA-256 at the end.
+ * target T in drop X (it has: a, b)"); the archive (*o->archive_fd, else opened without following a
+ * symlink or blocking, a regular file only) read once by crc_archive_extract into a staging directory that
+ * only this user can enter (0700 until it is checked), its size checked first and its SHA-256 at the end.
  * Every entry is checked before it is written: an absolute path, '..', a hard link, a device, fifo or
  * socket, a symlink leaving the tree, an entry twice, one not in the manifest or differing from it (type,
  * mode, size, link) is CRC_EVERIFY naming the entry (path: the archive); a file's content is checked
  * right after it is written. The extracted tree is then read back without following symlinks and must be
- * exactly the manifest's (CRC_EVERIFY, path: the tree). An existing release of the same id is checked the
+ * exactly the manifest's (CRC_EVERIFY, path: the tree), and the directory renamed into place must be the
+ * one extracted and checked (a directory swapped in by someone else is CRC_EVERIFY, and current is not
+ * switched). An existing release of the same id is checked the
  * same way and reused, or refused (CRC_EVERIFY) when it differs. OS errors name their path. On any failure
  * before the switch current is unchanged and nothing is left behind. A failure to remove a pruned release
  * comes after the switch: the error says that the release was deployed, and res is filled. The working

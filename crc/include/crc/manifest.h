@@ -176,6 +176,11 @@ int crc_manifest_load(struct crc_manifest **out, const char *path, struct crc_er
 /* Frees a parsed manifest. Accepts NULL. */
 void crc_manifest_free(struct crc_manifest *m);
 
+/* The artifact a deploy of target installs: the target's archive of its installed tree (tar.zst or
+ * tar.gz), never its Lambda package (zip); NULL when the manifest has none. Borrowed from m. */
+const struct crc_manifest_artifact *crc_manifest_installable(const struct crc_manifest *m,
+							     const char *target);
+
 /* One line of a SHA256SUMS file. */
 struct crc_manifest_sum {
 	const char *name;

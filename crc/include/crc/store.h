@@ -16,6 +16,8 @@
 #include "crc/error.h"
 
 #define CRC_STORE_PATH_MAX 4096
+/* The storage's lock file, <storage>/.crc.lock; its presence marks a directory as a storage. */
+#define CRC_STORE_LOCK_NAME ".crc.lock"
 
 struct crc_store {
 	/* <storage>/<profile> */
