@@ -15,6 +15,7 @@
 #include "crc/digest.h"
 #include "crc/json.h"
 #include "crc/oci.h"
+#include "crc/os.h"
 #include "crc/registry.h"
 #include "crc/verify.h"
 #include "drops.h"
@@ -42,28 +43,6 @@ struct push {
 	size_t ndone;
 	struct crc_error err;
 };
-
-/* Reads a whole small file (at most max bytes) into b. */
-static int read_small(struct crc_buf *b, const char *path, size_t max, struct crc_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-	if (!f)
-		return crc_err_os(err, "cannot open", path, errno);
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (b->len + n > max) {
-			fclose(f);
-			return crc_err(err, CRC_EINVALID, "%s: larger than %zu bytes", path, max);
-		}
-		crc_buf_add(b, chunk, n);
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad)
-		return crc_err(err, CRC_EIO, "cannot read %s", path);
-	return crc_buf_error(b) ? crc_err(err, CRC_ENOMEM, "out of memory") : 0;
-}
 
 static int blob_path(char *out, size_t size, const struct push *p, const char *digest, struct crc_error *err)
 {
@@ -103,7 +82,7 @@ static int push_manifest(struct push *p, const struct crc_oci_desc *d, int depth
 			return 0;
 	crc_buf_init(&text);
 	if ((rc = blob_path(path, sizeof path, p, d->digest, &p->err)) != 0 ||
-	    (rc = read_small(&text, path, CRC_REGISTRY_MANIFEST_MAX, &p->err)) != 0 ||
+	    (rc = crc_os_read_file(&text, path, CRC_REGISTRY_MANIFEST_MAX, &p->err)) != 0 ||
 	    (rc = crc_sha256_buf(hex, crc_buf_str(&text), text.len, &p->err)) != 0)
 		goto out;
 	if (strcmp(hex, d->digest + 7) != 0 || text.len != d->size) {
@@ -146,7 +125,7 @@ static int push_layout(struct push *p, const char *tag)
 	int is_index, rc;
 	crc_buf_init(&text);
 	snprintf(path, sizeof path, "%s/index.json", p->layout);
-	if ((rc = read_small(&text, path, CRC_REGISTRY_MANIFEST_MAX, &p->err)) != 0)
+	if ((rc = crc_os_read_file(&text, path, CRC_REGISTRY_MANIFEST_MAX, &p->err)) != 0)
 		goto out;
 	if ((rc = crc_oci_references(&refs, &n, &is_index, crc_buf_str(&text), text.len, &p->err)) != 0 ||
 	    !is_index) {

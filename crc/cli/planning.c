@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crc/dockerfile.h"
@@ -66,7 +67,14 @@ static int image_files_hash(char hex[CRC_SHA256_HEX], const struct crc_plan *pla
 			const char *path = tc->image_files.items[k];
 			char fh[CRC_SHA256_HEX] = "missing";
 			unsigned long long size;
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			/* The host's files (its C library, through its symlinks): a regular file only, never
+			 * blocking on a FIFO. */
+			int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+			struct stat st;
+			if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+				close(fd);
+				fd = -1;
+			}
 			if (fd >= 0) {
 				rc = crc_sha256_fd(fh, &size, fd, path, err);
 				close(fd);

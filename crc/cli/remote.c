@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "exit.h"
@@ -37,13 +38,25 @@ static int read_auth_file(const struct cli *cli, const char *path, char **text, 
 	*text = NULL;
 	*len = 0;
 	*missing = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Not blocking, and a regular file only: a FIFO or device there is refused, not waited on. It may be
+	 * a symlink (credential helpers keep the file elsewhere). */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		cli_error(cli, "credentials file %s: not a regular file", path);
+		return CLI_EXIT_INPUT;
+	}
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT) {
 			*missing = 1;
 			return 0;
 		}
 		cli_error(cli, "cannot open credentials file %s: %s", path, strerror(errno));
+		return CLI_EXIT_INPUT;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		cli_error(cli, "credentials file %s: not a regular file", path);
+		close(fd);
 		return CLI_EXIT_INPUT;
 	}
 	char *buf = malloc(CRC_REGISTRY_AUTH_FILE_MAX + 1);

@@ -100,9 +100,9 @@ static int copy_tree(struct stager *s, const char *rel, const char *dst, int dep
 		return crc_err(s->err, CRC_EINVALID, "%s: more than %d entries", s->installed,
 			       CRC_ARCHIVE_MAX_ENTRIES);
 	if (S_ISREG(st.st_mode)) {
-		int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (in < 0)
-			return crc_err_os(s->err, "cannot open", src, errno);
+		int in;
+		if ((rc = crc_os_open_regular(&in, NULL, AT_FDCWD, src, NULL, s->err)) != 0)
+			return rc;
 		rc = copy_fd(s, in, src, dst, st.st_mode & 0111 ? 0755 : 0644);
 		close(in);
 		return rc;
@@ -193,7 +193,9 @@ static int stage_file(struct stager *s, const char *root, const struct crc_image
 		rc = join(dst, root, f->path + 1, s->err);
 	if (rc)
 		return rc;
-	int in = open(f->path, O_RDONLY | O_CLOEXEC);
+	/* The host's file (through its symlinks, as the C library's are): never blocking on a FIFO; the fstat
+	 * below refuses anything but a regular file. */
+	int in = open(f->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (in < 0 && errno == ENOENT)
 		return crc_err(s->err, CRC_ENOTFOUND,
 			       "image file %s is missing: install the Debian package '%s'", f->path,

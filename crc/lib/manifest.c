@@ -1681,7 +1681,10 @@ int crc_manifest_load(struct crc_manifest **out, const char *path, struct crc_er
 	size_t len = 0, size;
 	int rc;
 	*out = NULL;
-	/* Not blocking: a FIFO is refused by the fstat below instead of hanging the open. */
+	/* A FIFO, socket or device is refused without being opened; not blocking, so that one swapped in
+	 * meanwhile is refused by the fstat below instead of hanging the open. */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		return crc_err_at(err, CRC_EIO, path, 0, 0, "not a regular file");
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 && errno == ELOOP)
 		return crc_err_at(err, CRC_EINVALID, path, 0, 0,

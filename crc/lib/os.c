@@ -424,6 +424,12 @@ int crc_os_lock(int *fd, const char *path, void (*busy)(void *ctx), void *ctx, s
 	/* Not close-on-exec: the programs a build runs inherit the descriptor, and with it the flock, so a
 	 * crc that was killed still holds the lock through its orphans until the last of them exits. */
 	struct stat st;
+	/* Anything but a regular file there is refused before it is opened (a socket cannot be, a device
+	 * should not be). */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return crc_err_at(err, CRC_EINVALID, path, 0, 0,
+				  "lock file is %s, not a regular file (move it away)",
+				  crc_os_file_kind(st.st_mode));
 	int f = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0644);
 	if (f < 0 && errno == ELOOP)
 		return crc_err_at(err, CRC_EINVALID, path, 0, 0,

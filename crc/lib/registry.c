@@ -19,6 +19,7 @@
 #include "crc/base64.h"
 #include "crc/digest.h"
 #include "crc/json.h"
+#include "crc/os.h"
 
 /* ---- references ---- */
 
@@ -1007,10 +1008,11 @@ out:
 int crc_registry_blob_push_file(struct crc_registry *r, const char *repo, const char *path,
 				const char *digest, unsigned long long size, struct crc_error *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return crc_err_os(err, "cannot open", path, errno);
-	int rc = push_blob(r, repo, NULL, fd, size, digest, err);
+	int fd;
+	int rc = crc_os_open_regular(&fd, NULL, AT_FDCWD, path, NULL, err);
+	if (rc)
+		return rc;
+	rc = push_blob(r, repo, NULL, fd, size, digest, err);
 	close(fd);
 	return rc;
 }

@@ -129,16 +129,22 @@ static int sync_parent(const char *path, struct crc_error *err)
 static int read_key_file(unsigned char *buf, size_t *n, const char *path, struct crc_error *err)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0 && errno == ELOOP)
+	int fd;
+	*n = 0;
+	int rc = crc_os_open_regular(&fd, &st, AT_FDCWD, path, NULL, err);
+	if (rc == CRC_EINVALID && S_ISLNK(st.st_mode))
 		return crc_err_at(err, CRC_EINVALID, path, 0, 0,
 				  "is a symbolic link (key files are not followed through links)");
-	if (fd < 0)
-		return crc_err_os(err, "cannot open key", path, errno);
-	int rc = 0;
-	*n = 0;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		rc = crc_err_at(err, CRC_EINVALID, path, 0, 0, "not a regular file");
+	if (rc == CRC_EINVALID)
+		return crc_err_at(err, CRC_EINVALID, path, 0, 0, "not a regular file (it is %s)",
+				  crc_os_file_kind(st.st_mode));
+	if (rc) {
+		/* "cannot open PATH: why", said of a key. */
+		char why[CRC_ERROR_MSG_MAX];
+		const char *m = strncmp(err->msg, "cannot open ", 12) == 0 ? err->msg + 12 : err->msg;
+		snprintf(why, sizeof why, "%s", m);
+		return crc_err(err, rc, "cannot open key %s", why);
+	}
 	while (!rc && *n <= CRC_SIGN_KEY_MAX_BYTES) {
 		ssize_t r = read(fd, buf + *n, CRC_SIGN_KEY_MAX_BYTES + 1 - *n);
 		if (r < 0 && errno == EINTR)

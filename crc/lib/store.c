@@ -159,7 +159,7 @@ static int lock_held(const char *storage)
 	char lock[CRC_STORE_PATH_MAX];
 	if (join(lock, sizeof lock, storage, CRC_STORE_LOCK_NAME, NULL))
 		return 0;
-	int fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(lock, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	int held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;

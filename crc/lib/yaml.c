@@ -371,7 +371,10 @@ int crc_yaml_load(struct crc_yaml_doc **out, const char *path, struct crc_error 
 	size_t len = 0;
 	int rc;
 	*out = NULL;
-	/* Not blocking: a FIFO at path is refused by the fstat below instead of hanging the open. */
+	/* A FIFO, socket or device is refused without being opened; and not blocking, so that one swapped
+	 * in meanwhile is refused by the fstat below instead of hanging the open. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return crc_err_at(err, CRC_EIO, path, 0, 0, "not a regular file");
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return crc_err_os(err, "cannot open", path, errno);

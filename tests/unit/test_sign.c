@@ -563,7 +563,12 @@ Test(sign, missing_oversized_and_non_regular_key_files_are_refused)
 	cr_expect(strstr(err.msg, "cannot open key") && strstr(err.msg, "No such file or directory"), "%s",
 		  err.msg);
 	cr_assert_eq(crc_sign_key_load_public(&k, dir, &err), CRC_EINVALID);
-	cr_expect_str_eq(err.msg, "not a regular file");
+	cr_expect_str_eq(err.msg, "not a regular file (it is a directory)");
+	/* A FIFO is refused without being opened (an open would wait for a writer). */
+	snprintf(path, sizeof path, "%s/fifo", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(crc_sign_key_load_public(&k, path, &err), CRC_EINVALID);
+	cr_expect_str_eq(err.msg, "not a regular file (it is a fifo)");
 	snprintf(path, sizeof path, "%s/big", dir);
 	char *big = malloc(CRC_SIGN_KEY_MAX_BYTES + 2);
 	cr_assert_not_null(big);
