@@ -1616,6 +1616,19 @@ int crc_archive_extract_fd(struct crc_archive_result *res, int fd, const char *n
 			   enum crc_archive_format fmt, const struct crc_archive_hooks *hooks,
 			   struct crc_error *err)
 {
+	memset(res, 0, sizeof *res);
+	int destfd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (destfd < 0)
+		return crc_err_os(err, "cannot open directory", dest, errno);
+	int rc = crc_archive_extract_at(res, fd, name, destfd, dest, fmt, hooks, err);
+	close(destfd);
+	return rc;
+}
+
+int crc_archive_extract_at(struct crc_archive_result *res, int fd, const char *name, int destfd,
+			   const char *dest, enum crc_archive_format fmt,
+			   const struct crc_archive_hooks *hooks, struct crc_error *err)
+{
 	struct lister l = {.name = name,
 			   .lim = &default_limits,
 			   .res = res,
@@ -1629,9 +1642,9 @@ int crc_archive_extract_fd(struct crc_archive_result *res, int fd, const char *n
 		return crc_err(err, CRC_EINVALID, "%s: zip archives are listed, not extracted", name);
 	if (fmt != CRC_ARCHIVE_TAR_ZST && fmt != CRC_ARCHIVE_TAR_GZ)
 		return crc_err(err, CRC_EINVALID, "unknown archive format %d", (int)fmt);
-	l.destfd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	l.destfd = fcntl(destfd, F_DUPFD_CLOEXEC, 0);
 	if (l.destfd < 0)
-		return crc_err_os(err, "cannot open directory", dest, errno);
+		return crc_err_os(err, "cannot use the directory", dest, errno);
 	if ((cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		rc = crc_err_os(err, "cannot open the working directory", ".", errno);
 		goto out;

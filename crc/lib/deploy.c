@@ -111,15 +111,6 @@ static int ids_push(struct ids *l, const char *id, struct crc_error *err)
 	return 0;
 }
 
-/* The index of id in l, or l->n. */
-static size_t ids_find(const struct ids *l, const char *id)
-{
-	size_t i = 0;
-	while (i < l->n && strcmp(l->v[i].s, id) != 0)
-		i++;
-	return i;
-}
-
 static const char *ids_last(const struct ids *l)
 {
 	return l->n ? l->v[l->n - 1].s : "";
@@ -234,10 +225,48 @@ static int release_exists(const struct layout *l, const char *id)
 	       S_ISDIR(st.st_mode);
 }
 
+/* The ids of one list of the state file, open-addressed by hash (slots hold index + 1 into the list; at
+ * most half full: the list holds at most CRC_DEPLOY_MAX_HISTORY), so that finding one listed twice is linear
+ * in the file. */
+#define IDSET_SLOTS 32768
+
+static size_t id_hash(const char *s)
+{
+	size_t h = (size_t)14695981039346656037ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * (size_t)1099511628211ULL;
+	return h & (IDSET_SLOTS - 1);
+}
+
+/* Whether list (whose ids are all in set) has id; else puts the index it is about to get into set. */
+static int idset_seen(unsigned *set, const struct ids *list, const char *id)
+{
+	size_t i = id_hash(id);
+	for (; set[i]; i = (i + 1) & (IDSET_SLOTS - 1))
+		if (strcmp(list->v[set[i] - 1].s, id) == 0)
+			return 1;
+	set[i] = (unsigned)list->n + 1;
+	return 0;
+}
+
+static int parse_lines(struct ids *prev, struct ids *next, unsigned *prev_set, unsigned *next_set,
+		       const char *path, const char *text, size_t len, struct crc_error *err);
+
 /* Parses the state file's text (path names it in messages) into the history after the last change (next)
  * and before it (prev). */
 static int parse_state(struct ids *prev, struct ids *next, const char *path, const char *text, size_t len,
 		       struct crc_error *err)
+{
+	unsigned *sets = calloc(2 * IDSET_SLOTS, sizeof *sets);
+	if (!sets)
+		return crc_err(err, CRC_ENOMEM, "out of memory");
+	int rc = parse_lines(prev, next, sets, sets + IDSET_SLOTS, path, text, len, err);
+	free(sets);
+	return rc;
+}
+
+static int parse_lines(struct ids *prev, struct ids *next, unsigned *prev_set, unsigned *next_set,
+		       const char *path, const char *text, size_t len, struct crc_error *err)
 {
 	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	int line = 0;
@@ -275,7 +304,7 @@ static int parse_state(struct ids *prev, struct ids *next, const char *path, con
 		if (!id_ok(id))
 			return crc_err_at(err, CRC_EINVALID, path, line + 1, 0, "'%s' is not a release id",
 					  crc_shown(sh, sizeof sh, id));
-		if (ids_find(list, id) < list->n)
+		if (idset_seen(list == next ? next_set : prev_set, list, id))
 			return crc_err_at(err, CRC_EINVALID, path, line + 1, 0, "release %s listed twice",
 					  id);
 		if (list->n >= CRC_DEPLOY_MAX_HISTORY)
@@ -412,13 +441,30 @@ static int switch_current(const struct layout *l, const char *id, struct crc_err
 /* Release directories under DIR/releases that are not in keep, sorted by name. */
 static int list_strays(struct ids *out, const struct layout *l, const struct ids *keep, struct crc_error *err)
 {
+	struct ids sorted = {0};
 	memset(out, 0, sizeof *out);
+	/* keep, sorted, for lookups in log time whatever the directory holds. */
+	for (size_t i = 0; i < keep->n; i++)
+		if (ids_push(&sorted, keep->v[i].s, err)) {
+			ids_free(&sorted);
+			return CRC_ENOMEM;
+		}
+	if (sorted.n > 1)
+		qsort(sorted.v, sorted.n, sizeof *sorted.v, by_id);
 	DIR *d = opendir(l->releases);
-	if (!d)
+	if (!d) {
+		ids_free(&sorted);
 		return errno == ENOENT ? 0 : crc_err_os(err, "cannot list", l->releases, errno);
+	}
 	int rc = 0;
 	for (struct dirent *e; !rc && (errno = 0, e = readdir(d)) != NULL;) {
-		if (!id_ok(e->d_name) || ids_find(keep, e->d_name) < keep->n || !release_exists(l, e->d_name))
+		struct crc_deploy_id key;
+		size_t n = strlen(e->d_name);
+		if (n >= sizeof key.s || !id_ok(e->d_name))
+			continue;
+		memcpy(key.s, e->d_name, n + 1);
+		if ((sorted.n && bsearch(&key, sorted.v, sorted.n, sizeof *sorted.v, by_id)) ||
+		    !release_exists(l, e->d_name))
 			continue;
 		if (out->n >= CRC_DEPLOY_MAX_HISTORY)
 			rc = crc_err(err, CRC_EINVALID, "%s: more than %d releases", l->releases,
@@ -429,6 +475,7 @@ static int list_strays(struct ids *out, const struct layout *l, const struct ids
 	if (!rc && errno)
 		rc = crc_err_os(err, "cannot list", l->releases, errno);
 	closedir(d);
+	ids_free(&sorted);
 	if (!rc && out->n > 1)
 		qsort(out->v, out->n, sizeof *out->v, by_id);
 	if (rc)
@@ -654,7 +701,7 @@ static int unpack_written(void *ctx, const struct crc_archive_entry *e, struct c
 /* Extracts the artifact at archive_path (read from *archive_fd when given: the descriptor the
  * verification read) into staging: its size checked first, its bytes hashed as they are read and checked
  * at the end, every manifest entry met once. */
-static int unpack(const char *staging, const char *archive_path, const int *archive_fd,
+static int unpack(int stagingfd, const char *staging, const char *archive_path, const int *archive_fd,
 		  const struct crc_manifest_artifact *a, struct index *idx, struct crc_error *err)
 {
 	struct unpack u = {archive_path, idx};
@@ -684,7 +731,7 @@ static int unpack(const char *staging, const char *archive_path, const int *arch
 		rc = mismatch(err, archive_path, "archive is %lld bytes, the manifest says %llu",
 			      (long long)st.st_size, a->size);
 	else
-		rc = crc_archive_extract_fd(&res, fd, archive_path, staging,
+		rc = crc_archive_extract_at(&res, fd, archive_path, stagingfd, staging,
 					    (enum crc_archive_format)crc_archive_format_parse(a->format),
 					    &hooks, err);
 	if (!rc && (res.size != a->size || !same_hex(res.sha256, a->sha256)))
@@ -868,15 +915,28 @@ static int check_dir(const struct check *c, const char *rel)
 
 /* Checks that the tree at root is exactly the artifact's entries (read back without following symlinks),
  * fsync'ing everything when sync is set. */
+static int check_tree_at(int rootfd, const char *root, struct index *idx, int sync, struct crc_error *err);
+
 static int check_tree(const char *root, struct index *idx, int sync, struct crc_error *err)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return crc_err_os(err, "cannot open", root, errno);
+	int rc = check_tree_at(fd, root, idx, sync, err);
+	close(fd);
+	return rc;
+}
+
+/* check_tree of the directory rootfd (borrowed); root names it in messages. */
+static int check_tree_at(int rootfd, const char *root, struct index *idx, int sync, struct crc_error *err)
 {
 	char sh[CRC_ARCHIVE_SHOWN_MAX];
 	struct check c = {root, -1, idx, sync, NULL, err};
 	if (idx->n)
 		memset(idx->seen, 0, idx->n);
-	c.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	c.rootfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
 	if (c.rootfd < 0)
-		return crc_err_os(err, "cannot open", root, errno);
+		return crc_err_os(err, "cannot use", root, errno);
 	int rc = (c.buf = malloc(CHUNK)) ? check_dir(&c, "") : crc_err(err, CRC_ENOMEM, "out of memory");
 	for (size_t i = 0; !rc && i < idx->n; i++)
 		if (!idx->seen[i])
@@ -943,11 +1003,12 @@ static int prepare_releases(const struct layout *l, struct crc_error *err)
 		return crc_os_sync_dir(l->dir, err);
 	if (errno != EEXIST)
 		return crc_err_os(err, "cannot create", l->releases, errno);
-	if (stat(l->releases, &st) != 0)
+	/* Not followed: releases land where current points, in DIR itself. */
+	if (lstat(l->releases, &st) != 0)
 		return crc_err_os(err, "cannot stat", l->releases, errno);
 	if (!S_ISDIR(st.st_mode))
-		return crc_err(err, CRC_EIO, "cannot deploy into %s: %s is not a directory", l->dir,
-			       l->releases);
+		return crc_err(err, CRC_EIO, "cannot deploy into %s: %s is %s, not a directory", l->dir,
+			       l->releases, crc_os_file_kind(st.st_mode));
 	return 0;
 }
 
@@ -959,10 +1020,20 @@ static int same_dir(const char *path, const struct stat *st)
 	       now.st_ino == st->st_ino;
 }
 
-/* Extracts and checks the release in a staging directory, then renames it to release. The staging
- * directory is this user's alone (0700) until it is checked; it is the same directory (device and inode)
- * from its creation to its rename into place, or nothing is installed. */
-static int install_fresh(const struct layout *l, const char *id, const char *release,
+/* Whether name in the directory dirfd (not followed through a symlink) is the directory st describes. */
+static int same_dir_at(int dirfd, const char *name, const struct stat *st)
+{
+	struct stat now;
+	return fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(now.st_mode) &&
+	       now.st_dev == st->st_dev && now.st_ino == st->st_ino;
+}
+
+/* Extracts and checks the release in a staging directory, then renames it to release. Everything happens
+ * through descriptors of DIR/releases (relfd, as it was when the deploy began) and of the staging
+ * directory, which is this user's alone (0700) until it is checked, so that a path swapped meanwhile (the
+ * staging directory, or releases/ itself) is never followed; the name renamed into place must still be
+ * the directory extracted and checked, or nothing is installed. */
+static int install_fresh(const struct layout *l, int relfd, const char *id, const char *release,
 			 const char *archive_path, const int *archive_fd,
 			 const struct crc_manifest_artifact *a, struct index *idx, struct crc_error *err)
 {
@@ -972,36 +1043,36 @@ static int install_fresh(const struct layout *l, const char *id, const char *rel
 	int rc = join(staging, sizeof staging, l->releases, name, err);
 	if (rc)
 		return rc;
-	if (mkdir(staging, 0700) != 0)
+	if (mkdirat(relfd, name, 0700) != 0)
 		return crc_err_os(err, "cannot create", staging, errno);
-	int fd = open(staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(relfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0)
 		rc = crc_err_os(err, "cannot open", staging, errno);
 	else if (st.st_uid != geteuid())
 		rc = mismatch(err, staging, "not the directory this deploy created (owned by uid %ld)",
 			      (long)st.st_uid);
 	if (!rc)
-		rc = unpack(staging, archive_path, archive_fd, a, idx, err);
+		rc = unpack(fd, staging, archive_path, archive_fd, a, idx, err);
 	if (!rc)
-		rc = check_tree(staging, idx, 1, err);
-	if (!rc && !same_dir(staging, &st))
+		rc = check_tree_at(fd, staging, idx, 1, err);
+	if (!rc && !same_dir_at(relfd, name, &st))
 		rc = mismatch(err, staging, "replaced while it was being installed: nothing deployed");
 	/* 0755 whatever the umask, once checked: the release's root is what current points to. */
 	if (!rc && fchmod(fd, 0755) != 0)
 		rc = crc_err_os(err, "cannot set the mode of", staging, errno);
-	if (!rc && rename(staging, release) != 0)
+	if (!rc && renameat(relfd, name, relfd, id) != 0)
 		rc = crc_err_os(err, "cannot rename into place", release, errno);
-	if (!rc && !same_dir(release, &st)) {
-		rc = mismatch(err, release, "replaced while it was being installed: nothing deployed");
+	if (!rc && !same_dir_at(relfd, id, &st)) {
 		/* What lies there now is not ours to remove; ours, wherever it went, is left too. */
-		if (fd >= 0)
-			close(fd);
+		rc = mismatch(err, release, "replaced while it was being installed: nothing deployed");
+		close(fd);
 		return rc;
 	}
-	if (!rc)
-		rc = crc_os_sync_dir(l->releases, err);
+	if (!rc && fsync(relfd) != 0 && errno != EINVAL)
+		rc = crc_err_os(err, "cannot sync", l->releases, errno);
 	if (fd >= 0)
 		close(fd);
+	/* Removed by its path only while that path still leads to it. */
 	if (rc && same_dir(staging, &st))
 		crc_os_remove_tree(staging, NULL);
 	return rc;
@@ -1134,7 +1205,8 @@ int crc_deploy_install(struct crc_deploy_result *res, const struct crc_deploy_op
 	struct layout l = {.lock_fd = -1};
 	struct ids hist = {0}, kept = {0}, pruned = {0};
 	char cur[CRC_DEPLOY_ID_MAX + 1], archive_path[CRC_DEPLOY_PATH_MAX], release[CRC_DEPLOY_PATH_MAX];
-	int leftovers = 0, reused = 0;
+	int leftovers = 0, reused = 0, relfd = -1;
+	struct stat rst;
 	memset(res, 0, sizeof *res);
 	memset(&idx, 0, sizeof idx);
 	int rc = install_inputs(&a, &idx, o, err);
@@ -1148,15 +1220,24 @@ int crc_deploy_install(struct crc_deploy_result *res, const struct crc_deploy_op
 		goto out;
 	if ((rc = read_current(cur, &l, err)) || (rc = resolve_history(&hist, &l, cur, err)))
 		goto out;
+	/* releases/ as it is now: the release goes there, and it must still be there when current switches.
+	 */
+	relfd = open(l.releases, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (relfd < 0 || fstat(relfd, &rst) != 0) {
+		rc = crc_err_os(err, "cannot open", l.releases, errno);
+		goto out;
+	}
 	struct stat st;
-	if (lstat(release, &st) == 0) {
+	if (fstatat(relfd, id, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		reused = 1;
 		rc = reuse_existing(release, id, &idx, err);
 	} else if (errno == ENOENT) {
-		rc = install_fresh(&l, id, release, archive_path, o->archive_fd, a, &idx, err);
+		rc = install_fresh(&l, relfd, id, release, archive_path, o->archive_fd, a, &idx, err);
 	} else {
 		rc = crc_err_os(err, "cannot stat", release, errno);
 	}
+	if (!rc && !same_dir(l.releases, &rst))
+		rc = mismatch(err, l.releases, "replaced while it was being installed: nothing deployed");
 	if (rc || (rc = plan_prune(&kept, &pruned, &l, &hist, id, o->keep, err)) ||
 	    (rc = write_state(&l, &hist, &kept, err)) || (rc = switch_current(&l, id, err)))
 		goto out;
@@ -1168,6 +1249,8 @@ int crc_deploy_install(struct crc_deploy_result *res, const struct crc_deploy_op
 	res->leftovers_removed = leftovers;
 	rc = prune(res, &l, &pruned, err);
 out:
+	if (relfd >= 0)
+		close(relfd);
 	crc_os_unlock(l.lock_fd);
 	index_free(&idx);
 	ids_free(&hist);

@@ -154,6 +154,8 @@ int crc_drop_copy_file(const char *src_dir, const char *dst_dir, const char *pat
 			rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 		else if ((rc = write_all(out, buf, (size_t)n, dst, err)) == 0)
 			size += (unsigned long long)n;
+		if (!rc && size > want_size)
+			break; /* longer than verified: not read on */
 	}
 	if (!rc && crc_sha256_final(h, md, hex))
 		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");

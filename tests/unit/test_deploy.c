@@ -966,8 +966,22 @@ Test(deploy, a_file_where_the_directory_should_be_is_an_error)
 	mkdir_(root, "e");
 	put(root, "e/releases", "", 0644);
 	cr_assert_eq(deploy(&res, &a, dir, 3, &err), CRC_EIO);
-	snprintf(want, sizeof want, "cannot deploy into %s: %s/releases is not a directory", dir, dir);
+	snprintf(want, sizeof want, "cannot deploy into %s: %s/releases is a file, not a directory", dir,
+		 dir);
 	cr_assert_str_eq(err.msg, want);
+	cr_assert_str_eq(current_of(dir), "");
+	/* Nor is a symlink followed there: releases land in the deploy directory itself. */
+	char rel[256], elsewhere[256];
+	at(rel, sizeof rel, dir, "releases");
+	at(elsewhere, sizeof elsewhere, root, "elsewhere");
+	cr_assert_eq(unlink(rel), 0);
+	mkdir_(root, "elsewhere");
+	cr_assert_eq(symlink(elsewhere, rel), 0);
+	cr_assert_eq(deploy(&res, &a, dir, 3, &err), CRC_EIO);
+	snprintf(want, sizeof want, "cannot deploy into %s: %s/releases is a symlink, not a directory", dir,
+		 dir);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_str_eq(names_in(elsewhere), "");
 	cr_assert_str_eq(current_of(dir), "");
 	drop_free(&a);
 	rm_rf(root);

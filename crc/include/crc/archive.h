@@ -210,4 +210,10 @@ int crc_archive_extract_fd(struct crc_archive_result *res, int fd, const char *n
 			   enum crc_archive_format fmt, const struct crc_archive_hooks *hooks,
 			   struct crc_error *err);
 
+/* Like crc_archive_extract_fd, into the directory destfd (borrowed) instead of one named by a path, so that
+ * a directory renamed or swapped meanwhile does not matter; dest names it in messages. */
+int crc_archive_extract_at(struct crc_archive_result *res, int fd, const char *name, int destfd,
+			   const char *dest, enum crc_archive_format fmt,
+			   const struct crc_archive_hooks *hooks, struct crc_error *err);
+
 #endif
