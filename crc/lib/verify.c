@@ -63,12 +63,13 @@ struct task {
 	const char *bad_parent;
 	/* Not read: its size already disagreed with the manifest's. */
 	int size_only;
-	/* 0 when it was hashed; else the error, in err. */
+	/* 0 when it was hashed; else the error, its message in err (malloc'ed: a drop may have tens of
+	 * thousands of files, and a struct crc_error per task would be 2 KB each). */
 	int rc;
-	struct crc_error err;
+	char *err;
 	/* Deep: 0 when the archive listed; CRC_EVERIFY (hostile or corrupt) with the reason in list_err. */
 	int list_rc;
-	struct crc_error list_err;
+	char *list_err;
 	struct crc_archive_result listing;
 	unsigned long long size;
 	char sha256[CRC_SHA256_HEX];
@@ -155,14 +156,27 @@ static void layer_limits(struct crc_archive_limits *lim, unsigned long long size
 	lim->origin = " (for a layer of this size)";
 }
 
+/* Records a task's failure rc with the message of e; returns rc. */
+static int task_failed(struct task *t, int rc, const struct crc_error *e)
+{
+	t->rc = rc;
+	free(t->err);
+	/* Without memory for the message, the code alone still fails the file. */
+	t->err = strdup(e->msg);
+	return rc;
+}
+
 /* Hashes what fd holds (at most one byte past what is expected), for the report. */
 static void hash_only(struct task *t, int fd, const char *name)
 {
-	t->rc = crc_sha256_fd_capped(t->sha256, &t->size, fd, name,
-				     t->sized ? t->expect_size : METADATA_MAX_BYTES, &t->err);
-	if (!t->rc && !t->sized && t->size > METADATA_MAX_BYTES)
-		t->rc = crc_err(&t->err, CRC_EVERIFY, "larger than %llu bytes (not read past that)",
-				METADATA_MAX_BYTES);
+	struct crc_error e;
+	int rc = crc_sha256_fd_capped(t->sha256, &t->size, fd, name,
+				      t->sized ? t->expect_size : METADATA_MAX_BYTES, &e);
+	if (!rc && !t->sized && t->size > METADATA_MAX_BYTES)
+		rc = crc_err(&e, CRC_EVERIFY, "larger than %llu bytes (not read past that)",
+			     METADATA_MAX_BYTES);
+	if (rc)
+		task_failed(t, rc, &e);
 }
 
 /* Lists the archive or layer on fd in the one read that also hashes it. */
@@ -178,14 +192,17 @@ static void list_task(struct task *t, int fd, const char *name)
 		o.format = CRC_ARCHIVE_TAR_GZ;
 		o.stream_hash = 1;
 	}
-	t->list_rc = crc_archive_list_fd_with(&t->listing, fd, name, &o, &t->list_err);
+	struct crc_error e;
+	t->list_rc = crc_archive_list_fd_with(&t->listing, fd, name, &o, &e);
 	if (t->list_rc == 0) {
 		t->size = t->listing.size;
 		memcpy(t->sha256, t->listing.sha256, sizeof t->sha256);
 	} else if (t->list_rc != CRC_EVERIFY) {
-		t->rc = t->list_rc, t->err = t->list_err;
+		task_failed(t, t->list_rc, &e);
+	} else if (!(t->list_err = strdup(e.msg))) {
+		task_failed(t, CRC_ENOMEM, &e);
 	} else if (lseek(fd, 0, SEEK_SET) != 0) {
-		t->rc = crc_err_os(&t->err, "cannot seek in", name, errno);
+		task_failed(t, crc_err_os(&e, "cannot seek in", name, errno), &e);
 	} else {
 		/* The archive is refused; its hash is still reported, from a second read of the same bytes.
 		 */
@@ -204,7 +221,8 @@ static void run_task(struct pool *p, struct task *t)
 		t->errnum = errno;
 		return;
 	}
-	int rc = crc_os_open_regular(&fd, &st, dfd, base, name, &t->err);
+	struct crc_error e;
+	int rc = crc_os_open_regular(&fd, &st, dfd, base, name, &e);
 	close(dfd);
 	if (rc == CRC_ENOTFOUND) {
 		t->errnum = ENOENT;
@@ -215,7 +233,7 @@ static void run_task(struct pool *p, struct task *t)
 		return;
 	}
 	if (rc) {
-		t->rc = rc;
+		task_failed(t, rc, &e);
 		return;
 	}
 	if (t->sized && (unsigned long long)st.st_size != t->expect_size) {
@@ -274,12 +292,15 @@ int crc_verify_add_problem(struct crc_verify_report *r, const char *file, int co
 		r->dropped++;
 		return 0;
 	}
-	if (r->nproblems % 64 == 0) {
-		struct crc_verify_problem *np =
-			realloc(r->problems, (r->nproblems + 64) * sizeof *r->problems);
+	/* Doubling (at powers of two from 64): appending stays linear. */
+	if (r->nproblems >= 64 && (r->nproblems & (r->nproblems - 1)) == 0) {
+		struct crc_verify_problem *np = realloc(r->problems, 2 * r->nproblems * sizeof *r->problems);
 		if (!np)
 			return CRC_ENOMEM;
 		r->problems = np;
+	} else if (r->nproblems == 0) {
+		if (!(r->problems = malloc(64 * sizeof *r->problems)))
+			return CRC_ENOMEM;
 	}
 	struct crc_verify_problem *p = &r->problems[r->nproblems];
 	p->file = strdup(file);
@@ -313,8 +334,10 @@ __attribute__((format(printf, 4, 5))) static int problem(struct crc_verify_repor
 /* Adds a file to the report; returns its index or (size_t)-1 when out of memory. */
 static size_t add_file(struct crc_verify_report *r, const char *name, const char *kind)
 {
-	if (r->nfiles % 16 == 0) {
-		struct crc_verify_file *nf = realloc(r->files, (r->nfiles + 16) * sizeof *r->files);
+	/* Doubling (at powers of two from 16): a drop of tens of thousands of files stays linear. */
+	if (r->nfiles == 0 || (r->nfiles >= 16 && (r->nfiles & (r->nfiles - 1)) == 0)) {
+		size_t cap = r->nfiles ? 2 * r->nfiles : 16;
+		struct crc_verify_file *nf = realloc(r->files, cap * sizeof *r->files);
 		if (!nf)
 			return (size_t)-1;
 		r->files = nf;
@@ -342,7 +365,7 @@ static int access_problems(struct crc_verify_report *r, const struct task *t, co
 		*rc = problem(r, name, CRC_EVERIFY, "is %s, not a regular file", t->not_regular);
 	else if (t->rc)
 		*rc = crc_verify_add_problem(r, name, t->rc == CRC_EVERIFY ? CRC_EVERIFY : CRC_EIO,
-					     t->err.msg);
+					     t->err ? t->err : crc_code_name(t->rc));
 	else
 		return 0;
 	return 1;
@@ -424,14 +447,34 @@ static int compare_entries(struct crc_verify_report *r, struct crc_verify_file *
 	return rc;
 }
 
-/* Deep check of one image layer: its listing held no hostile entry (else list_rc says why), and its
- * decompressed stream is the one the manifest's diff_id names. */
+/* Whether mode is one crc's archive writer gives an entry of this type (it normalizes every mode). */
+static int written_mode(char type, unsigned mode)
+{
+	return type == 'd' ? mode == 0755 : type == 'l' ? mode == 0777 : mode == 0755 || mode == 0644;
+}
+
+/* Deep check of one image layer: its listing held no hostile entry (else list_rc says why), every entry has
+ * a mode crc's writer gives (no setuid, setgid, sticky or world-writable bit: the manifest lists no entries
+ * of a layer to compare with), and its decompressed stream is the one the manifest's diff_id names. */
 static int check_layer(struct crc_verify_report *r, struct crc_verify_file *f,
 		       const struct crc_manifest_target *g, const struct crc_archive_result *l)
 {
+	char sp[CRC_SHOWN_MAX];
+	int rc = 0;
 	f->entries = l->nentries;
-	if (strcmp(l->stream_sha256, g->image.diff_id) == 0)
-		return 0;
+	for (size_t i = 0; !rc && i < l->nentries; i++) {
+		const struct crc_archive_entry *e = &l->entries[i];
+		if (written_mode(e->type, e->mode))
+			continue;
+		f->ok = 0;
+		rc = problem(
+			r, f->name, CRC_EVERIFY,
+			"entry '%s': mode %04o, which crc never writes (0644 or 0755 for files, 0755 for "
+			"directories, 0777 for symlinks)",
+			crc_shown(sp, sizeof sp, e->path), e->mode);
+	}
+	if (rc || strcmp(l->stream_sha256, g->image.diff_id) == 0)
+		return rc;
 	f->ok = 0;
 	return problem(r, f->name, CRC_EVERIFY,
 		       "layer's decompressed stream has sha256 %s, the manifest's diff_id is %s",
@@ -585,23 +628,26 @@ static int check_sums(struct crc_verify_report *r, int dirfd, const char *manife
 	t.file = fi;
 	struct stat st;
 	int fd;
-	int orc = crc_os_open_regular(&fd, &st, dirfd, "SHA256SUMS", NULL, &t.err);
+	int orc = crc_os_open_regular(&fd, &st, dirfd, "SHA256SUMS", NULL, &err);
 	if (orc == CRC_ENOTFOUND)
 		t.errnum = ENOENT;
 	else if (orc == CRC_EINVALID)
 		t.not_regular = crc_os_file_kind(st.st_mode);
 	else if (orc)
-		t.rc = orc;
+		task_failed(&t, orc, &err);
 	else if ((unsigned long long)st.st_size > SUMS_MAX_BYTES) {
 		close(fd);
 		rc = problem(r, "SHA256SUMS", CRC_EVERIFY,
 			     "too large: %lld bytes (crc writes one line per file)", (long long)st.st_size);
 		goto out;
 	} else {
-		t.rc = crc_os_read_fd(&text, fd, "SHA256SUMS", SUMS_MAX_BYTES, &t.err);
+		if ((orc = crc_os_read_fd(&text, fd, "SHA256SUMS", SUMS_MAX_BYTES, &err)) != 0)
+			task_failed(&t, orc, &err);
 		close(fd);
 	}
-	if (access_problems(r, &t, "every drop has one, for sha256sum -c", &rc))
+	int found = access_problems(r, &t, "every drop has one, for sha256sum -c", &rc);
+	free(t.err);
+	if (found)
 		goto out;
 	f->size = text.len;
 	r->bytes += text.len;
@@ -940,7 +986,7 @@ static int check_files(struct crc_verify_report *r, int dirfd, const struct crc_
 			continue;
 		if ((t->art || t->layer) && t->list_rc) {
 			f->ok = 0;
-			rc = problem(r, f->name, CRC_EVERIFY, "%s", t->list_err.msg);
+			rc = problem(r, f->name, CRC_EVERIFY, "%s", t->list_err ? t->list_err : "refused");
 		} else if (t->art) {
 			rc = compare_entries(r, f, a, &t->listing);
 		} else if (t->layer) {
@@ -950,6 +996,8 @@ static int check_files(struct crc_verify_report *r, int dirfd, const struct crc_
 out:
 	for (size_t i = 0; tasks && i < n; i++) {
 		crc_archive_result_free(&tasks[i].listing);
+		free(tasks[i].err);
+		free(tasks[i].list_err);
 		if (tasks[i].held_fd >= 0)
 			close(tasks[i].held_fd);
 	}

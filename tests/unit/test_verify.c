@@ -1687,8 +1687,9 @@ struct image_fx {
 	size_t n;
 };
 
-/* Writes the layer of add_image: dir packed as tar.gz into the drop's blobs, named by its hash. */
-static void add_layer(struct fixture *f, struct image_fx *x, const char *dir, unsigned long long *size)
+/* Writes the layer of add_image into the drop's blobs, named by its hash: the tar.gz file layer when
+ * given (moved there), else the target's staged tree packed by crc. */
+static void add_layer(struct fixture *f, struct image_fx *x, const char *layer, unsigned long long *size)
 {
 	struct crc_archive_result res;
 	struct crc_error err;
@@ -1696,32 +1697,38 @@ static void add_layer(struct fixture *f, struct image_fx *x, const char *dir, un
 	unsigned long long raw;
 	join(tmp, sizeof tmp, f->root, "layer.tar.gz");
 	unlink(tmp);
-	cr_assert_eq(crc_archive_write_tree(&res, tmp, dir, CRC_ARCHIVE_TAR_GZ, MTIME, &err), 0, "%s",
-		     err.msg);
+	if (layer) {
+		cr_assert_eq(rename(layer, tmp), 0, "%s", strerror(errno));
+		sha_of(x->hex[1], size, f->root, "layer.tar.gz");
+	} else {
+		cr_assert_eq(crc_archive_write_tree(&res, tmp, f->tree[0], CRC_ARCHIVE_TAR_GZ, MTIME, &err),
+			     0, "%s", err.msg);
+		memcpy(x->hex[1], res.sha256, CRC_SHA256_HEX);
+		*size = res.size;
+		crc_archive_result_free(&res);
+	}
 	cr_assert_eq(crc_archive_stream_sha256(x->diff_id, &raw, tmp, CRC_ARCHIVE_TAR_GZ, &err), 0, "%s",
 		     err.msg);
-	memcpy(x->hex[1], res.sha256, CRC_SHA256_HEX);
-	*size = res.size;
 	snprintf(blob, sizeof blob, "image/blobs/sha256/%s", x->hex[1]);
 	join(path, sizeof path, f->drop, blob);
 	cr_assert_eq(rename(tmp, path), 0, "%s", strerror(errno));
-	crc_archive_result_free(&res);
 }
 
-static void add_image_of(struct fixture *f, struct image_fx *x, const char *layer_tree)
+static void write_image_manifest(struct fixture *f, struct image_fx *x);
+
+static void add_image_of(struct fixture *f, struct image_fx *x, const char *layer)
 {
 	static const char *const blob_text[] = {BLOB_TEXT, NULL, "{}"};
-	struct crc_buf b;
 	struct crc_error err;
 	struct crc_image_index ix;
-	char msha[CRC_SHA256_HEX], path[512];
+	char path[512];
 	unsigned long long layer_size = 0;
 	mkdir_(f->drop, "image");
 	mkdir_(f->drop, "image/blobs");
 	mkdir_(f->drop, "image/blobs/sha256");
 	for (size_t i = 0; i < 3; i++) {
 		if (!blob_text[i]) {
-			add_layer(f, x, layer_tree ? layer_tree : f->tree[0], &layer_size);
+			add_layer(f, x, layer, &layer_size);
 			continue;
 		}
 		sha_text(x->hex[i], blob_text[i], strlen(blob_text[i]));
@@ -1747,6 +1754,15 @@ static void add_image_of(struct fixture *f, struct image_fx *x, const char *laye
 	}
 	f->m.files = x->files;
 	f->m.nfiles = x->n;
+	write_image_manifest(f, x);
+}
+
+/* Writes manifest.yaml and SHA256SUMS of a drop with the image of add_image. */
+static void write_image_manifest(struct fixture *f, struct image_fx *x)
+{
+	struct crc_buf b;
+	struct crc_error err;
+	char msha[CRC_SHA256_HEX];
 	crc_buf_init(&b);
 	cr_assert_eq(crc_manifest_write(&b, &f->m, &err), 0, "%s", err.msg);
 	put(f->drop, "manifest.yaml", b.data, b.len, 0644);
@@ -1832,6 +1848,94 @@ Test(verify, listed_files_below_image_are_checked_and_nothing_extra_hides_there)
 	crc_verify_report_free(&r);
 	crc_image_entries_free(x.e, x.n);
 	fixture_free(&f);
+}
+
+/* The index of the file at path in the report, or r->nfiles. */
+static size_t file_index(const struct crc_verify_report *r, const char *path)
+{
+	size_t k = 0;
+	while (k < r->nfiles && strcmp(r->files[k].name, path) != 0)
+		k++;
+	return k;
+}
+
+/* The deep check lists every image layer as an archive, in the read that hashes it, and checks its
+ * decompressed stream against the manifest's diff_id: a shallow check cannot tell a wrong diff_id. */
+Test(verify, deep_check_lists_image_layers_and_checks_their_diff_id)
+{
+	struct fixture f;
+	struct crc_verify_report r;
+	struct crc_error err;
+	struct image_fx x;
+	char want[512], layer[128];
+	fixture_init(&f);
+	add_image(&f, &x);
+	snprintf(layer, sizeof layer, "image/blobs/sha256/%s", x.hex[1]);
+	cr_assert_eq(check(&r, f.drop, 1, 0, 2, &err), 0, "%s", err.msg);
+	size_t k = file_index(&r, layer);
+	file_is(&r, k, layer, "file", 1);
+	cr_assert_eq(r.files[k].entries, NENTRIES, "the layer's entries were listed");
+	crc_verify_report_free(&r);
+	/* A diff_id that is not the layer's. */
+	char other[CRC_SHA256_HEX];
+	memcpy(other, x.diff_id, sizeof other);
+	other[0] = other[0] == 'a' ? 'b' : 'a';
+	f.targets[0].image.diff_id = other;
+	write_image_manifest(&f, &x);
+	cr_assert_eq(check(&r, f.drop, 0, 0, 2, &err), 0, "the shallow check does not decompress: %s",
+		     err.msg);
+	crc_verify_report_free(&r);
+	cr_assert_eq(check(&r, f.drop, 1, 0, 2, &err), CRC_EVERIFY, "%s", err.msg);
+	counts(&r, 1, 1, 0);
+	snprintf(want, sizeof want, "layer's decompressed stream has sha256 %s, the manifest's diff_id is %s",
+		 x.diff_id, other);
+	problem_is(&r, 0, layer, CRC_EVERIFY, want);
+	crc_verify_report_free(&r);
+	fixture_free(&f);
+}
+
+/* Layers crc did not write: the listing's refusals (a FIFO, a device, a path leaving the tree, an absolute
+ * path, a hard link) and modes crc never gives (setuid, setgid, sticky, world-writable), each pinned in a
+ * consistent manifest. */
+Test(verify, deep_check_refuses_hostile_image_layers)
+{
+	static const struct {
+		const char *make, *want;
+	} cases[] = {
+		{"mkfifo f && tar -cf - f",
+		 "entry 'f': a fifo; only regular files, directories and symlinks are "
+		 "allowed"},
+		{"touch x && tar -cf - --transform 's,^x,../x,' x", "entry '../x': path contains '..'"},
+		{"touch x && tar -cf - -P --transform 's,^x,/etc/x,' x", "entry '/etc/x': absolute path"},
+		{"echo a >x && ln x y && tar -cf - x y", "entry 'y': hard link to 'x' (not allowed)"},
+		{"echo a >x && tar -cf - --mode=4755 x", "entry 'x': mode 4755, which crc never writes"},
+		{"echo a >x && tar -cf - --mode=2755 x", "entry 'x': mode 2755, which crc never writes"},
+		{"mkdir d && tar -cf - --mode=1777 d", "entry 'd': mode 1777, which crc never writes"},
+		{"echo a >x && tar -cf - --mode=0666 x", "entry 'x': mode 0666, which crc never writes"},
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		struct fixture f;
+		struct crc_verify_report r;
+		struct crc_error err;
+		struct image_fx x;
+		char cmd[1024], layer[256], dir[256], name[128];
+		fixture_init(&f);
+		join(dir, sizeof dir, f.root, "layer-src");
+		join(layer, sizeof layer, f.root, "hostile.tar.gz");
+		cr_assert_eq(mkdir(dir, 0755), 0);
+		snprintf(cmd, sizeof cmd, "cd %s && umask 022 && (%s) | gzip -n > %s", dir, cases[c].make,
+			 layer);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		add_image_of(&f, &x, layer);
+		snprintf(name, sizeof name, "image/blobs/sha256/%s", x.hex[1]);
+		cr_assert_eq(check(&r, f.drop, 0, 0, 2, &err), 0, "%s: shallow: %s", cases[c].make, err.msg);
+		crc_verify_report_free(&r);
+		cr_assert_eq(check(&r, f.drop, 1, 0, 2, &err), CRC_EVERIFY, "%s", cases[c].make);
+		counts(&r, 1, 1, 0);
+		problem_starts(&r, 0, name, CRC_EVERIFY, cases[c].want);
+		crc_verify_report_free(&r);
+		fixture_free(&f);
+	}
 }
 
 /* An index.json that names something else than the targets' images, though pinned, is refused: the
