@@ -79,7 +79,7 @@ start_registry() {
 }
 
 # The drop (fixed seed: the same bytes every time) and crc's check of it.
-drop=$tmp/drop
+drop=$tmp/bench-1 # named by its drop id: a drop is valid only under its own id
 echo "bench: writing a synthetic drop (${mb} MiB + 1 MiB, 2 MiB artifacts) to $drop"
 python3 "$here/verify_drop.py" "$drop" "$mb" 1
 "$crc" verify --deep "$drop" >/dev/null || { echo "bench/registry.sh: the synthetic drop does not verify" >&2; exit 1; }

@@ -52,21 +52,22 @@ openssl base64 -d -A -in "$d1/manifest.yaml.sig" -out "$tmp/sig.bin" &&
   >/dev/null || fail "openssl does not accept crc's signature"
 
 # Tampering, on copies of the drop.
-cp -a "$d1" "$tmp/t1"
-art=$(cd "$tmp/t1" && ls noa-*-x86_64-linux-gnu.tar.zst)
-printf '\x55' | dd of="$tmp/t1/$art" bs=1 seek=1000 conv=notrunc 2>/dev/null
-echo 'echo pwned' >"$tmp/t1/evil.sh"
-st=0; "$CRC" verify "$tmp/t1" >/dev/null 2>"$tmp/err" || st=$?
+# Under its own id: a drop is valid only in a directory of its name.
+mkdir "$tmp/t1" && cp -a "$d1" "$tmp/t1/d1"
+art=$(cd "$tmp/t1/d1" && ls noa-*-x86_64-linux-gnu.tar.zst)
+printf '\x55' | dd of="$tmp/t1/d1/$art" bs=1 seek=1000 conv=notrunc 2>/dev/null
+echo 'echo pwned' >"$tmp/t1/d1/evil.sh"
+st=0; "$CRC" verify "$tmp/t1/d1" >/dev/null 2>"$tmp/err" || st=$?
 [ "$st" = 1 ] || fail "tampered drop: exit $st, want 1"
 grep -q "^crc: verify: $art: sha256 mismatch: expected [0-9a-f]\{64\} got [0-9a-f]\{64\}$" "$tmp/err" ||
   fail "no sha256 mismatch line: $(cat "$tmp/err")"
 grep -q "^crc: verify: evil.sh: not listed in manifest.yaml$" "$tmp/err" || fail "no extra-file line: $(cat "$tmp/err")"
 grep -q "FAILED: 2 problems$" "$tmp/err" || fail "not every problem reported: $(cat "$tmp/err")"
-"$CRC" verify --allow-extra "$tmp/t1" 2>"$tmp/err" >/dev/null && fail "--allow-extra hid the mismatch"
+"$CRC" verify --allow-extra "$tmp/t1/d1" 2>"$tmp/err" >/dev/null && fail "--allow-extra hid the mismatch"
 grep -q evil.sh "$tmp/err" && fail "--allow-extra still reports evil.sh"
 # A manifest re-pinned to the tampered archive (and SHA256SUMS with it) passes a plain check; the
 # signature is what catches it.
-python3 - "$tmp/t1" "$art" <<'PY'
+python3 - "$tmp/t1/d1" "$art" <<'PY'
 import hashlib, os, re, sys
 d, art = sys.argv[1], sys.argv[2]
 h = lambda p: hashlib.sha256(open(os.path.join(d, p), "rb").read()).hexdigest()
@@ -81,8 +82,8 @@ for line in sums:
 open(os.path.join(d, "SHA256SUMS"), "w").write("\n".join(out) + "\n")
 os.remove(os.path.join(d, "evil.sh"))
 PY
-"$CRC" verify "$tmp/t1" >/dev/null 2>"$tmp/err" || fail "a consistently re-pinned drop should pass without a key: $(cat "$tmp/err")"
-st=0; "$CRC" verify --pubkey "$tmp/k.pub" "$tmp/t1" >/dev/null 2>"$tmp/err" || st=$?
+"$CRC" verify "$tmp/t1/d1" >/dev/null 2>"$tmp/err" || fail "a consistently re-pinned drop should pass without a key: $(cat "$tmp/err")"
+st=0; "$CRC" verify --pubkey "$tmp/k.pub" "$tmp/t1/d1" >/dev/null 2>"$tmp/err" || st=$?
 [ "$st" = 1 ] || fail "re-pinned manifest with --pubkey: exit $st, want 1"
 grep -q "^crc: verify: manifest.yaml.sig: " "$tmp/err" || fail "no signature line: $(cat "$tmp/err")"
 st=0; "$CRC" verify --pubkey "$tmp/other.pub" "$d1" >/dev/null 2>&1 || st=$?
@@ -90,7 +91,7 @@ st=0; "$CRC" verify --pubkey "$tmp/other.pub" "$d1" >/dev/null 2>&1 || st=$?
 
 # Deploy.
 dep=$tmp/dep
-st=0; "$CRC" deploy "$tmp/t1" --to "$dep" --pubkey "$tmp/k.pub" >/dev/null 2>"$tmp/err" || st=$?
+st=0; "$CRC" deploy "$tmp/t1/d1" --to "$dep" --pubkey "$tmp/k.pub" >/dev/null 2>"$tmp/err" || st=$?
 [ "$st" = 1 ] || fail "deploy of a re-pinned drop: exit $st, want 1"
 grep -q "does not verify: nothing deployed" "$tmp/err" || fail "deploy refusal: $(cat "$tmp/err")"
 [ -e "$dep/current" ] && fail "a refused deploy created current"

@@ -171,17 +171,20 @@ grep -qx 'FROM ${TARGETARCH}' "$d/Dockerfile" || fail "the Dockerfile's last sta
 layer=$(python3 -c 'import sys, yaml
 print([t for t in yaml.safe_load(open(sys.argv[1]))["targets"] if t["triple"] == "aarch64-linux-gnu"][0]["image"]["layer_sha256"])' \
   "$d/manifest.yaml") || fail "layer_sha256 of aarch64-linux-gnu"
-cp -a "$d" "$tmp/flipped"
+# Copies under the drop's own id: a drop is valid only in a directory of its name.
+id=$(basename "$d")
+mkdir "$tmp/flipped" "$tmp/extra"
+cp -a "$d" "$tmp/flipped/$id"
 b=$(od -An -tu1 -j1000 -N1 "$d/image/blobs/sha256/$layer" | tr -d ' ')
-printf "\\$(printf %o $((b ^ 1)))" | dd of="$tmp/flipped/image/blobs/sha256/$layer" bs=1 seek=1000 conv=notrunc 2>/dev/null
-cmp -s "$d/image/blobs/sha256/$layer" "$tmp/flipped/image/blobs/sha256/$layer" && fail "the byte was not flipped"
-st=0; "$CRC" verify "$tmp/flipped" >/dev/null 2>"$tmp/err" || st=$?
+printf "\\$(printf %o $((b ^ 1)))" | dd of="$tmp/flipped/$id/image/blobs/sha256/$layer" bs=1 seek=1000 conv=notrunc 2>/dev/null
+cmp -s "$d/image/blobs/sha256/$layer" "$tmp/flipped/$id/image/blobs/sha256/$layer" && fail "the byte was not flipped"
+st=0; "$CRC" verify "$tmp/flipped/$id" >/dev/null 2>"$tmp/err" || st=$?
 [ "$st" = 1 ] || fail "verify with a flipped layer byte: exit $st, want 1: $(cat "$tmp/err")"
 grep -q "image/blobs/sha256/$layer: sha256 mismatch" "$tmp/err" || fail "message: $(cat "$tmp/err")"
-cp -a "$d" "$tmp/extra"
+cp -a "$d" "$tmp/extra/$id"
 h=$(printf 'extra\n' | sha256sum | cut -c1-64)
-printf 'extra\n' >"$tmp/extra/image/blobs/sha256/$h"
-st=0; "$CRC" verify "$tmp/extra" >/dev/null 2>"$tmp/err" || st=$?
+printf 'extra\n' >"$tmp/extra/$id/image/blobs/sha256/$h"
+st=0; "$CRC" verify "$tmp/extra/$id" >/dev/null 2>"$tmp/err" || st=$?
 [ "$st" = 1 ] || fail "verify with an unlisted blob: exit $st, want 1: $(cat "$tmp/err")"
 grep -q "image/blobs/sha256/$h: not listed in manifest.yaml" "$tmp/err" || fail "message: $(cat "$tmp/err")"
 

@@ -45,7 +45,7 @@ checkout "$tmp/s"
 (cd "$tmp/s" && "$CRC" -q build --profile server --target x86_64-linux-gnu --drop-id s1 >/dev/null 2>"$tmp/err") ||
   { cat "$tmp/err"; fail "building the server drop"; }
 S1=$tmp/s/storage/artifacts/server/s1
-D2=$SRC/tests/fixtures/drops/small
+D2=$SRC/tests/fixtures/drops/d2
 
 "$CRC" push "$D2" "$A/noa/edge:d2" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "push d2"; }
 grep -q "^pushed edge/d2 to $A/noa/edge:d2.drop (sha256:[0-9a-f]*): 5 files; blobs: 6 uploaded (0 in chunks), 0 already there" "$tmp/out" ||
@@ -111,8 +111,8 @@ cmp "$S1/noa-s1-x86_64-linux-gnu.tar.gz" "$tmp/st3/server/s1/noa-s1-x86_64-linux
 
 # An OCI image layout in the drop (image/): its index at the tag, the drop at <tag>.drop; skopeo copies the
 # image back whole.
-cp -r "$D2" "$tmp/imgdrop"
-python3 - "$tmp/imgdrop/image" <<'PY' || fail "making the image layout"
+mkdir "$tmp/imgdrop" && cp -r "$D2" "$tmp/imgdrop/d2" # under its own id
+python3 - "$tmp/imgdrop/d2/image" <<'PY' || fail "making the image layout"
 import gzip, hashlib, io, json, os, sys, tarfile
 root = sys.argv[1]
 os.makedirs(os.path.join(root, "blobs", "sha256"))
@@ -136,10 +136,10 @@ index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+js
 open(os.path.join(root, "index.json"), "w").write(json.dumps(index))
 open(os.path.join(root, "oci-layout"), "w").write('{"imageLayoutVersion": "1.0.0"}')
 PY
-"$CRC" push "$tmp/imgdrop" "$A/noa/edge:img" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "push with an image"; }
+"$CRC" push "$tmp/imgdrop/d2" "$A/noa/edge:img" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "push with an image"; }
 grep -q "^pushed image $A/noa/edge:img" "$tmp/out" || fail "push with an image: $(cat "$tmp/out")"
 skopeo inspect --raw --tls-verify=false "docker://$A/noa/edge:img" >"$tmp/index" || fail "skopeo inspect the image"
-cmp -s "$tmp/index" "$tmp/imgdrop/image/index.json" || fail "the index at the tag differs from index.json"
+cmp -s "$tmp/index" "$tmp/imgdrop/d2/image/index.json" || fail "the index at the tag differs from index.json"
 skopeo copy --all --quiet --src-tls-verify=false "docker://$A/noa/edge:img" "oci:$tmp/back:img" >/dev/null 2>"$tmp/err" ||
   { cat "$tmp/err"; fail "skopeo copy of the pushed image"; }
 "$CRC" --storage "$tmp/st4" pull "$A/noa/edge:img" >/dev/null 2>"$tmp/err" || { cat "$tmp/err"; fail "pull img"; }
