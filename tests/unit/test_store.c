@@ -183,13 +183,13 @@ Test(os, spawn_with_environment_directory_and_log)
 	cr_assert_eq(crc_os_remove_tree(root, &err), 0);
 }
 
-/* The fixture drop's manifest (tests/fixtures/drops/small: drop d2 of profile edge), found beside this
+/* The fixture drop's manifest (tests/fixtures/drops/d2: drop d2 of profile edge), found beside this
  * file, rewritten as drop id of profile, created at created, into <root>/<profile>/<id>/manifest.yaml. */
 static void make_drop(const char *root, const char *profile, const char *id, const char *created)
 {
 	char src[1024], dir[512], path[600];
 	const char *slash = strrchr(__FILE__, '/');
-	snprintf(src, sizeof src, "%.*s/../fixtures/drops/small/manifest.yaml", (int)(slash - __FILE__),
+	snprintf(src, sizeof src, "%.*s/../fixtures/drops/d2/manifest.yaml", (int)(slash - __FILE__),
 		 __FILE__);
 	struct crc_buf in, out;
 	struct crc_error err;
