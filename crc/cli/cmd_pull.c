@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "crc/assemble.h"
 #include "crc/image.h"
 #include "crc/json.h"
 #include "crc/manifest.h"
@@ -78,17 +79,47 @@ static int fetch_blob(struct crc_registry *reg, const char *repo, const char *di
 	return rc;
 }
 
+/* What fetch_one needs: the registry and repository, and where the layout's blobs go. */
+struct fetch {
+	struct crc_registry *reg;
+	const char *repo, *blobs;
+	struct crc_buf text;
+};
+
+/* Fetches one blob of the image layout by digest: a layer or config into its file (its size capped like
+ * an artifact's, since the manifest is not verified yet), an image manifest through the manifests API. */
+static int fetch_one(void *ctx, const struct crc_assemble_blob *b, struct crc_error *err)
+{
+	struct fetch *f = ctx;
+	char digest[80], path[CRC_STORE_PATH_MAX + 300], media_type[256], got[CRC_REGISTRY_DIGEST_SIZE];
+	snprintf(digest, sizeof digest, "sha256:%.64s", b->sha256);
+	int n = snprintf(path, sizeof path, "%s/%.64s", f->blobs, b->sha256);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return crc_err(err, CRC_EINVALID, "path too long: %s", f->blobs);
+	if (strcmp(b->kind, "manifest") != 0)
+		return b->size > CRC_OCI_MAX_LAYER_BYTES
+			       ? crc_err(err, CRC_EINVALID, "%s: %llu bytes, over the cap of %llu", digest,
+					 b->size, CRC_OCI_MAX_LAYER_BYTES)
+			       : fetch_blob(f->reg, f->repo, digest, b->size, path, err);
+	f->text.len = 0;
+	int rc = crc_registry_manifest_get(f->reg, f->repo, digest, CRC_OCI_MANIFEST_TYPE, &f->text,
+					   media_type, sizeof media_type, got, err);
+	if (!rc && f->text.len != b->size)
+		rc = crc_err(err, CRC_EVERIFY, "image manifest %s: %zu bytes, not %llu", digest, f->text.len,
+			     b->size);
+	if (!rc)
+		rc = crc_os_write_file(path, f->text.data, f->text.len, 0644, err);
+	return rc;
+}
+
 /* The drop's OCI image layout, when its manifest.yaml (already in tmp, not yet verified: every digest is
- * checked as it arrives, and the whole drop after) gives its targets images: each image's layer and config
- * blobs and its image manifest (by digest), then the index and index.json, which are a function of the
- * manifest (crc_image_render_index). */
+ * checked as it arrives, and the whole drop after) gives its targets images: each blob once
+ * (crc_assemble_each_blob), then the index and index.json, which are a function of the manifest
+ * (crc_assemble_index). */
 static int fetch_image(struct crc_registry *reg, const char *repo, const char *tmp, struct crc_error *err)
 {
 	struct crc_manifest *m = NULL;
-	struct crc_image_index x;
-	struct crc_buf text;
-	char path[CRC_STORE_PATH_MAX + 300], layout[CRC_STORE_PATH_MAX + 16], digest[80];
-	char media_type[256], got[CRC_REGISTRY_DIGEST_SIZE];
+	char path[CRC_STORE_PATH_MAX + 300], layout[CRC_STORE_PATH_MAX + 16];
 	int n = snprintf(path, sizeof path, "%s/manifest.yaml", tmp);
 	if (n < 0 || (size_t)n >= sizeof path)
 		return crc_err(err, CRC_EINVALID, "path too long: %s", tmp);
@@ -100,50 +131,16 @@ static int fetch_image(struct crc_registry *reg, const char *repo, const char *t
 	}
 	snprintf(layout, sizeof layout, "%s/%s", tmp, CRC_IMAGE_DIR);
 	snprintf(path, sizeof path, "%s/blobs/sha256", layout);
-	crc_buf_init(&text);
-	rc = crc_os_mkdirs(path, err);
-	for (size_t t = 0; !rc && t < m->ntargets; t++) {
-		const struct crc_manifest_target *g = &m->targets[t];
-		if (!g->image.architecture[0])
-			continue;
-		const char *hex[] = {g->image.layer_sha256, g->image.config_sha256, g->image.manifest_sha256};
-		const unsigned long long size[] = {g->image.layer_size, g->image.config_size,
-						   g->image.manifest_size};
-		for (size_t k = 0; !rc && k < 3; k++) {
-			struct stat st;
-			snprintf(digest, sizeof digest, "sha256:%.64s", hex[k]);
-			snprintf(path, sizeof path, "%s/blobs/sha256/%.64s", layout, hex[k]);
-			if (lstat(path, &st) == 0)
-				continue; /* a blob two images share */
-			if (k < 2) {
-				/* The manifest is not verified yet: its sizes get the artifact's caps. */
-				rc = size[k] > CRC_OCI_MAX_LAYER_BYTES
-					     ? crc_err(err, CRC_EINVALID,
-						       "%s: %llu bytes, over the cap of %llu", digest,
-						       size[k], CRC_OCI_MAX_LAYER_BYTES)
-					     : fetch_blob(reg, repo, digest, size[k], path, err);
-				continue;
-			}
-			text.len = 0;
-			rc = crc_registry_manifest_get(reg, repo, digest, CRC_OCI_MANIFEST_TYPE, &text,
-						       media_type, sizeof media_type, got, err);
-			if (!rc && text.len != size[k])
-				rc = crc_err(err, CRC_EVERIFY, "image manifest %s: %zu bytes, not %llu",
-					     digest, text.len, size[k]);
-			if (!rc)
-				rc = crc_os_write_file(path, text.data, text.len, 0644, err);
-		}
-	}
-	if (!rc && (rc = crc_image_render_index(&x, m, err)) == 0) {
-		rc = crc_image_write_index(layout, &x, err);
-		crc_image_index_free(&x);
-	}
+	struct fetch f = {reg, repo, path, {0}};
+	crc_buf_init(&f.text);
+	if ((rc = crc_os_mkdirs(path, err)) == 0 && (rc = crc_assemble_each_blob(m, fetch_one, &f, err)) == 0)
+		rc = crc_assemble_index(layout, m, err);
 	if (rc) {
 		char msg[CRC_ERROR_MSG_MAX];
 		snprintf(msg, sizeof msg, "%s", err->msg);
 		rc = crc_err(err, rc, "image: %s", msg);
 	}
-	crc_buf_free(&text);
+	crc_buf_free(&f.text);
 	crc_manifest_free(m);
 	return rc;
 }

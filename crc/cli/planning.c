@@ -250,6 +250,24 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 	return CLI_EXIT_OK;
 }
 
+const struct crc_assemble_inputs *planning_assemble_inputs(struct planning *pl)
+{
+	for (size_t i = 0; i < pl->plan->ntargets; i++)
+		pl->version_of[i] = pl->versions[i];
+	pl->lambda = (struct crc_drop_template){crc_buf_str(&pl->lambda_template), pl->lambda_template.len,
+						pl->lambda_template_path};
+	pl->docker = (struct crc_drop_template){crc_buf_str(&pl->docker_template), pl->docker_template.len,
+						pl->docker_template_path};
+	pl->assemble = (struct crc_assemble_inputs){pl->plan,
+						    pl->root,
+						    pl->epoch,
+						    &pl->source,
+						    pl->version_of,
+						    pl->lambda_template_path ? &pl->lambda : NULL,
+						    pl->docker_template_path ? &pl->docker : NULL};
+	return &pl->assemble;
+}
+
 void planning_free(struct planning *pl)
 {
 	crc_plan_free(pl->plan);

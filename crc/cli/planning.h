@@ -7,6 +7,7 @@
 #include <limits.h>
 
 #include "cli.h"
+#include "crc/assemble.h"
 #include "crc/plan.h"
 #include "crc/source.h"
 
@@ -67,6 +68,10 @@ struct planning {
 	 * template) and its path; empty otherwise. */
 	struct crc_buf docker_template;
 	const char *docker_template_path;
+	/* What a build's drop is assembled from (planning_assemble_inputs), pointing into the above. */
+	struct crc_assemble_inputs assemble;
+	const char *version_of[CRC_PROFILE_MAX_TARGETS];
+	struct crc_drop_template lambda, docker;
 };
 
 /* Handles one of the shared options; returns 0, or an exit code for a usage error. */
@@ -77,6 +82,10 @@ int planning_option(struct cli *cli, struct planning_args *a, int id, const char
  * reported. */
 int planning_load(struct cli *cli, struct planning *pl, const struct planning_args *a, int build_jobs,
 		  int with_inputs);
+
+/* What the drop of pl's plan is assembled from (crc/assemble.h): the plan and what planning read
+ * (borrowed from pl). */
+const struct crc_assemble_inputs *planning_assemble_inputs(struct planning *pl);
 
 void planning_free(struct planning *pl);
 

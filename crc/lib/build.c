@@ -1,7 +1,8 @@
-/* Builds (see crc/build.h): a small scheduler over child processes. Each target walks through its steps
- * (configure, build, install, optimize when planned, smoke version, smoke target); at most `concurrency`
- * targets have a step running, and crc waits for whichever child ends first. A failed step kills the other
- * targets' running steps (their process groups) and the build reports the first failure. */
+/* Builds (see crc/build.h): a small scheduler over the processes of crc/proc.h. Each target walks through
+ * its steps (configure, build, install, optimize when planned, smoke version, smoke target); at most
+ * `concurrency` targets have a step running, and crc waits for whichever of its own steps ends first. A
+ * failed step kills the other targets' running steps (their process groups) and the build reports the
+ * first failure; the caller's cancel descriptor kills them all. */
 #include "crc/build.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 
 #include "crc/json.h"
 #include "crc/os.h"
+#include "crc/proc.h"
 
 enum step {
 	STEP_CONFIGURE,
@@ -32,7 +34,7 @@ static const char *const step_names[NSTEPS] = {"configure", "build", "install", 
 struct job {
 	int started, finished;
 	enum step step;
-	pid_t pid;
+	struct crc_proc proc;
 	int log_fd, out_fd;
 	double t0;
 };
@@ -210,8 +212,10 @@ static int start_step(struct job *j, struct crc_build_target *r, const struct cr
 			       c->argv.n);
 	memcpy(argv, c->argv.items, c->argv.n * sizeof *argv);
 	argv[c->argv.n] = NULL;
-	return crc_os_spawn(&j->pid, argv, o->root, o->env, j->out_fd >= 0 ? j->out_fd : j->log_fd, j->log_fd,
-			    err);
+	crc_proc_release(&j->proc);
+	const struct crc_proc_spec spec = {argv,      o->root, o->env, j->out_fd >= 0 ? j->out_fd : j->log_fd,
+					   j->log_fd, 1};
+	return crc_proc_start(&j->proc, &spec, err);
 }
 
 /* After the optimizer ran: its output, with the program's mode, replaces the staged program (rename in the
@@ -339,6 +343,7 @@ int crc_build_run(struct crc_build_target *out, const struct crc_plan *plan,
 	for (size_t i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof out[i]);
 		jobs[i].log_fd = jobs[i].out_fd = -1;
+		jobs[i].proc.pidfd = -1;
 	}
 	while (done < n) {
 		/* Start targets while there is room and nothing failed. */
@@ -364,23 +369,25 @@ int crc_build_run(struct crc_build_target *out, const struct crc_plan *plan,
 					jobs[i].finished = 1, done++;
 			break;
 		}
-		pid_t pid;
-		int status;
-		int wrc = ev && ev->tick ? crc_os_wait_any_timeout(&pid, &status, CRC_BUILD_TICK_MS, err)
-					 : crc_os_wait_any(&pid, &status, err);
-		if (wrc) {
-			rc = rc ? rc : wrc;
+		/* Wait for one of our own running steps (never for another child of the process). */
+		struct crc_proc *procs[CRC_PROFILE_MAX_TARGETS];
+		size_t of[CRC_PROFILE_MAX_TARGETS], m = 0, which;
+		int cancelled;
+		for (size_t k = 0; k < n; k++)
+			if (jobs[k].started && !jobs[k].finished)
+				of[m] = k, procs[m++] = &jobs[k].proc;
+		int wrc = crc_proc_wait_any(procs, m, ev && ev->tick ? CRC_BUILD_TICK_MS : -1,
+					    o->cancel ? *o->cancel : -1, &which, &cancelled, err);
+		if (wrc || cancelled) {
+			rc = rc ? rc : wrc ? wrc : crc_err(err, CRC_EIO, "build cancelled");
 			break;
 		}
-		if (pid == 0) {
+		if (which == m) {
 			ev->tick(ev->ctx);
 			continue;
 		}
-		size_t i = 0;
-		while (i < n && !(jobs[i].started && !jobs[i].finished && jobs[i].pid == pid))
-			i++;
-		if (i == n)
-			continue; /* not one of ours */
+		size_t i = of[which];
+		int status = jobs[i].proc.status;
 		struct job *j = &jobs[i];
 		struct crc_build_target *r = &out[i];
 		const struct crc_plan_target *t = &plan->targets[i];
@@ -395,7 +402,7 @@ int crc_build_run(struct crc_build_target *out, const struct crc_plan *plan,
 			shell_line(r->failed_cmd, sizeof r->failed_cmd, cmd_of(t, j->step));
 			for (size_t k = 0; k < n; k++)
 				if (k != i && jobs[k].started && !jobs[k].finished)
-					crc_os_kill_group(jobs[k].pid);
+					crc_proc_kill(&jobs[k].proc);
 		}
 		if (ok && j->step == STEP_OPTIMIZE && finish_optimize(r, t, o->root, j->log_fd)) {
 			ok = 0;
@@ -405,7 +412,7 @@ int crc_build_run(struct crc_build_target *out, const struct crc_plan *plan,
 				shell_line(r->failed_cmd, sizeof r->failed_cmd, &t->optimize);
 				for (size_t k = 0; k < n; k++)
 					if (k != i && jobs[k].started && !jobs[k].finished)
-						crc_os_kill_group(jobs[k].pid);
+						crc_proc_kill(&jobs[k].proc);
 			}
 		}
 		if (ok && j->step + 1 < NSTEPS) {
@@ -422,7 +429,7 @@ int crc_build_run(struct crc_build_target *out, const struct crc_plan *plan,
 			}
 			for (size_t k = 0; k < n; k++)
 				if (k != i && jobs[k].started && !jobs[k].finished)
-					crc_os_kill_group(jobs[k].pid);
+					crc_proc_kill(&jobs[k].proc);
 		}
 		if (ok && !rc && check_smoke(r, plan, t, o->root, err)) {
 			ok = 0;
@@ -433,7 +440,7 @@ int crc_build_run(struct crc_build_target *out, const struct crc_plan *plan,
 				dprintf(j->log_fd, "crc: smoke test failed: %s\n", r->failed_why);
 				for (size_t k = 0; k < n; k++)
 					if (k != i && jobs[k].started && !jobs[k].finished)
-						crc_os_kill_group(jobs[k].pid);
+						crc_proc_kill(&jobs[k].proc);
 			}
 		}
 		j->finished = 1;
@@ -446,19 +453,19 @@ int crc_build_run(struct crc_build_target *out, const struct crc_plan *plan,
 		if (ev && ev->phase)
 			ev->phase(ev->ctx, i, r->phase);
 	}
-	/* After an error of crc's own, reap what still runs. */
-	for (size_t i = 0; i < n; i++)
+	/* After an error of crc's own, or a cancel, stop and reap what still runs. */
+	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].started && !jobs[i].finished) {
-			pid_t pid;
-			int status;
-			crc_os_kill_group(jobs[i].pid);
-			while (crc_os_wait_any(&pid, &status, err) == 0 && pid != jobs[i].pid)
-				;
+			struct crc_error werr;
+			crc_proc_kill(&jobs[i].proc);
+			crc_proc_wait(&jobs[i].proc, &werr);
 			if (jobs[i].log_fd >= 0)
 				close(jobs[i].log_fd);
 			if (jobs[i].out_fd >= 0)
 				close(jobs[i].out_fd);
 		}
+		crc_proc_release(&jobs[i].proc);
+	}
 	if (rc)
 		return rc;
 	if (failed >= 0) {

@@ -1,177 +1,18 @@
-/* Processes and files (see crc/os.h): fork and execvp (crc_os_capture with a close-on-exec pipe through
- * which the child reports a failed exec, so that "not installed" is told apart from "ran and failed"),
- * process groups for builds, directory trees, exclusive new files, flock locks and the atomic exchange of
- * two directories (Linux renameat2). */
-#define _GNU_SOURCE /* syscall() for renameat2, dprintf */
+/* Files (see crc/os.h): opening what crc does not trust, directory trees, exclusive new files, flock locks
+ * and the atomic exchange of two directories (Linux renameat2). Processes are crc/proc.h's. */
+#define _GNU_SOURCE /* syscall() for renameat2 */
 #include "crc/os.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-int crc_os_capture(struct crc_buf *out, int *status, const char *const *argv, const char *cwd, size_t max,
-		   struct crc_error *err)
-{
-	int fds[2], exec_err[2];
-	*status = -1;
-	if (pipe(fds) != 0)
-		return crc_err_os(err, "cannot create a pipe for", argv[0], errno);
-	/* The child reports a failed exec through a close-on-exec pipe: EOF means the exec worked. */
-	if (pipe(exec_err) != 0) {
-		int e = errno;
-		close(fds[0]);
-		close(fds[1]);
-		return crc_err_os(err, "cannot create a pipe for", argv[0], e);
-	}
-	fcntl(exec_err[1], F_SETFD, FD_CLOEXEC);
-	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(fds[0]);
-		close(fds[1]);
-		close(exec_err[0]);
-		close(exec_err[1]);
-		return crc_err_os(err, "cannot start", argv[0], e);
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		int e;
-		if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(null, 2) < 0 ||
-		    (cwd && chdir(cwd) != 0)) {
-			e = errno;
-		} else {
-			/* execvp's prototype predates const; it does not change the strings. */
-			char *const *av;
-			memcpy(&av, &argv, sizeof av);
-			execvp(argv[0], av);
-			e = errno;
-		}
-		(void)!write(exec_err[1], &e, sizeof e);
-		_exit(127);
-	}
-	close(fds[1]);
-	close(exec_err[1]);
-	char buf[4096];
-	for (;;) {
-		ssize_t n = read(fds[0], buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		size_t room = out->len < max ? max - out->len : 0;
-		crc_buf_add(out, buf, (size_t)n < room ? (size_t)n : room);
-	}
-	close(fds[0]);
-	int child_errno = 0;
-	ssize_t got;
-	while ((got = read(exec_err[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR)
-		;
-	close(exec_err[0]);
-	int ws;
-	while (waitpid(pid, &ws, 0) < 0)
-		if (errno != EINTR)
-			return crc_err_os(err, "cannot wait for", argv[0], errno);
-	if (got == (ssize_t)sizeof child_errno) {
-		if (child_errno == ENOENT)
-			return crc_err(err, CRC_ENOTFOUND, "%s: program not found", argv[0]);
-		return crc_err_os(err, "cannot run", argv[0], child_errno);
-	}
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
-	if (crc_buf_error(out))
-		return crc_err(err, CRC_ENOMEM, "out of memory reading the output of %s", argv[0]);
-	return 0;
-}
-
-int crc_os_spawn(pid_t *pid, const char *const *argv, const char *cwd, const char *const *env, int out_fd,
-		 int err_fd, struct crc_error *err)
-{
-	pid_t p = fork();
-	if (p < 0)
-		return crc_err_os(err, "cannot start", argv[0], errno);
-	if (p == 0) {
-		int null = open("/dev/null", O_RDONLY);
-		setpgid(0, 0);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-			_exit(127);
-		if (cwd && chdir(cwd) != 0) {
-			dprintf(2, "crc: cannot change to %s: %s\n", cwd, strerror(errno));
-			_exit(127);
-		}
-		for (size_t i = 0; env && env[i]; i++) {
-			const char *eq = strchr(env[i], '=');
-			char name[256];
-			if (!eq || (size_t)(eq - env[i]) >= sizeof name)
-				continue;
-			memcpy(name, env[i], (size_t)(eq - env[i]));
-			name[eq - env[i]] = '\0';
-			setenv(name, eq + 1, 1);
-		}
-		char *const *av;
-		memcpy(&av, &argv, sizeof av);
-		execvp(argv[0], av);
-		dprintf(2, "crc: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	setpgid(p, p);
-	*pid = p;
-	return 0;
-}
-
-int crc_os_wait_any(pid_t *pid, int *status, struct crc_error *err)
-{
-	int ws;
-	pid_t p;
-	while ((p = waitpid(-1, &ws, 0)) < 0)
-		if (errno != EINTR)
-			return errno == ECHILD ? crc_err(err, CRC_ENOTFOUND, "no child to wait for")
-					       : crc_err_os(err, "cannot wait for", "a child", errno);
-	*pid = p;
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
-	return 0;
-}
-
-int crc_os_wait_any_timeout(pid_t *pid, int *status, int timeout_ms, struct crc_error *err)
-{
-	/* Polls: a signal handler or mask for SIGCHLD would be process-wide state the core must not own. */
-	const struct timespec step = {0, 10 * 1000 * 1000};
-	for (int waited = 0;; waited += 10) {
-		int ws;
-		pid_t p = waitpid(-1, &ws, WNOHANG);
-		if (p < 0 && errno == EINTR)
-			continue;
-		if (p < 0)
-			return errno == ECHILD ? crc_err(err, CRC_ENOTFOUND, "no child to wait for")
-					       : crc_err_os(err, "cannot wait for", "a child", errno);
-		if (p > 0) {
-			*pid = p;
-			*status =
-				WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
-			return 0;
-		}
-		if (waited >= timeout_ms) {
-			*pid = 0;
-			return 0;
-		}
-		nanosleep(&step, NULL);
-	}
-}
-
-void crc_os_kill_group(pid_t pid)
-{
-	if (pid > 0)
-		kill(-pid, SIGTERM);
-}
 
 int crc_os_mkdirs(const char *dir, struct crc_error *err)
 {

@@ -519,9 +519,11 @@ int crc_sign_drop_bytes(const char *drop_dir, const struct crc_sign_key *key, co
 	return rc;
 }
 
-int crc_sign_drop(const char *drop_dir, const struct crc_sign_key *key, struct crc_error *err)
+/* Signs drop_dir/manifest.yaml as read once, when it has the SHA-256 want (NULL: any). */
+static int sign_read(const char *drop_dir, const struct crc_sign_key *key, const char *want,
+		     struct crc_error *err)
 {
-	char manifest[PATH_MAX];
+	char manifest[PATH_MAX], hex[CRC_SHA256_HEX];
 	struct crc_buf m;
 	int rc, dirfd = -1;
 	crc_buf_init(&m);
@@ -531,12 +533,26 @@ int crc_sign_drop(const char *drop_dir, const struct crc_sign_key *key, struct c
 		return crc_err(err, CRC_EINVALID, "key %s is a public key: signing needs the private key",
 			       key->id);
 	if ((rc = open_drop(&dirfd, drop_dir, err)) == 0 &&
-	    (rc = read_manifest(&m, dirfd, manifest, err)) == 0)
+	    (rc = read_manifest(&m, dirfd, manifest, err)) == 0 && want &&
+	    (rc = crc_sha256_buf(hex, m.data ? m.data : "", m.len, err)) == 0 && strcmp(hex, want) != 0)
+		rc = crc_err_at(err, CRC_EVERIFY, manifest, 0, 0, "changed since it was written: not signed");
+	if (!rc)
 		rc = crc_sign_drop_bytes(drop_dir, key, m.data ? m.data : "", m.len, err);
 	if (dirfd >= 0)
 		close(dirfd);
 	crc_buf_free(&m);
 	return rc;
+}
+
+int crc_sign_drop(const char *drop_dir, const struct crc_sign_key *key, struct crc_error *err)
+{
+	return sign_read(drop_dir, key, NULL, err);
+}
+
+int crc_sign_drop_pinned(const char *drop_dir, const struct crc_sign_key *key, const char *manifest_sha256,
+			 struct crc_error *err)
+{
+	return sign_read(drop_dir, key, manifest_sha256, err);
 }
 
 int crc_sign_verify_at(const struct crc_sign_key *key, int dirfd, const char *sig_path, const void *manifest,

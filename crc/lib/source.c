@@ -1,4 +1,4 @@
-/* Source identity (see crc/source.h): git through its command line (crc_os_capture), the tree hash by a
+/* Source identity (see crc/source.h): git through its command line (crc_proc_capture), the tree hash by a
  * sorted walk of runtime/. */
 #include "crc/source.h"
 
@@ -14,6 +14,7 @@
 
 #include "crc/buf.h"
 #include "crc/os.h"
+#include "crc/proc.h"
 
 #define TREE_MAX_DEPTH 32
 #define TREE_MAX_ENTRIES 100000
@@ -145,7 +146,8 @@ static void git(char *out, size_t size, const char *root, const char *const *arg
 	int status;
 	crc_buf_init(&b);
 	out[0] = '\0';
-	if (crc_os_capture(&b, &status, argv, NULL, 4096, &err) == 0 && status == 0) {
+	const struct crc_proc_spec spec = {argv, NULL, NULL, -1, -1, 0};
+	if (crc_proc_capture(&b, &status, &spec, 4096, &err) == 0 && status == 0) {
 		const char *s = crc_buf_str(&b);
 		size_t len = strcspn(s, "\n");
 		if (len < size) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "crc/os.h"
+#include "crc/proc.h"
 #include "crc/suggest.h"
 #include "crc/yaml.h"
 
@@ -452,10 +453,11 @@ int crc_toolchain_find_optimizer(const struct crc_toolchain *tc, const char *pat
 int crc_toolchain_version(char *out, size_t size, const struct crc_toolchain *tc, struct crc_error *err)
 {
 	const char *argv[] = {tc->compiler, "--version", NULL};
+	const struct crc_proc_spec spec = {argv, NULL, NULL, -1, -1, 0};
 	struct crc_buf b;
 	int status;
 	crc_buf_init(&b);
-	int rc = crc_os_capture(&b, &status, argv, NULL, 4096, err);
+	int rc = crc_proc_capture(&b, &status, &spec, 4096, err);
 	const char *s = crc_buf_str(&b);
 	size_t len = strcspn(s, "\n");
 	if (!rc && (status != 0 || len == 0))

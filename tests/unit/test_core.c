@@ -10,6 +10,7 @@
 #include "crc/buf.h"
 #include "crc/digest.h"
 #include "crc/os.h"
+#include "crc/proc.h"
 #include "crc/plan.h"
 #include "crc/source.h"
 
@@ -69,20 +70,24 @@ Test(os, capture_output_and_status)
 	struct crc_error err;
 	int status;
 	const char *ok[] = {"sh", "-c", "printf 'hello\\nworld'; exit 3", NULL};
+	struct crc_proc_spec s = {ok, "/", NULL, -1, -1, 0};
 	crc_buf_init(&b);
-	cr_assert_eq(crc_os_capture(&b, &status, ok, "/", 1 << 20, &err), 0);
+	cr_assert_eq(crc_proc_capture(&b, &status, &s, 1 << 20, &err), 0);
 	cr_assert_eq(status, 3);
 	cr_assert_str_eq(crc_buf_str(&b), "hello\nworld");
 	crc_buf_free(&b);
 	const char *capped[] = {"sh", "-c", "yes | head -c 100000", NULL};
-	cr_assert_eq(crc_os_capture(&b, &status, capped, NULL, 10, &err), 0);
+	s = (struct crc_proc_spec){capped, NULL, NULL, -1, -1, 0};
+	cr_assert_eq(crc_proc_capture(&b, &status, &s, 10, &err), 0);
 	cr_assert_eq(b.len, 10, "output beyond max is read and dropped");
 	crc_buf_free(&b);
 	const char *missing[] = {"crc-no-such-program", NULL};
-	cr_assert_eq(crc_os_capture(&b, &status, missing, NULL, 10, &err), CRC_ENOTFOUND);
+	s = (struct crc_proc_spec){missing, NULL, NULL, -1, -1, 0};
+	cr_assert_eq(crc_proc_capture(&b, &status, &s, 10, &err), CRC_ENOTFOUND);
 	cr_assert_str_eq(err.msg, "crc-no-such-program: program not found");
 	const char *killed[] = {"sh", "-c", "kill -9 $$", NULL};
-	cr_assert_eq(crc_os_capture(&b, &status, killed, NULL, 10, &err), 0);
+	s = (struct crc_proc_spec){killed, NULL, NULL, -1, -1, 0};
+	cr_assert_eq(crc_proc_capture(&b, &status, &s, 10, &err), 0);
 	cr_assert_eq(status, 128 + 9);
 	crc_buf_free(&b);
 }

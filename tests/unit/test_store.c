@@ -14,6 +14,7 @@
 
 #include "crc/build.h"
 #include "crc/os.h"
+#include "crc/proc.h"
 #include "crc/store.h"
 #include "crc/buf.h"
 
@@ -156,12 +157,13 @@ Test(os, spawn_with_environment_directory_and_log)
 	cr_assert_geq(fd, 0);
 	const char *argv[] = {"sh", "-c", "echo \"$CRC_T\" $(pwd); echo err >&2; exit 4", NULL};
 	const char *env[] = {"CRC_T=hello", NULL};
-	pid_t pid, got;
-	int status;
-	cr_assert_eq(crc_os_spawn(&pid, argv, root, env, fd, fd, &err), 0);
-	cr_assert_eq(crc_os_wait_any(&got, &status, &err), 0);
-	cr_assert_eq(got, pid);
-	cr_assert_eq(status, 4);
+	struct crc_proc p;
+	struct crc_proc_spec s = {argv, root, env, fd, fd, 1};
+	cr_assert_eq(crc_proc_start(&p, &s, &err), 0);
+	cr_assert_eq(crc_proc_wait(&p, &err), 0);
+	cr_assert(p.done);
+	cr_assert_eq(p.status, 4);
+	crc_proc_release(&p);
 	close(fd);
 	struct crc_buf b, tail;
 	crc_buf_init(&b);
@@ -176,9 +178,11 @@ Test(os, spawn_with_environment_directory_and_log)
 	crc_buf_free(&tail);
 	const char *missing[] = {"crc-no-such-program", NULL};
 	fd = open(log, O_WRONLY | O_TRUNC);
-	cr_assert_eq(crc_os_spawn(&pid, missing, NULL, NULL, fd, fd, &err), 0);
-	cr_assert_eq(crc_os_wait_any(&got, &status, &err), 0);
-	cr_assert_eq(status, 127, "a program that cannot start exits 127");
+	s = (struct crc_proc_spec){missing, NULL, NULL, fd, fd, 1};
+	cr_assert_eq(crc_proc_start(&p, &s, &err), 0);
+	cr_assert_eq(crc_proc_wait(&p, &err), 0);
+	cr_assert_eq(p.status, 127, "a program that cannot start exits 127");
+	crc_proc_release(&p);
 	close(fd);
 	cr_assert_eq(crc_os_remove_tree(root, &err), 0);
 }

@@ -55,6 +55,10 @@ struct crc_build_options {
 	/* The compiler launcher (e.g. "ccache"), set as CMAKE_C_COMPILER_LAUNCHER in each target's
 	 * toolchain.cmake; NULL for none. */
 	const char *launcher;
+	/* A descriptor the caller owns (its signal self-pipe, say) that stops the build when it becomes
+	 * readable: every running step's process group is killed and reaped, and the build returns CRC_EIO
+	 * "build cancelled". NULL: none. */
+	const int *cancel;
 };
 
 #define CRC_BUILD_TICK_MS 100

@@ -1,6 +1,6 @@
-/* The one place crc's core touches processes and the file system beyond reading: running a program and
- * capturing its output, writing files atomically. Planning and resolution stay pure and call into here
- * only through the modules that must (source, build). */
+/* The one place crc's core touches the file system beyond reading: opening untrusted files, writing files
+ * atomically, trees, locks. Processes are crc/proc.h's. Planning and resolution stay pure and call into
+ * here only through the modules that must. */
 #ifndef CRC_OS_H
 #define CRC_OS_H
 
@@ -10,30 +10,6 @@
 
 #include "crc/buf.h"
 #include "crc/error.h"
-
-/* Runs argv (argv[0] looked up on PATH) in directory cwd (NULL: the current one) with stdin from
- * /dev/null, collecting at most max bytes of its standard output into out (the rest is read and
- * discarded) and sending its standard error to /dev/null. *status is its exit code, or 128 + the signal
- * that killed it. Returns 0 when it ran (whatever its status), CRC_ENOTFOUND when the program does not
- * exist, CRC_EIO when it could not be started. */
-int crc_os_capture(struct crc_buf *out, int *status, const char *const *argv, const char *cwd, size_t max,
-		   struct crc_error *err);
-
-/* Starts argv (looked up on PATH) in cwd (NULL: the current directory) in a process group of its own,
- * with stdin from /dev/null, stdout to out_fd and stderr to err_fd, and the "NAME=value" strings of env
- * (NULL-terminated, may be NULL) added to the environment. A program that cannot be started writes why to
- * err_fd and exits 127. */
-int crc_os_spawn(pid_t *pid, const char *const *argv, const char *cwd, const char *const *env, int out_fd,
-		 int err_fd, struct crc_error *err);
-
-/* Waits for any child; *status as for crc_os_capture. CRC_ENOTFOUND when there are no children. */
-int crc_os_wait_any(pid_t *pid, int *status, struct crc_error *err);
-
-/* Like crc_os_wait_any, giving up after about timeout_ms milliseconds with *pid = 0. */
-int crc_os_wait_any_timeout(pid_t *pid, int *status, int timeout_ms, struct crc_error *err);
-
-/* Sends SIGTERM to the process group led by pid. */
-void crc_os_kill_group(pid_t pid);
 
 /* Creates dir and its missing parents (mode 0755). */
 int crc_os_mkdirs(const char *dir, struct crc_error *err);

@@ -87,6 +87,12 @@ void crc_sign_format_signature(char text[CRC_SIGN_TEXT_SIZE], const unsigned cha
  * existing signature, and the directory fsync'ed. A missing drop or manifest is CRC_ENOTFOUND. */
 int crc_sign_drop(const char *drop_dir, const struct crc_sign_key *key, struct crc_error *err);
 
+/* Like crc_sign_drop, when drop_dir/manifest.yaml (read once, through one descriptor) still has the SHA-256
+ * manifest_sha256 (hex): what the caller wrote, so that a manifest changed in between is not signed
+ * (CRC_EVERIFY "changed since it was written"). */
+int crc_sign_drop_pinned(const char *drop_dir, const struct crc_sign_key *key, const char *manifest_sha256,
+			 struct crc_error *err);
+
 /* Like crc_sign_drop, signing the n bytes at manifest instead of reading drop_dir/manifest.yaml: the exact
  * bytes a caller has verified (so that what is signed is what was checked, whatever the file holds by
  * now). */
