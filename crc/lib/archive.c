@@ -191,8 +191,9 @@ static int walk_refuse(struct walk *w, const char *rel, const char *what)
 	return crc_err(w->err, CRC_EINVALID, "%s/%s: %s", w->dir, crc_shown(s, sizeof s, rel), what);
 }
 
-/* Adds the entry rel (already lstat'ed as st) to the result, refusing what cannot be archived. */
-static int walk_add(struct walk *w, const char *rel, const struct stat *st)
+/* Adds the entry rel (already lstat'ed as st; name in the directory parentfd) to the result, refusing what
+ * cannot be archived. */
+static int walk_add(struct walk *w, const char *rel, const struct stat *st, int parentfd, const char *name)
 {
 	char target[CRC_ARCHIVE_MAX_PATH + 2];
 	const char *why;
@@ -234,7 +235,7 @@ static int walk_add(struct walk *w, const char *rel, const struct stat *st)
 	}
 	e->type = 'l';
 	e->mode = 0777;
-	ssize_t n = readlinkat(w->rootfd, rel, target, sizeof target);
+	ssize_t n = readlinkat(parentfd, name, target, sizeof target);
 	if (n < 0) {
 		char s[CRC_ARCHIVE_SHOWN_MAX];
 		return crc_err(w->err, CRC_EIO, "cannot read symlink %s/%s: %s", w->dir,
@@ -255,48 +256,24 @@ static int walk_add(struct walk *w, const char *rel, const struct stat *st)
 	return 0;
 }
 
-/* Collects every entry below the directory rel ("" for the root), one open directory at a time. */
-static int walk(struct walk *w, const char *rel)
+/* Collects one entry of the tree (crc_os_walk's enter). */
+static int walk_enter(void *ctx, const struct crc_os_walk_entry *e, struct crc_error *err)
 {
-	char **names;
-	size_t n;
-	int rc = crc_os_list_dir(&names, &n, w->rootfd, rel, w->dir, w->err);
-	struct crc_buf sub;
-	crc_buf_init(&sub);
-	for (size_t i = 0; !rc && i < n; i++) {
-		struct stat st;
-		sub.len = 0;
-		if (rel[0]) {
-			crc_buf_puts(&sub, rel);
-			crc_buf_putc(&sub, '/');
-		}
-		crc_buf_puts(&sub, names[i]);
-		if (crc_buf_error(&sub)) {
-			rc = crc_err(w->err, CRC_ENOMEM, "out of memory");
-			break;
-		}
-		const char *path = crc_buf_str(&sub);
-		if (sub.len > CRC_ARCHIVE_MAX_PATH) {
-			rc = walk_refuse(w, path, "path longer than 1024 bytes");
-			break;
-		}
-		if (unprintable(names[i])) {
-			rc = walk_refuse(w, path, "name holds a byte outside printable ASCII");
-			break;
-		}
-		if (fstatat(w->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			char s[CRC_ARCHIVE_SHOWN_MAX];
-			rc = crc_err(w->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot stat %s/%s: %s",
-				     w->dir, crc_shown(s, sizeof s, path), strerror(errno));
-			break;
-		}
-		rc = walk_add(w, path, &st);
-		if (!rc && S_ISDIR(st.st_mode))
-			rc = walk(w, path);
-	}
-	crc_buf_free(&sub);
-	crc_os_names_free(names, n);
-	return rc;
+	struct walk *w = ctx;
+	(void)err;
+	if (strlen(e->path) > CRC_ARCHIVE_MAX_PATH)
+		return walk_refuse(w, e->path, "path longer than 1024 bytes");
+	if (unprintable(e->name))
+		return walk_refuse(w, e->path, "name holds a byte outside printable ASCII");
+	int rc = walk_add(w, e->path, e->st, e->parentfd, e->name);
+	return rc ? rc : CRC_OS_WALK_NEXT;
+}
+
+/* Collects every entry below the directory w->rootfd, never through a symlink. */
+static int walk(struct walk *w)
+{
+	const struct crc_os_walker walker = {walk_enter, NULL, w, 0, 0};
+	return crc_os_walk(w->rootfd, w->dir, &walker, w->err);
 }
 
 /* Where the compressed stream goes: the output file and the running hash of every byte written. */
@@ -311,19 +288,11 @@ struct sink {
 static la_ssize_t sink_write(struct archive *a, void *ctx, const void *buf, size_t n)
 {
 	struct sink *s = ctx;
-	const unsigned char *p = buf;
-	size_t left = n;
-	while (left > 0) {
-		ssize_t w = write(s->fd, p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			s->failed = errno;
-			archive_set_error(a, errno, "%s", strerror(errno));
-			return -1;
-		}
-		p += w;
-		left -= (size_t)w;
+	struct crc_error err;
+	if (crc_os_write_all(s->fd, buf, n, "the archive", &err) != 0) {
+		s->failed = errno ? errno : EIO;
+		archive_set_error(a, s->failed, "%s", strerror(s->failed));
+		return -1;
 	}
 	if (crc_sha256_update(s->h, buf, n)) {
 		s->failed = -1;
@@ -532,7 +501,7 @@ int crc_archive_write_tree(struct crc_archive_result *res, const char *out_path,
 	w.rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w.rootfd < 0)
 		return crc_err_os(err, "cannot open directory", dir, errno);
-	if ((rc = walk(&w, "")) != 0)
+	if ((rc = walk(&w)) != 0)
 		goto out;
 	if (res->nentries > 0)
 		qsort(res->entries, res->nentries, sizeof *res->entries, by_path);

@@ -106,3 +106,31 @@ void crc_buf_free(struct crc_buf *b)
 	free(b->data);
 	crc_buf_init(b);
 }
+
+void crc_buf_truncate(struct crc_buf *b, size_t len)
+{
+	if (!b->data || len > b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';
+}
+
+int crc_grow(void **v, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 16;
+	if (need <= *cap)
+		return 0;
+	while (c < need) {
+		if (c > ((size_t)-1) / 2)
+			return CRC_ENOMEM;
+		c *= 2;
+	}
+	if (size == 0 || c > ((size_t)-1) / size)
+		return CRC_ENOMEM;
+	void *p = realloc(*v, c * size);
+	if (!p)
+		return CRC_ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}

@@ -28,19 +28,14 @@
 #define CHUNK ((size_t)1 << 17)
 #define STATE_SCHEMA "crc.deploy-state/v1"
 #define STATE_NAME ".crc-deploy.state"
-#define STATE_TMP_PREFIX ".crc-deploy.state.tmp-"
+/* The temporary files crc_os_replace_file makes for the state file ("." + its name + ".XXXXXX"), and those
+ * earlier revisions made (a deploy directory may still hold one from a killed run). */
+#define STATE_TMP_PREFIX "." STATE_NAME "."
+#define STATE_OLD_TMP_PREFIX ".crc-deploy.state.tmp-"
 #define CURRENT_TMP_PREFIX ".current-"
 #define STAGING_PREFIX ".tmp-"
 
 /* ---- Small helpers ------------------------------------------------------------------------------------- */
-
-static int join(char *out, size_t size, const char *a, const char *b, struct crc_error *err)
-{
-	int w = snprintf(out, size, "%s/%s", a, b);
-	if (w < 0 || (size_t)w >= size)
-		return crc_err(err, CRC_EINVALID, "path too long: %s/%s", a, b);
-	return 0;
-}
 
 /* A verification failure about path (an archive or a tree): CRC_EVERIFY with the message. */
 __attribute__((format(printf, 3, 4))) static int mismatch(struct crc_error *err, const char *path,
@@ -144,13 +139,13 @@ static int layout_init(struct layout *l, const char *dir, struct crc_error *err)
 	int w = snprintf(l->dir, sizeof l->dir, "%s", dir);
 	if (w < 0 || (size_t)w >= sizeof l->dir)
 		return crc_err(err, CRC_EINVALID, "path too long: %s", dir);
-	int rc = join(l->releases, sizeof l->releases, dir, "releases", err);
+	int rc = crc_os_join(l->releases, sizeof l->releases, dir, "releases", err);
 	if (!rc)
-		rc = join(l->current, sizeof l->current, dir, "current", err);
+		rc = crc_os_join(l->current, sizeof l->current, dir, "current", err);
 	if (!rc)
-		rc = join(l->lock, sizeof l->lock, dir, ".crc-deploy.lock", err);
+		rc = crc_os_join(l->lock, sizeof l->lock, dir, ".crc-deploy.lock", err);
 	if (!rc)
-		rc = join(l->state, sizeof l->state, dir, STATE_NAME, err);
+		rc = crc_os_join(l->state, sizeof l->state, dir, STATE_NAME, err);
 	return rc;
 }
 
@@ -158,21 +153,20 @@ static int layout_init(struct layout *l, const char *dir, struct crc_error *err)
  * missing dir has none. */
 static int remove_prefixed(const char *dir, const char *prefix, int *count, struct crc_error *err)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : crc_err_os(err, "cannot list", dir, errno);
-	int rc = 0;
-	for (struct dirent *e; !rc && (errno = 0, e = readdir(d)) != NULL;) {
+	char **names;
+	size_t n;
+	int rc = crc_os_list_dir(&names, &n, AT_FDCWD, dir, NULL, err);
+	if (rc)
+		return rc == CRC_ENOTFOUND ? 0 : rc;
+	for (size_t i = 0; !rc && i < n; i++) {
 		char path[CRC_DEPLOY_PATH_MAX];
-		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+		if (strncmp(names[i], prefix, strlen(prefix)) != 0)
 			continue;
-		if (!(rc = join(path, sizeof path, dir, e->d_name, err)) &&
+		if (!(rc = crc_os_join(path, sizeof path, dir, names[i], err)) &&
 		    !(rc = crc_os_remove_tree(path, err)))
 			(*count)++;
 	}
-	if (!rc && errno)
-		rc = crc_err_os(err, "cannot list", dir, errno);
-	closedir(d);
+	crc_os_names_free(names, n);
 	return rc;
 }
 
@@ -186,7 +180,8 @@ static int layout_lock(struct layout *l, void (*busy)(void *ctx), void *ctx, int
 	*leftovers = 0;
 	if ((rc = remove_prefixed(l->releases, STAGING_PREFIX, leftovers, err)) ||
 	    (rc = remove_prefixed(l->dir, CURRENT_TMP_PREFIX, leftovers, err)) ||
-	    (rc = remove_prefixed(l->dir, STATE_TMP_PREFIX, leftovers, err))) {
+	    (rc = remove_prefixed(l->dir, STATE_TMP_PREFIX, leftovers, err)) ||
+	    (rc = remove_prefixed(l->dir, STATE_OLD_TMP_PREFIX, leftovers, err))) {
 		crc_os_unlock(l->lock_fd);
 		l->lock_fd = -1;
 	}
@@ -221,7 +216,7 @@ static int release_exists(const struct layout *l, const char *id)
 {
 	char path[CRC_DEPLOY_PATH_MAX];
 	struct stat st;
-	return join(path, sizeof path, l->releases, id, NULL) == 0 && lstat(path, &st) == 0 &&
+	return crc_os_join(path, sizeof path, l->releases, id, NULL) == 0 && lstat(path, &st) == 0 &&
 	       S_ISDIR(st.st_mode);
 }
 
@@ -392,7 +387,6 @@ static int resolve_history(struct ids *out, const struct layout *l, const char *
 static int write_state(const struct layout *l, const struct ids *prev, const struct ids *next,
 		       struct crc_error *err)
 {
-	char name[64], tmp[CRC_DEPLOY_PATH_MAX];
 	struct crc_buf b;
 	crc_buf_init(&b);
 	crc_buf_puts(&b, STATE_SCHEMA "\n");
@@ -400,20 +394,8 @@ static int write_state(const struct layout *l, const struct ids *prev, const str
 		crc_buf_printf(&b, "release %s\n", next->v[i].s);
 	for (size_t i = 0; i < prev->n; i++)
 		crc_buf_printf(&b, "before %s\n", prev->v[i].s);
-	snprintf(name, sizeof name, STATE_TMP_PREFIX "%ld", (long)getpid());
-	int rc = crc_buf_error(&b) ? crc_err(err, CRC_ENOMEM, "out of memory") : 0;
-	if (!rc)
-		rc = join(tmp, sizeof tmp, l->dir, name, err);
-	if (!rc) {
-		unlink(tmp);
-		rc = crc_os_write_file(tmp, b.data, b.len, 0644, err);
-	}
-	if (!rc && rename(tmp, l->state) != 0) {
-		rc = crc_err_os(err, "cannot replace", l->state, errno);
-		unlink(tmp);
-	}
-	if (!rc)
-		rc = crc_os_sync_dir(l->dir, err);
+	int rc = crc_buf_error(&b) ? crc_err(err, CRC_ENOMEM, "out of memory")
+				   : crc_os_replace_file(l->dir, STATE_NAME, b.data, b.len, 0644, err);
 	crc_buf_free(&b);
 	return rc;
 }
@@ -424,7 +406,7 @@ static int switch_current(const struct layout *l, const char *id, struct crc_err
 	char name[64], tmp[CRC_DEPLOY_PATH_MAX], target[CRC_DEPLOY_ID_MAX + 16];
 	snprintf(name, sizeof name, CURRENT_TMP_PREFIX "%ld", (long)getpid());
 	snprintf(target, sizeof target, "releases/%s", id);
-	int rc = join(tmp, sizeof tmp, l->dir, name, err);
+	int rc = crc_os_join(tmp, sizeof tmp, l->dir, name, err);
 	if (rc)
 		return rc;
 	unlink(tmp);
@@ -451,30 +433,29 @@ static int list_strays(struct ids *out, const struct layout *l, const struct ids
 		}
 	if (sorted.n > 1)
 		qsort(sorted.v, sorted.n, sizeof *sorted.v, by_id);
-	DIR *d = opendir(l->releases);
-	if (!d) {
+	char **names;
+	size_t n;
+	int rc = crc_os_list_dir(&names, &n, AT_FDCWD, l->releases, NULL, err);
+	if (rc) {
 		ids_free(&sorted);
-		return errno == ENOENT ? 0 : crc_err_os(err, "cannot list", l->releases, errno);
+		return rc == CRC_ENOTFOUND ? 0 : rc;
 	}
-	int rc = 0;
-	for (struct dirent *e; !rc && (errno = 0, e = readdir(d)) != NULL;) {
+	for (size_t i = 0; !rc && i < n; i++) {
 		struct crc_deploy_id key;
-		size_t n = strlen(e->d_name);
-		if (n >= sizeof key.s || !id_ok(e->d_name))
+		size_t len = strlen(names[i]);
+		if (len >= sizeof key.s || !id_ok(names[i]))
 			continue;
-		memcpy(key.s, e->d_name, n + 1);
+		memcpy(key.s, names[i], len + 1);
 		if ((sorted.n && bsearch(&key, sorted.v, sorted.n, sizeof *sorted.v, by_id)) ||
-		    !release_exists(l, e->d_name))
+		    !release_exists(l, names[i]))
 			continue;
 		if (out->n >= CRC_DEPLOY_MAX_HISTORY)
 			rc = crc_err(err, CRC_EINVALID, "%s: more than %d releases", l->releases,
 				     CRC_DEPLOY_MAX_HISTORY);
 		else
-			rc = ids_push(out, e->d_name, err);
+			rc = ids_push(out, names[i], err);
 	}
-	if (!rc && errno)
-		rc = crc_err_os(err, "cannot list", l->releases, errno);
-	closedir(d);
+	crc_os_names_free(names, n);
 	ids_free(&sorted);
 	if (!rc && out->n > 1)
 		qsort(out->v, out->n, sizeof *out->v, by_id);
@@ -750,167 +731,123 @@ static int unpack(int stagingfd, const char *staging, const char *archive_path, 
 /* ---- Checking a tree on disk against the manifest ------------------------------------------------------ */
 
 struct check {
-	/* The tree (for messages and as rootfd); every other path is relative to it. */
+	/* The tree, for messages; every path is relative to it. */
 	const char *root;
-	int rootfd;
 	struct index *idx;
 	/* fsync every file and directory as it is checked. */
 	int sync;
 	unsigned char *buf;
-	struct crc_error *err;
 };
 
-/* Hashes (and syncs) the regular file rel, which was lstat'ed as st. */
-static int check_file(const struct check *c, const char *rel, const struct stat *st,
-		      const struct crc_manifest_entry *e)
+/* Hashes (and syncs) the regular file w (lstat'ed through its directory), entry e of the manifest. */
+static int check_file(const struct check *c, const struct crc_os_walk_entry *w,
+		      const struct crc_manifest_entry *e, struct crc_error *err)
 {
 	char sh[CRC_ARCHIVE_SHOWN_MAX], hex[CRC_SHA256_HEX];
 	unsigned char md[CRC_SHA256_LEN];
 	unsigned long long size = 0;
 	struct stat fst;
-	int fd = openat(c->rootfd, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	const char *rel = w->path;
+	int fd = openat(w->parentfd, w->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return crc_err(c->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot open %s/%s: %s",
-			       c->root, crc_shown(sh, sizeof sh, rel), strerror(errno));
+		return crc_err(err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot open %s/%s: %s", c->root,
+			       crc_shown(sh, sizeof sh, rel), strerror(errno));
 	struct crc_sha256 *h = crc_sha256_new();
-	int rc = h ? 0 : crc_err(c->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
-	if (!rc && (fstat(fd, &fst) != 0 || fst.st_ino != st->st_ino || fst.st_dev != st->st_dev))
-		rc = mismatch(c->err, c->root, "entry '%s': changed while it was being checked",
+	int rc = h ? 0 : crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	if (!rc && (fstat(fd, &fst) != 0 || fst.st_ino != w->st->st_ino || fst.st_dev != w->st->st_dev))
+		rc = mismatch(err, c->root, "entry '%s': changed while it was being checked",
 			      crc_shown(sh, sizeof sh, rel));
 	while (!rc) {
 		ssize_t n = read(fd, c->buf, CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			rc = crc_err(c->err, CRC_EIO, "cannot read %s/%s: %s", c->root,
+			rc = crc_err(err, CRC_EIO, "cannot read %s/%s: %s", c->root,
 				     crc_shown(sh, sizeof sh, rel), strerror(errno));
 		else if (n == 0)
 			break;
 		else if (crc_sha256_update(h, c->buf, (size_t)n))
-			rc = crc_err(c->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
-		else
-			size += (unsigned long long)n;
+			rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+		else if ((size += (unsigned long long)n) > e->size)
+			break; /* longer than the manifest says: not read on */
 	}
-	if (!rc && crc_sha256_final(h, md, hex))
-		rc = crc_err(c->err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	if (!rc && size > e->size)
+		size = (unsigned long long)fst.st_size; /* what the file holds, for the message */
+	else if (!rc && crc_sha256_final(h, md, hex))
+		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 	if (!rc && size != e->size)
-		rc = mismatch(c->err, c->root, "entry '%s': %llu bytes, the manifest says %llu",
+		rc = mismatch(err, c->root, "entry '%s': %llu bytes, the manifest says %llu",
 			      crc_shown(sh, sizeof sh, rel), size, e->size);
 	if (!rc && !same_hex(hex, e->sha256))
-		rc = mismatch(c->err, c->root, "entry '%s': content has sha256 %s, the manifest says %s",
+		rc = mismatch(err, c->root, "entry '%s': content has sha256 %s, the manifest says %s",
 			      crc_shown(sh, sizeof sh, rel), hex, e->sha256);
 	if (!rc && c->sync && fsync(fd) != 0)
-		rc = crc_err(c->err, CRC_EIO, "cannot sync %s/%s: %s", c->root, crc_shown(sh, sizeof sh, rel),
+		rc = crc_err(err, CRC_EIO, "cannot sync %s/%s: %s", c->root, crc_shown(sh, sizeof sh, rel),
 			     strerror(errno));
 	crc_sha256_free(h);
 	close(fd);
 	return rc;
 }
 
-/* Checks the entry rel (lstat'ed as st) against the manifest; *descend says whether it is a directory to
- * walk into. */
-static int check_entry(const struct check *c, const char *rel, const struct stat *st, int *descend)
+/* Checks the entry w of the tree against the manifest (crc_os_walk's enter): a directory it lists or
+ * implies is walked into, anything else is checked and not. */
+static int check_entry(void *ctx, const struct crc_os_walk_entry *w, struct crc_error *err)
 {
+	const struct check *c = ctx;
 	char sh[CRC_ARCHIVE_SHOWN_MAX], st1[CRC_ARCHIVE_SHOWN_MAX], st2[CRC_ARCHIVE_SHOWN_MAX],
 		target[CRC_MANIFEST_MAX_PATH + 2];
+	const struct stat *st = w->st;
+	const char *rel = w->path;
 	size_t at;
-	*descend = 0;
 	const struct crc_manifest_entry *e = index_find(c->idx, rel, &at);
-	if (!e && S_ISDIR(st->st_mode) && index_below(c->idx, rel)) {
-		*descend = 1; /* a directory the manifest implies but does not list */
-		return 0;
-	}
-	const char *what = S_ISREG(st->st_mode)    ? "a file"
-			   : S_ISDIR(st->st_mode)  ? "a directory"
-			   : S_ISLNK(st->st_mode)  ? "a symlink"
-			   : S_ISFIFO(st->st_mode) ? "a fifo"
-			   : S_ISSOCK(st->st_mode) ? "a socket"
-			   : S_ISCHR(st->st_mode)  ? "a character device"
-			   : S_ISBLK(st->st_mode)  ? "a block device"
-						   : "of an unknown type";
+	if (!e && S_ISDIR(st->st_mode) && index_below(c->idx, rel))
+		return CRC_OS_WALK_NEXT; /* a directory the manifest implies but does not list */
+	const char *what = S_ISREG(st->st_mode) ? "a file" : crc_os_file_kind(st->st_mode);
 	if (!e)
-		return mismatch(c->err, c->root, "entry '%s': %s not in the manifest",
+		return mismatch(err, c->root, "entry '%s': %s not in the manifest",
 				crc_shown(sh, sizeof sh, rel), what);
 	char type = S_ISREG(st->st_mode)   ? 'f'
 		    : S_ISDIR(st->st_mode) ? 'd'
 		    : S_ISLNK(st->st_mode) ? 'l'
 					   : '?';
 	if (type != e->type)
-		return mismatch(c->err, c->root, "entry '%s': is %s, the manifest says %s",
+		return mismatch(err, c->root, "entry '%s': is %s, the manifest says %s",
 				crc_shown(sh, sizeof sh, rel), what, kind_name(e->type));
 	c->idx->seen[at] = 1;
 	unsigned mode = (unsigned)(st->st_mode & 07777);
 	if (type != 'l' && mode != e->mode)
-		return mismatch(c->err, c->root, "entry '%s': mode %04o, the manifest says %04o",
+		return mismatch(err, c->root, "entry '%s': mode %04o, the manifest says %04o",
 				crc_shown(sh, sizeof sh, rel), mode, e->mode);
-	if (type == 'd') {
-		*descend = 1;
-		return 0;
-	}
+	if (type == 'd')
+		return CRC_OS_WALK_NEXT;
 	if (type == 'f') {
 		if (st->st_nlink != 1)
-			return mismatch(c->err, c->root, "entry '%s': has %lu hard links (must be 1)",
+			return mismatch(err, c->root, "entry '%s': has %lu hard links (must be 1)",
 					crc_shown(sh, sizeof sh, rel), (unsigned long)st->st_nlink);
-		return check_file(c, rel, st, e);
+		int rc = check_file(c, w, e, err);
+		return rc ? rc : CRC_OS_WALK_SKIP;
 	}
-	ssize_t n = readlinkat(c->rootfd, rel, target, sizeof target - 1);
+	ssize_t n = readlinkat(w->parentfd, w->name, target, sizeof target - 1);
 	if (n < 0)
-		return crc_err(c->err, CRC_EIO, "cannot read symlink %s/%s: %s", c->root,
+		return crc_err(err, CRC_EIO, "cannot read symlink %s/%s: %s", c->root,
 			       crc_shown(sh, sizeof sh, rel), strerror(errno));
 	target[n] = '\0';
 	if (strcmp(target, e->link) != 0)
-		return mismatch(c->err, c->root, "entry '%s' -> '%s': the manifest says -> '%s'",
+		return mismatch(err, c->root, "entry '%s' -> '%s': the manifest says -> '%s'",
 				crc_shown(sh, sizeof sh, rel), crc_shown(st1, sizeof st1, target),
 				crc_shown(st2, sizeof st2, e->link));
-	return 0;
+	return CRC_OS_WALK_SKIP;
 }
 
-/* Checks everything below the directory rel ("" for the root), then syncs it when asked. */
-static int check_dir(const struct check *c, const char *rel)
+/* After a directory's entries (crc_os_walk's leave): syncs it when asked. */
+static int check_left(void *ctx, const struct crc_os_walk_entry *w, struct crc_error *err)
 {
-	char **names;
-	size_t n;
-	int rc = crc_os_list_dir(&names, &n, c->rootfd, rel, c->root, c->err);
-	struct crc_buf sub;
-	crc_buf_init(&sub);
-	for (size_t i = 0; !rc && i < n; i++) {
-		struct stat st;
-		int descend;
-		sub.len = 0;
-		if (rel[0]) {
-			crc_buf_puts(&sub, rel);
-			crc_buf_putc(&sub, '/');
-		}
-		crc_buf_puts(&sub, names[i]);
-		if (crc_buf_error(&sub)) {
-			rc = crc_err(c->err, CRC_ENOMEM, "out of memory");
-			break;
-		}
-		const char *path = crc_buf_str(&sub);
-		if (fstatat(c->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			char sh[CRC_ARCHIVE_SHOWN_MAX];
-			rc = crc_err(c->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot stat %s/%s: %s",
-				     c->root, crc_shown(sh, sizeof sh, path), strerror(errno));
-			break;
-		}
-		rc = check_entry(c, path, &st, &descend);
-		if (!rc && descend)
-			rc = check_dir(c, path);
-	}
-	crc_buf_free(&sub);
-	crc_os_names_free(names, n);
-	if (!rc && c->sync) {
-		int fd = openat(c->rootfd, rel[0] ? rel : ".",
-				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL)) {
-			char sh[CRC_ARCHIVE_SHOWN_MAX];
-			rc = crc_err(c->err, CRC_EIO, "cannot sync %s/%s: %s", c->root,
-				     crc_shown(sh, sizeof sh, rel), strerror(errno));
-		}
-		if (fd >= 0)
-			close(fd);
-	}
-	return rc;
+	const struct check *c = ctx;
+	char sh[CRC_ARCHIVE_SHOWN_MAX];
+	if (c->sync && fsync(w->fd) != 0 && errno != EINVAL)
+		return crc_err(err, CRC_EIO, "cannot sync %s/%s: %s", c->root,
+			       crc_shown(sh, sizeof sh, w->path), strerror(errno));
+	return 0;
 }
 
 /* Checks that the tree at root is exactly the artifact's entries (read back without following symlinks),
@@ -931,19 +868,19 @@ static int check_tree(const char *root, struct index *idx, int sync, struct crc_
 static int check_tree_at(int rootfd, const char *root, struct index *idx, int sync, struct crc_error *err)
 {
 	char sh[CRC_ARCHIVE_SHOWN_MAX];
-	struct check c = {root, -1, idx, sync, NULL, err};
+	struct check c = {root, idx, sync, NULL};
+	const struct crc_os_walker w = {check_entry, check_left, &c, 0, 0};
 	if (idx->n)
 		memset(idx->seen, 0, idx->n);
-	c.rootfd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
-	if (c.rootfd < 0)
-		return crc_err_os(err, "cannot use", root, errno);
-	int rc = (c.buf = malloc(CHUNK)) ? check_dir(&c, "") : crc_err(err, CRC_ENOMEM, "out of memory");
+	int rc = (c.buf = malloc(CHUNK)) ? crc_os_walk(rootfd, root, &w, err)
+					 : crc_err(err, CRC_ENOMEM, "out of memory");
+	if (!rc && sync && fsync(rootfd) != 0 && errno != EINVAL)
+		rc = crc_err(err, CRC_EIO, "cannot sync %s: %s", root, strerror(errno));
 	for (size_t i = 0; !rc && i < idx->n; i++)
 		if (!idx->seen[i])
 			rc = mismatch(err, root, "entry '%s': in the manifest but missing",
 				      crc_shown(sh, sizeof sh, idx->v[i]->path));
 	free(c.buf);
-	close(c.rootfd);
 	return rc;
 }
 
@@ -1040,7 +977,7 @@ static int install_fresh(const struct layout *l, int relfd, const char *id, cons
 	char name[CRC_DEPLOY_ID_MAX + 64], staging[CRC_DEPLOY_PATH_MAX];
 	struct stat st;
 	snprintf(name, sizeof name, STAGING_PREFIX "%s-%ld", id, (long)getpid());
-	int rc = join(staging, sizeof staging, l->releases, name, err);
+	int rc = crc_os_join(staging, sizeof staging, l->releases, name, err);
 	if (rc)
 		return rc;
 	if (mkdirat(relfd, name, 0700) != 0)
@@ -1181,9 +1118,9 @@ static int prune(struct crc_deploy_result *res, const struct layout *l, const st
 		snprintf(name, sizeof name, STAGING_PREFIX "prune-%s-%ld", id, (long)getpid());
 		/* Renamed out of the way first, so that a run killed while removing it leaves a leftover that
 		 * the next run removes, never a half-removed release under its own name. */
-		int r = join(path, sizeof path, l->releases, id, &e);
+		int r = crc_os_join(path, sizeof path, l->releases, id, &e);
 		if (!r)
-			r = join(doomed, sizeof doomed, l->releases, name, &e);
+			r = crc_os_join(doomed, sizeof doomed, l->releases, name, &e);
 		if (!r && rename(path, doomed) != 0)
 			r = crc_err_os(&e, "cannot rename", path, errno);
 		if (!r)
@@ -1214,8 +1151,8 @@ int crc_deploy_install(struct crc_deploy_result *res, const struct crc_deploy_op
 		goto out;
 	const char *id = o->manifest->drop_id;
 	if ((rc = layout_init(&l, o->dir, err)) ||
-	    (rc = join(archive_path, sizeof archive_path, o->drop_dir, a->path, err)) ||
-	    (rc = join(release, sizeof release, l.releases, id, err)) || (rc = prepare_dir(&l, err)) ||
+	    (rc = crc_os_join(archive_path, sizeof archive_path, o->drop_dir, a->path, err)) ||
+	    (rc = crc_os_join(release, sizeof release, l.releases, id, err)) || (rc = prepare_dir(&l, err)) ||
 	    (rc = prepare_releases(&l, err)) || (rc = layout_lock(&l, o->busy, o->ctx, &leftovers, err)))
 		goto out;
 	if ((rc = read_current(cur, &l, err)) || (rc = resolve_history(&hist, &l, cur, err)))
@@ -1311,7 +1248,7 @@ int crc_deploy_rollback(struct crc_deploy_rollback_result *res, const char *dir,
 		goto out;
 	snprintf(res->from, sizeof res->from, "%s", cur);
 	snprintf(res->to, sizeof res->to, "%s", to);
-	rc = join(res->release, sizeof res->release, l.releases, to, err);
+	rc = crc_os_join(res->release, sizeof res->release, l.releases, to, err);
 	res->leftovers_removed = leftovers;
 out:
 	crc_os_unlock(l.lock_fd);

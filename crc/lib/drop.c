@@ -99,20 +99,6 @@ out:
 	return rc;
 }
 
-/* Writes the n bytes at p to fd. */
-static int write_all(int fd, const unsigned char *p, size_t n, const char *path, struct crc_error *err)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return crc_err_os(err, "cannot write", path, errno);
-		p += w, n -= (size_t)w;
-	}
-	return 0;
-}
-
 int crc_drop_copy_file(const char *src_dir, const char *dst_dir, const char *path,
 		       unsigned long long want_size, const char *sha256, struct crc_error *err)
 {
@@ -152,7 +138,7 @@ int crc_drop_copy_file(const char *src_dir, const char *dst_dir, const char *pat
 			break;
 		else if (crc_sha256_update(h, buf, (size_t)n))
 			rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
-		else if ((rc = write_all(out, buf, (size_t)n, dst, err)) == 0)
+		else if ((rc = crc_os_write_all(out, buf, (size_t)n, dst, err)) == 0)
 			size += (unsigned long long)n;
 		if (!rc && size > want_size)
 			break; /* longer than verified: not read on */

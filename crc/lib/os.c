@@ -38,35 +38,188 @@ int crc_os_mkdirs(const char *dir, struct crc_error *err)
 	return 0;
 }
 
+int crc_os_join(char *out, size_t size, const char *a, const char *b, struct crc_error *err)
+{
+	int w = snprintf(out, size, "%s/%s", a, b);
+	if (w < 0 || (size_t)w >= size)
+		return crc_err(err, CRC_EINVALID, "path too long: %.200s/%.200s", a, b);
+	return 0;
+}
+
+int crc_os_write_all(int fd, const void *data, size_t n, const char *name, struct crc_error *err)
+{
+	const char *p = data;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int e = errno;
+			crc_err_os(err, "cannot write", name, e);
+			errno = e; /* for a caller that passes it on */
+			return err ? err->code : CRC_EIO;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int crc_os_replace_file(const char *dir, const char *name, const void *data, size_t n, unsigned mode,
+			struct crc_error *err)
+{
+	char tmp[4096], path[4096], base[300];
+	int w = snprintf(base, sizeof base, ".%s.XXXXXX", name);
+	int rc = w < 0 || (size_t)w >= sizeof base ? crc_err(err, CRC_EINVALID, "name too long: %.200s", name)
+						   : 0;
+	if (rc || (rc = crc_os_join(tmp, sizeof tmp, dir, base, err)) ||
+	    (rc = crc_os_join(path, sizeof path, dir, name, err)))
+		return rc;
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return crc_err_os(err, "cannot create a temporary file in", dir, errno);
+	if (fchmod(fd, (mode_t)mode) != 0)
+		rc = crc_err_os(err, "cannot set the mode of", tmp, errno);
+	if (!rc)
+		rc = crc_os_write_all(fd, data, n, tmp, err);
+	if (!rc && fsync(fd) != 0)
+		rc = crc_err_os(err, "cannot write", tmp, errno);
+	if (close(fd) != 0 && !rc)
+		rc = crc_err_os(err, "cannot write", tmp, errno);
+	if (!rc && rename(tmp, path) != 0)
+		rc = crc_err_os(err, "cannot rename a temporary file to", path, errno);
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	return crc_os_sync_dir(dir, err);
+}
+
+/* One walk: the caller's walker, the path of the directory being read, and the entries met. */
+struct walk {
+	const struct crc_os_walker *w;
+	const char *shown;
+	struct crc_buf path;
+	size_t entries, max_depth, max_entries;
+	struct crc_error *err;
+};
+
+static int walk_dir(struct walk *k, int fd, size_t depth);
+
+/* Enters (and for a directory, walks and leaves) the entry name of the directory fd. */
+static int walk_entry(struct walk *k, int fd, const char *name, size_t depth)
+{
+	char sh[CRC_SHOWN_MAX];
+	struct stat st, dst;
+	size_t at = k->path.len;
+	if (at)
+		crc_buf_putc(&k->path, '/');
+	crc_buf_puts(&k->path, name);
+	if (crc_buf_error(&k->path))
+		return crc_err(k->err, CRC_ENOMEM, "out of memory");
+	const char *path = crc_buf_str(&k->path);
+	if (++k->entries > k->max_entries)
+		return crc_err(k->err, CRC_EINVALID, "%s: more than %zu entries", k->shown, k->max_entries);
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return crc_err(k->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot stat %s/%s: %s",
+			       k->shown, crc_shown(sh, sizeof sh, path), strerror(errno));
+	struct crc_os_walk_entry e = {path, name, fd, -1, &st, depth};
+	int rc = k->w->enter(k->w->ctx, &e, k->err);
+	if (rc < 0 || rc == CRC_OS_WALK_STOP || rc == CRC_OS_WALK_SKIP || !S_ISDIR(st.st_mode))
+		goto out;
+	if (depth >= k->max_depth) {
+		rc = crc_err(k->err, CRC_EINVALID, "%s/%s: nested deeper than %zu levels", k->shown,
+			     crc_shown(sh, sizeof sh, path), k->max_depth);
+		goto out;
+	}
+	int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0) {
+		rc = crc_err(k->err, errno == ELOOP || errno == ENOTDIR ? CRC_EVERIFY : CRC_EIO,
+			     "cannot open %s/%s: %s", k->shown, crc_shown(sh, sizeof sh, path),
+			     strerror(errno));
+		goto out;
+	}
+	if (fstat(sub, &dst) != 0 || dst.st_dev != st.st_dev || dst.st_ino != st.st_ino)
+		rc = crc_err(k->err, CRC_EVERIFY, "%s/%s: replaced while it was read", k->shown,
+			     crc_shown(sh, sizeof sh, path));
+	if (!rc)
+		rc = walk_dir(k, sub, depth + 1);
+	if (rc >= 0 && rc != CRC_OS_WALK_STOP && k->w->leave) {
+		/* The path of this directory again: walk_dir left it as it found it. */
+		e.path = crc_buf_str(&k->path);
+		e.fd = sub;
+		rc = k->w->leave(k->w->ctx, &e, k->err);
+	}
+	close(sub);
+out:
+	crc_buf_truncate(&k->path, at);
+	return rc == CRC_OS_WALK_SKIP ? 0 : rc;
+}
+
+/* Walks the entries of the directory fd (the one at k->path), in name order. */
+static int walk_dir(struct walk *k, int fd, size_t depth)
+{
+	char **names;
+	size_t n;
+	int rc = crc_os_list_dir(&names, &n, fd, "", k->shown, k->err);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = walk_entry(k, fd, names[i], depth);
+	crc_os_names_free(names, n);
+	return rc;
+}
+
+int crc_os_walk(int rootfd, const char *shown, const struct crc_os_walker *w, struct crc_error *err)
+{
+	struct walk k = {w,
+			 shown,
+			 {NULL, 0, 0, 0},
+			 0,
+			 w->max_depth ? w->max_depth : CRC_OS_WALK_MAX_DEPTH,
+			 w->max_entries ? w->max_entries : CRC_OS_WALK_MAX_ENTRIES,
+			 err};
+	int rc = walk_dir(&k, rootfd, 1);
+	crc_buf_free(&k.path);
+	return rc == CRC_OS_WALK_STOP ? 0 : rc;
+}
+/* The tree crc_os_remove_tree removes, for messages. */
+struct removal {
+	const char *root;
+};
+
+/* Removes what the walk meets: files and links as it enters them, directories as it leaves them. */
+static int remove_entry(void *ctx, const struct crc_os_walk_entry *e, struct crc_error *err)
+{
+	const char *root = ((const struct removal *)ctx)->root;
+	char sh[CRC_SHOWN_MAX];
+	int dir = S_ISDIR(e->st->st_mode);
+	if (e->fd < 0 && dir)
+		return CRC_OS_WALK_NEXT; /* entered: its entries first */
+	if (unlinkat(e->parentfd, e->name, dir ? AT_REMOVEDIR : 0) != 0 && errno != ENOENT)
+		return crc_err(err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot remove %s/%s: %s", root,
+			       crc_shown(sh, sizeof sh, e->path), strerror(errno));
+	return CRC_OS_WALK_NEXT;
+}
+
 int crc_os_remove_tree(const char *path, struct crc_error *err)
 {
 	struct stat st;
 	if (lstat(path, &st) != 0)
 		return errno == ENOENT ? 0 : crc_err_os(err, "cannot stat", path, errno);
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		if (!d)
-			return crc_err_os(err, "cannot list", path, errno);
-		int rc = 0;
-		for (struct dirent *e; !rc && (e = readdir(d)) != NULL;) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			char sub[4096];
-			int w = snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-			rc = w < 0 || (size_t)w >= sizeof sub
-				     ? crc_err(err, CRC_EINVALID, "path too long: %s", path)
-				     : crc_os_remove_tree(sub, err);
-		}
-		closedir(d);
-		if (rc)
-			return rc;
-		if (rmdir(path) != 0)
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlink(path) != 0 && errno != ENOENT)
 			return crc_err_os(err, "cannot remove", path, errno);
 		return 0;
 	}
-	if (unlink(path) != 0 && errno != ENOENT)
-		return crc_err_os(err, "cannot remove", path, errno);
-	return 0;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return crc_err_os(err, "cannot list", path, errno);
+	struct removal r = {path};
+	const struct crc_os_walker w = {remove_entry, remove_entry, &r, 1024, 0};
+	int rc = crc_os_walk(fd, path, &w, err);
+	close(fd);
+	if (!rc && rmdir(path) != 0 && errno != ENOENT)
+		rc = crc_err_os(err, "cannot remove", path, errno);
+	return rc;
 }
 
 int crc_os_write_file(const char *path, const void *data, size_t n, unsigned mode, struct crc_error *err)
@@ -201,8 +354,12 @@ int crc_os_list_dir(char ***names, size_t *n, int dirfd, const char *rel, const 
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		return crc_err(err, e == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot read directory %s/%s: %s",
-			       shown_dir, crc_shown(sh, sizeof sh, rel), strerror(e));
+		return crc_err(err,
+			       e == ENOMEM   ? CRC_ENOMEM
+			       : e == ENOENT ? CRC_ENOTFOUND
+					     : CRC_EIO,
+			       "cannot read directory %s%s%s: %s", shown_dir ? shown_dir : "",
+			       shown_dir ? "/" : "", crc_shown(sh, sizeof sh, rel), strerror(e));
 	}
 	int rc = 0;
 	for (;;) {
@@ -210,12 +367,19 @@ int crc_os_list_dir(char ***names, size_t *n, int dirfd, const char *rel, const 
 		struct dirent *de = readdir(d);
 		if (!de) {
 			if (errno)
-				rc = crc_err(err, CRC_EIO, "cannot read directory %s/%s: %s", shown_dir,
+				rc = crc_err(err, CRC_EIO, "cannot read directory %s%s%s: %s",
+					     shown_dir ? shown_dir : "", shown_dir ? "/" : "",
 					     crc_shown(sh, sizeof sh, rel), strerror(errno));
 			break;
 		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
+		if (*n >= CRC_OS_LIST_MAX) {
+			rc = crc_err(err, CRC_EINVALID, "%s%s%s: more than %d names",
+				     shown_dir ? shown_dir : "", shown_dir ? "/" : "",
+				     crc_shown(sh, sizeof sh, rel), CRC_OS_LIST_MAX);
+			break;
+		}
 		if (*n == cap) {
 			size_t c = cap ? cap * 2 : 16;
 			char **v = c < ((size_t)-1) / sizeof *v ? realloc(*names, c * sizeof *v) : NULL;

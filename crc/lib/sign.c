@@ -49,14 +49,6 @@ static int ossl_err(struct crc_error *err, int code, const char *path, const cha
 	return crc_err_at(err, code, path, 0, 0, "%s (OpenSSL: %s)", what, detail);
 }
 
-static int join(char out[PATH_MAX], const char *dir, const char *name, struct crc_error *err)
-{
-	int w = snprintf(out, PATH_MAX, "%s/%s", dir, name);
-	if (w < 0 || (size_t)w >= PATH_MAX)
-		return crc_err(err, CRC_EINVALID, "path too long: %.200s/%s", dir, name);
-	return 0;
-}
-
 /* Whether the n bytes at p hold the string s. */
 static int contains(const void *p, size_t n, const char *s)
 {
@@ -65,22 +57,6 @@ static int contains(const void *p, size_t n, const char *s)
 	for (size_t i = 0; len <= n && i <= n - len; i++)
 		if (memcmp(c + i, s, len) == 0)
 			return 1;
-	return 0;
-}
-
-/* Writes n bytes to fd; path names it in errors. */
-static int write_all(int fd, const void *data, size_t n, const char *path, struct crc_error *err)
-{
-	const char *p = data;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return crc_err_os(err, "cannot write", path, errno);
-		p += w;
-		n -= (size_t)w;
-	}
 	return 0;
 }
 
@@ -99,7 +75,7 @@ static int create_file(const char *path, const void *data, size_t n, mode_t mode
 	if (fchmod(fd, mode) != 0)
 		rc = crc_err_os(err, "cannot set the mode of", path, errno);
 	if (!rc)
-		rc = write_all(fd, data, n, path, err);
+		rc = crc_os_write_all(fd, data, n, path, err);
 	if (!rc && fsync(fd) != 0)
 		rc = crc_err_os(err, "cannot write", path, errno);
 	if (close(fd) != 0 && !rc)
@@ -479,43 +455,13 @@ static int read_manifest(struct crc_buf *m, int dirfd, const char *path, struct 
 	return rc;
 }
 
-/* Writes n bytes to path atomically: a new temporary file in dir (mode 0644), fsync'ed, renamed over
- * path, then dir fsync'ed. On failure the temporary file is removed and path is as it was. */
-static int replace_file(const char *dir, const char *path, const void *data, size_t n, struct crc_error *err)
-{
-	char tmp[PATH_MAX];
-	int rc = join(tmp, dir, "." CRC_SIGN_SIGNATURE ".XXXXXX", err);
-	if (rc)
-		return rc;
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return crc_err_os(err, "cannot create a temporary file in", dir, errno);
-	if (fchmod(fd, 0644) != 0)
-		rc = crc_err_os(err, "cannot set the mode of", tmp, errno);
-	if (!rc)
-		rc = write_all(fd, data, n, tmp, err);
-	if (!rc && fsync(fd) != 0)
-		rc = crc_err_os(err, "cannot write", tmp, errno);
-	if (close(fd) != 0 && !rc)
-		rc = crc_err_os(err, "cannot write", tmp, errno);
-	if (!rc && rename(tmp, path) != 0)
-		rc = crc_err_os(err, "cannot rename a temporary file to", path, errno);
-	if (rc) {
-		unlink(tmp);
-		return rc;
-	}
-	return crc_os_sync_dir(dir, err);
-}
-
 int crc_sign_drop_bytes(const char *drop_dir, const struct crc_sign_key *key, const void *manifest, size_t n,
 			struct crc_error *err)
 {
-	char sig[PATH_MAX], text[CRC_SIGN_TEXT_SIZE];
+	char text[CRC_SIGN_TEXT_SIZE];
 	int rc;
-	if ((rc = join(sig, drop_dir, CRC_SIGN_SIGNATURE, err)))
-		return rc;
 	if ((rc = crc_sign_buf(text, key, manifest, n, err)) == 0)
-		rc = replace_file(drop_dir, sig, text, strlen(text), err);
+		rc = crc_os_replace_file(drop_dir, CRC_SIGN_SIGNATURE, text, strlen(text), 0644, err);
 	return rc;
 }
 
@@ -527,7 +473,7 @@ static int sign_read(const char *drop_dir, const struct crc_sign_key *key, const
 	struct crc_buf m;
 	int rc, dirfd = -1;
 	crc_buf_init(&m);
-	if ((rc = join(manifest, drop_dir, CRC_SIGN_MANIFEST, err)))
+	if ((rc = crc_os_join(manifest, sizeof manifest, drop_dir, CRC_SIGN_MANIFEST, err)))
 		return rc;
 	if (!key->is_private)
 		return crc_err(err, CRC_EINVALID, "key %s is a public key: signing needs the private key",
@@ -575,9 +521,9 @@ int crc_sign_verify_drop(const char *drop_dir, const struct crc_sign_key *key, s
 	struct crc_buf m;
 	int rc, dirfd = -1;
 	crc_buf_init(&m);
-	if ((rc = join(manifest, drop_dir, CRC_SIGN_MANIFEST, err)) ||
-	    (rc = join(sig, drop_dir, CRC_SIGN_SIGNATURE, err)) || (rc = open_drop(&dirfd, drop_dir, err)) ||
-	    (rc = read_manifest(&m, dirfd, manifest, err)))
+	if ((rc = crc_os_join(manifest, sizeof manifest, drop_dir, CRC_SIGN_MANIFEST, err)) ||
+	    (rc = crc_os_join(sig, sizeof sig, drop_dir, CRC_SIGN_SIGNATURE, err)) ||
+	    (rc = open_drop(&dirfd, drop_dir, err)) || (rc = read_manifest(&m, dirfd, manifest, err)))
 		goto out;
 	rc = crc_sign_verify_at(key, dirfd, sig, m.data ? m.data : "", m.len, err);
 out:

@@ -787,38 +787,28 @@ static int paths_add(struct paths *p, const char *s)
 	return 0;
 }
 
-/* Collects into extra what lies in the directory rel of the drop ("" for the drop itself) and the report
- * does not list, descending into directories that hold listed files (opened without following symlinks,
- * so a symlinked directory is itself extra). */
-static int collect_extra(struct crc_verify_report *r, const struct known *k, int dirfd, const char *rel,
-			 struct paths *extra)
+/* What collect_extra needs: the report's names, and where the unlisted paths go. */
+struct extra {
+	const struct known *k;
+	struct paths *paths;
+};
+
+/* Collects what the report does not list (crc_os_walk's enter), descending only into directories that hold
+ * listed files (so a symlinked directory, never followed, is itself extra). */
+static int collect_extra(void *ctx, const struct crc_os_walk_entry *e, struct crc_error *err)
 {
-	char **names = NULL, path[CRC_MANIFEST_MAX_PATH + 2];
-	size_t n = 0;
-	struct crc_error err;
-	int rc = crc_os_list_dir(&names, &n, dirfd, rel, ".", &err);
-	if (rc)
-		return rc == CRC_ENOMEM ? CRC_ENOMEM : problem(r, rel[0] ? rel : ".", CRC_EIO, "%s", err.msg);
-	for (size_t i = 0; !rc && i < n; i++) {
-		struct stat st;
-		int w = snprintf(path, sizeof path, "%s%s%s", rel, rel[0] ? "/" : "", names[i]);
-		if (w < 0 || (size_t)w >= sizeof path) {
-			rc = paths_add(extra, names[i]);
-			continue;
-		}
-		int have = fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
-		/* The signature is the caller's to check, when it is a file at all. */
-		if (!rel[0] && strcmp(path, "manifest.yaml.sig") == 0 && have && S_ISREG(st.st_mode))
-			continue;
-		if (known_has(k, path))
-			continue;
-		if (have && S_ISDIR(st.st_mode) && holds_listed(k, path, (size_t)w))
-			rc = collect_extra(r, k, dirfd, path, extra);
-		else
-			rc = paths_add(extra, path);
-	}
-	crc_os_names_free(names, n);
-	return rc;
+	struct extra *x = ctx;
+	int dir = S_ISDIR(e->st->st_mode);
+	/* The signature is the caller's to check, when it is a file at all. */
+	if (e->depth == 1 && strcmp(e->name, "manifest.yaml.sig") == 0 && S_ISREG(e->st->st_mode))
+		return CRC_OS_WALK_SKIP;
+	if (known_has(x->k, e->path))
+		return CRC_OS_WALK_SKIP;
+	if (dir && holds_listed(x->k, e->path, strlen(e->path)))
+		return CRC_OS_WALK_NEXT;
+	if (paths_add(x->paths, e->path))
+		return crc_err(err, CRC_ENOMEM, "out of memory");
+	return CRC_OS_WALK_SKIP;
 }
 
 /* The files of the drop the manifest does not list (paths in order). */
@@ -826,9 +816,12 @@ static int check_extra(struct crc_verify_report *r, int dirfd, int allow_extra)
 {
 	struct paths extra = {NULL, 0, 0};
 	struct known k;
+	struct crc_error err;
 	int rc = known_init(&k, r);
-	if (!rc)
-		rc = collect_extra(r, &k, dirfd, "", &extra);
+	struct extra x = {&k, &extra};
+	const struct crc_os_walker w = {collect_extra, NULL, &x, CRC_MANIFEST_MAX_PATH / 2, 0};
+	if (!rc && (rc = crc_os_walk(dirfd, ".", &w, &err)) != 0 && rc != CRC_ENOMEM)
+		rc = problem(r, ".", CRC_EIO, "%s", err.msg); /* the rest of the drop was checked */
 	known_free(&k);
 	if (!rc && extra.n)
 		qsort(extra.v, extra.n, sizeof *extra.v, by_name);

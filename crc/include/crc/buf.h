@@ -23,6 +23,9 @@ void crc_buf_puts(struct crc_buf *b, const char *s);
 void crc_buf_putc(struct crc_buf *b, char c);
 __attribute__((format(printf, 2, 3))) void crc_buf_printf(struct crc_buf *b, const char *fmt, ...);
 
+/* Cuts the text back to its first len bytes (len at most b->len). */
+void crc_buf_truncate(struct crc_buf *b, size_t len);
+
 /* The text so far: never NULL ("" for an empty buffer); borrowed until the next append or free. */
 const char *crc_buf_str(const struct crc_buf *b);
 
@@ -34,5 +37,10 @@ char *crc_buf_take(struct crc_buf *b);
 
 /* Frees the text. Accepts NULL. */
 void crc_buf_free(struct crc_buf *b);
+
+/* The one growth rule for arrays: makes *v (of *cap elements of size bytes, realloc'ed) hold at least need
+ * elements, doubling (from 16) so that appending stays linear. CRC_ENOMEM (a negative code; *v and *cap as
+ * they were) when memory runs out or the size would overflow; else 0. */
+int crc_grow(void **v, size_t *cap, size_t need, size_t size);
 
 #endif

@@ -11,6 +11,55 @@
 #include "crc/buf.h"
 #include "crc/error.h"
 
+/* Joins a and b with '/' into out (size bytes); CRC_EINVALID "path too long: a/b" when it does not fit. */
+int crc_os_join(char *out, size_t size, const char *a, const char *b, struct crc_error *err);
+
+/* Writes all n bytes at data to fd (short writes and EINTR retried); name names fd in errors. */
+int crc_os_write_all(int fd, const void *data, size_t n, const char *name, struct crc_error *err);
+
+/* Replaces dir/name with n bytes atomically: a new temporary file in dir (".<name>.XXXXXX", mode exactly
+ * mode whatever the umask), written, fsync'ed, renamed over dir/name, then dir fsync'ed. On failure the
+ * temporary file is removed and dir/name is as it was. */
+int crc_os_replace_file(const char *dir, const char *name, const void *data, size_t n, unsigned mode,
+			struct crc_error *err);
+
+/* What crc_os_walk says about each entry of a tree. */
+struct crc_os_walk_entry {
+	/* Relative to the walk's root, '/'-separated, and its last component. */
+	const char *path, *name;
+	/* The directory that holds it (borrowed for the call: for openat, readlinkat, unlinkat). */
+	int parentfd;
+	/* In leave: the directory itself, open (borrowed); -1 in enter. */
+	int fd;
+	/* Its lstat, taken through parentfd. */
+	const struct stat *st;
+	/* 1 for the root's own entries. */
+	size_t depth;
+};
+
+/* What enter returns besides an error code: go on (into a directory too), do not descend into this
+ * directory, or stop the walk (crc_os_walk then returns 0). */
+enum { CRC_OS_WALK_NEXT = 0, CRC_OS_WALK_SKIP = 1, CRC_OS_WALK_STOP = 2 };
+
+struct crc_os_walker {
+	/* Called for every entry, a directory before its entries. */
+	int (*enter)(void *ctx, const struct crc_os_walk_entry *e, struct crc_error *err);
+	/* Called for every directory entered, after its entries (may be NULL): to sync or remove it. */
+	int (*leave)(void *ctx, const struct crc_os_walk_entry *e, struct crc_error *err);
+	void *ctx;
+	/* Caps: levels of directories below the root, and entries in all (0: CRC_OS_WALK_MAX_*). */
+	size_t max_depth, max_entries;
+};
+#define CRC_OS_WALK_MAX_DEPTH 64
+#define CRC_OS_WALK_MAX_ENTRIES 1000000
+
+/* Walks the tree below the directory rootfd (borrowed; shown names it in messages): each directory's
+ * names sorted bytewise, each entry lstat'ed through its parent's descriptor and each directory opened
+ * relative to its parent with O_NOFOLLOW (and checked to be the one lstat'ed), so that no symlink is ever
+ * followed, whatever is swapped in meanwhile. Returns 0, the first error code enter or leave returns, or
+ * CRC_EINVALID for going over a cap, CRC_EVERIFY for a directory replaced while walked, CRC_EIO. */
+int crc_os_walk(int rootfd, const char *shown, const struct crc_os_walker *w, struct crc_error *err);
+
 /* Creates dir and its missing parents (mode 0755). */
 int crc_os_mkdirs(const char *dir, struct crc_error *err);
 
@@ -43,8 +92,11 @@ int crc_os_read_file(struct crc_buf *out, const char *path, size_t max, struct c
 int crc_os_read_fd(struct crc_buf *out, int fd, const char *name, size_t max, struct crc_error *err);
 
 /* The names in the directory rel below the directory dirfd ("" for dirfd itself), opened without following
- * a symlink, without "." and "..", sorted bytewise. *names and each name are malloc'ed (crc_os_names_free).
- * Errors say "cannot read directory <shown_dir>/<rel>" (rel escaped as crc_shown does). */
+ * a symlink, without "." and "..", sorted bytewise; at most CRC_OS_LIST_MAX of them (more is CRC_EINVALID).
+ * *names and each name are malloc'ed (crc_os_names_free). Errors say "cannot read directory
+ * <shown_dir>/<rel>" (rel escaped as crc_shown does; shown_dir NULL: rel alone, for a path relative to the
+ * working directory or absolute with dirfd AT_FDCWD): CRC_ENOTFOUND when it does not exist. */
+#define CRC_OS_LIST_MAX 1000000
 int crc_os_list_dir(char ***names, size_t *n, int dirfd, const char *rel, const char *shown_dir,
 		    struct crc_error *err);
 
