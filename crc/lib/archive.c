@@ -411,6 +411,7 @@ static int write_entry(struct archive *a, struct archive_entry *ae, const struct
 		archive_entry_copy_symlink(ae, e->link);
 	} else {
 		struct stat st;
+		/* The tree is crc's own staging directory, walked just before: its files by their paths. */
 		fd = openat(w->rootfd, e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return crc_err(w->err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO,
@@ -498,23 +499,15 @@ int crc_archive_write_tree(struct crc_archive_result *res, const char *out_path,
 		return crc_err(err, CRC_EINVALID, "mtime %lld out of range (0 to %lld)", mtime, MAX_MTIME);
 	if (fmt == CRC_ARCHIVE_ZIP && (rc = zip_time_check(mtime, err)) != 0)
 		return rc;
-	w.rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w.rootfd < 0)
-		return crc_err_os(err, "cannot open directory", dir, errno);
+	if ((rc = crc_os_open_dir(&w.rootfd, AT_FDCWD, dir, 0, err)) != 0)
+		return rc;
 	if ((rc = walk(&w)) != 0)
 		goto out;
 	if (res->nentries > 0)
 		qsort(res->entries, res->nentries, sizeof *res->entries, by_path);
-	s.fd = open(out_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (s.fd < 0) {
-		rc = crc_err_os(err, "cannot create", out_path, errno);
-		goto out;
-	}
 	/* 0644 whatever the umask: the archive is published as it is. */
-	if (fchmod(s.fd, 0644) != 0) {
-		rc = crc_err_os(err, "cannot set the mode of", out_path, errno);
+	if ((rc = crc_os_create_file(&s.fd, out_path, 0644, CRC_OS_NEW_EXACT, err)) != 0)
 		goto out;
-	}
 	if (!(s.h = crc_sha256_new())) {
 		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
 		goto out;
@@ -534,7 +527,7 @@ out:
 	if (s.fd >= 0 && close(s.fd) != 0 && !rc)
 		rc = crc_err_os(err, "cannot write", out_path, errno);
 	if (rc && s.fd >= 0)
-		unlink(out_path);
+		unlink(out_path); /* ours, just created: nothing half-written stays */
 	crc_sha256_free(s.h);
 	close(w.rootfd);
 	if (rc)
@@ -996,15 +989,6 @@ static int list_check(struct lister *l)
 	return 0;
 }
 
-/* What lies at st, for messages about a name that is taken or in the way. */
-static const char *kind_of(const struct stat *st)
-{
-	return S_ISLNK(st->st_mode)   ? "a symlink"
-	       : S_ISREG(st->st_mode) ? "a file"
-	       : S_ISDIR(st->st_mode) ? "a directory"
-				      : "neither a file nor a directory";
-}
-
 /* A path met by an extraction: an entry, or a directory only implied by an entry's path. */
 struct node {
 	/* The first len bytes of an entry's path (borrowed from the result, whose strings never move). */
@@ -1114,7 +1098,7 @@ static int extract_place(struct lister *l, const struct crc_archive_entry *e)
 	if (fstatat(l->destfd, e->path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (e->type != 'd' || !S_ISDIR(st.st_mode))
 			return bad(l, "entry '%s': %s is there already", crc_shown(sh, sizeof sh, e->path),
-				   kind_of(&st));
+				   crc_os_file_kind(st.st_mode));
 	} else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP) {
 		return disk_failed(l, e->path, errno);
 	}
@@ -1177,35 +1161,21 @@ static int extract_entry(struct lister *l, struct archive *a, const struct sourc
 /* Sets the mode of the directory at the first len bytes of path (never through a symlink). */
 static int set_dir_mode(struct lister *l, const char *path, size_t len, unsigned mode)
 {
-	char sh[CRC_ARCHIVE_SHOWN_MAX], sp[CRC_ARCHIVE_SHOWN_MAX], p[CRC_ARCHIVE_MAX_PATH + 1],
-		comp[CRC_ARCHIVE_MAX_PATH + 1];
+	char sh[CRC_ARCHIVE_SHOWN_MAX], sp[CRC_ARCHIVE_SHOWN_MAX], p[CRC_ARCHIVE_MAX_PATH + 1];
+	const char *kind;
+	size_t bad_len;
 	memcpy(p, path, len);
 	p[len] = '\0';
-	int fd = fcntl(l->destfd, F_DUPFD_CLOEXEC, 0);
+	int fd = crc_os_open_dir_beneath(l->destfd, p, len, &kind, &bad_len);
+	if (fd < 0 && kind) {
+		char q[CRC_ARCHIVE_MAX_PATH + 1];
+		memcpy(q, p, bad_len);
+		q[bad_len] = '\0';
+		return bad(l, "directory '%s': '%s' is %s", crc_shown(sh, sizeof sh, path),
+			   crc_shown(sp, sizeof sp, q), kind);
+	}
 	if (fd < 0)
 		return disk_failed(l, p, errno);
-	for (size_t at = 0; at < len;) {
-		size_t n = strcspn(p + at, "/");
-		memcpy(comp, p + at, n);
-		comp[n] = '\0';
-		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0) {
-			int e = errno;
-			struct stat st;
-			if ((e == ELOOP || e == ENOTDIR) &&
-			    fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
-				close(fd);
-				p[at + n] = '\0';
-				return bad(l, "directory '%s': '%s' is %s", crc_shown(sh, sizeof sh, path),
-					   crc_shown(sp, sizeof sp, p), kind_of(&st));
-			}
-			close(fd);
-			return disk_failed(l, p, e);
-		}
-		close(fd);
-		fd = next;
-		at += n + 1;
-	}
 	int rc = fchmod(fd, mode) != 0 ? disk_failed(l, p, errno) : 0;
 	close(fd);
 	return rc;
@@ -1586,10 +1556,10 @@ int crc_archive_extract_fd(struct crc_archive_result *res, int fd, const char *n
 			   struct crc_error *err)
 {
 	memset(res, 0, sizeof *res);
-	int destfd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (destfd < 0)
-		return crc_err_os(err, "cannot open directory", dest, errno);
-	int rc = crc_archive_extract_at(res, fd, name, destfd, dest, fmt, hooks, err);
+	int destfd, rc;
+	if ((rc = crc_os_open_dir(&destfd, AT_FDCWD, dest, 1, err)) != 0)
+		return rc;
+	rc = crc_archive_extract_at(res, fd, name, destfd, dest, fmt, hooks, err);
 	close(destfd);
 	return rc;
 }
@@ -1614,6 +1584,7 @@ int crc_archive_extract_at(struct crc_archive_result *res, int fd, const char *n
 	l.destfd = fcntl(destfd, F_DUPFD_CLOEXEC, 0);
 	if (l.destfd < 0)
 		return crc_err_os(err, "cannot use the directory", dest, errno);
+	/* To come back to after the disk writer's fchdir below. */
 	if ((cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		rc = crc_err_os(err, "cannot open the working directory", ".", errno);
 		goto out;

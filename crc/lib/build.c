@@ -136,8 +136,8 @@ static int prepare_dir(struct job *j, struct crc_build_target *r, const struct c
 		    (rc = crc_os_remove_tree(tmp, err)) ||
 		    (rc = crc_os_write_file(tmp, text, strlen(text), 0644, err)))
 			return rc;
-		if (rename(tmp, path) != 0)
-			return crc_err_os(err, "cannot rename", tmp, errno);
+		if ((rc = crc_os_rename(tmp, path, err)))
+			return rc;
 	}
 	char stage[4096];
 	int w = snprintf(stage, sizeof stage, "%s/%s", root, t->stage_dir);
@@ -149,10 +149,7 @@ static int prepare_dir(struct job *j, struct crc_build_target *r, const struct c
 	if (w < 0 || (size_t)w >= sizeof r->log ||
 	    (rc = build_path(path, sizeof path, root, t, "crc-build.log", err)))
 		return rc ? rc : crc_err(err, CRC_EINVALID, "path too long: %s", t->build_dir);
-	j->log_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (j->log_fd < 0)
-		return crc_err_os(err, "cannot create", path, errno);
-	return 0;
+	return crc_os_create_file(&j->log_fd, path, 0644, CRC_OS_TRUNCATE, err);
 }
 
 static int prepare(struct job *j, struct crc_build_target *r, const struct crc_plan_target *t,
@@ -201,9 +198,8 @@ static int start_step(struct job *j, struct crc_build_target *r, const struct cr
 			j->step == STEP_SMOKE_VERSION ? "smoke-version.json" : "smoke-target.json", err);
 		if (rc)
 			return rc;
-		j->out_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (j->out_fd < 0)
-			return crc_err_os(err, "cannot create", path, errno);
+		if ((rc = crc_os_create_file(&j->out_fd, path, 0644, CRC_OS_TRUNCATE, err)))
+			return rc;
 	}
 	/* execvp wants a NULL-terminated argv. */
 	const char *argv[512];
@@ -224,6 +220,7 @@ static int start_step(struct job *j, struct crc_build_target *r, const struct cr
 static int finish_optimize(struct crc_build_target *r, const struct crc_plan_target *t, const char *root,
 			   int log_fd)
 {
+	struct crc_error rerr;
 	char from[4096], to[4096];
 	struct stat st;
 	int wf = snprintf(from, sizeof from, "%s/%s", root, t->optimize_out),
@@ -237,7 +234,7 @@ static int finish_optimize(struct crc_build_target *r, const struct crc_plan_tar
 	else if (stat(to, &st) != 0 || chmod(from, st.st_mode & 07777) != 0)
 		snprintf(r->failed_why, sizeof r->failed_why, "cannot give %s the mode of %s: %s",
 			 t->optimize_out, t->program, strerror(errno));
-	else if (rename(from, to) != 0)
+	else if (crc_os_rename(from, to, &rerr) != 0)
 		snprintf(r->failed_why, sizeof r->failed_why, "cannot rename %s to %s: %s", t->optimize_out,
 			 t->program, strerror(errno));
 	else {

@@ -403,21 +403,9 @@ static int write_state(const struct layout *l, const struct ids *prev, const str
 /* Points current at releases/<id> in one step: a new symlink renamed over it, then DIR synced. */
 static int switch_current(const struct layout *l, const char *id, struct crc_error *err)
 {
-	char name[64], tmp[CRC_DEPLOY_PATH_MAX], target[CRC_DEPLOY_ID_MAX + 16];
-	snprintf(name, sizeof name, CURRENT_TMP_PREFIX "%ld", (long)getpid());
+	char target[CRC_DEPLOY_ID_MAX + 16];
 	snprintf(target, sizeof target, "releases/%s", id);
-	int rc = crc_os_join(tmp, sizeof tmp, l->dir, name, err);
-	if (rc)
-		return rc;
-	unlink(tmp);
-	if (symlink(target, tmp) != 0)
-		return crc_err_os(err, "cannot create", tmp, errno);
-	if (rename(tmp, l->current) != 0) {
-		rc = crc_err_os(err, "cannot replace", l->current, errno);
-		unlink(tmp);
-		return rc;
-	}
-	return crc_os_sync_dir(l->dir, err);
+	return crc_os_replace_symlink(l->dir, "current", target, CURRENT_TMP_PREFIX, err);
 }
 
 /* Release directories under DIR/releases that are not in keep, sorted by name. */
@@ -748,6 +736,7 @@ static int check_file(const struct check *c, const struct crc_os_walk_entry *w,
 	unsigned long long size = 0;
 	struct stat fst;
 	const char *rel = w->path;
+	/* Through the walk's descriptor of its directory, not by path (see crc_os_walk). */
 	int fd = openat(w->parentfd, w->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return crc_err(err, errno == ENOMEM ? CRC_ENOMEM : CRC_EIO, "cannot open %s/%s: %s", c->root,
@@ -856,10 +845,11 @@ static int check_tree_at(int rootfd, const char *root, struct index *idx, int sy
 
 static int check_tree(const char *root, struct index *idx, int sync, struct crc_error *err)
 {
-	int fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return crc_err_os(err, "cannot open", root, errno);
-	int rc = check_tree_at(fd, root, idx, sync, err);
+	int fd;
+	int rc = crc_os_open_dir(&fd, AT_FDCWD, root, 1, err);
+	if (rc)
+		return rc;
+	rc = check_tree_at(fd, root, idx, sync, err);
 	close(fd);
 	return rc;
 }
@@ -936,6 +926,7 @@ static int prepare_dir(const struct layout *l, struct crc_error *err)
 static int prepare_releases(const struct layout *l, struct crc_error *err)
 {
 	struct stat st;
+	/* mkdir itself, not crc_os_mkdirs: whether it was made decides whether DIR is synced. */
 	if (mkdir(l->releases, 0755) == 0)
 		return crc_os_sync_dir(l->dir, err);
 	if (errno != EEXIST)
@@ -980,6 +971,8 @@ static int install_fresh(const struct layout *l, int relfd, const char *id, cons
 	int rc = crc_os_join(staging, sizeof staging, l->releases, name, err);
 	if (rc)
 		return rc;
+	/* Directly, through relfd and the staging directory's own descriptor: never by a path that someone
+	 * writing the deploy directory could swap (see above). */
 	if (mkdirat(relfd, name, 0700) != 0)
 		return crc_err_os(err, "cannot create", staging, errno);
 	int fd = openat(relfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -1121,8 +1114,8 @@ static int prune(struct crc_deploy_result *res, const struct layout *l, const st
 		int r = crc_os_join(path, sizeof path, l->releases, id, &e);
 		if (!r)
 			r = crc_os_join(doomed, sizeof doomed, l->releases, name, &e);
-		if (!r && rename(path, doomed) != 0)
-			r = crc_err_os(&e, "cannot rename", path, errno);
+		if (!r)
+			r = crc_os_rename(path, doomed, &e);
 		if (!r)
 			r = crc_os_remove_tree(doomed, &e);
 		if (!r)
@@ -1159,9 +1152,10 @@ int crc_deploy_install(struct crc_deploy_result *res, const struct crc_deploy_op
 		goto out;
 	/* releases/ as it is now: the release goes there, and it must still be there when current switches.
 	 */
-	relfd = open(l.releases, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (relfd < 0 || fstat(relfd, &rst) != 0) {
-		rc = crc_err_os(err, "cannot open", l.releases, errno);
+	if ((rc = crc_os_open_dir(&relfd, AT_FDCWD, l.releases, 1, err)))
+		goto out;
+	if (fstat(relfd, &rst) != 0) {
+		rc = crc_err_os(err, "cannot stat", l.releases, errno);
 		goto out;
 	}
 	struct stat st;

@@ -109,25 +109,20 @@ int crc_drop_copy_file(const char *src_dir, const char *dst_dir, const char *pat
 	int w2 = snprintf(dst, sizeof dst, "%s/%s", dst_dir, path);
 	if (w1 < 0 || (size_t)w1 >= sizeof src || w2 < 0 || (size_t)w2 >= sizeof dst)
 		return crc_err(err, CRC_EINVALID, "path too long: %.200s/%s", src_dir, path);
-	struct stat st;
-	int in = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (in < 0)
-		return errno == ELOOP
-			       ? crc_err_at(err, CRC_EVERIFY, src, 0, 0, "is a symlink, not a regular file")
-			       : crc_err_os(err, "cannot open", src, errno);
-	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(in);
-		return crc_err_at(err, CRC_EVERIFY, src, 0, 0, "not a regular file");
+	int in, out, rc;
+	if ((rc = crc_os_open_regular(&in, NULL, AT_FDCWD, src, src, err)) != 0) {
+		/* The part was a regular file when verified: one that is not any more was tampered with. */
+		if (rc == CRC_EINVALID && err)
+			err->code = CRC_EVERIFY;
+		return rc == CRC_EINVALID ? CRC_EVERIFY : rc;
 	}
-	int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (out < 0) {
-		int e = errno;
+	if ((rc = crc_os_create_file(&out, dst, 0644, CRC_OS_NEW, err)) != 0) {
 		close(in);
-		return crc_err_os(err, "cannot create", dst, e);
+		return rc;
 	}
 	unsigned char *buf = malloc(CRC_DIGEST_CHUNK);
 	struct crc_sha256 *h = crc_sha256_new();
-	int rc = buf && h ? 0 : crc_err(err, CRC_ENOMEM, "out of memory");
+	rc = buf && h ? 0 : crc_err(err, CRC_ENOMEM, "out of memory");
 	while (!rc) {
 		ssize_t n = read(in, buf, CRC_DIGEST_CHUNK);
 		if (n < 0 && errno == EINTR)
@@ -158,6 +153,6 @@ int crc_drop_copy_file(const char *src_dir, const char *dst_dir, const char *pat
 	crc_sha256_free(h);
 	free(buf);
 	if (rc)
-		unlink(dst);
+		unlink(dst); /* ours, just created: nothing half-copied stays */
 	return rc;
 }

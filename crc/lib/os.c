@@ -38,6 +38,106 @@ int crc_os_mkdirs(const char *dir, struct crc_error *err)
 	return 0;
 }
 
+int crc_os_create_file(int *fd, const char *path, unsigned mode, enum crc_os_create how,
+		       struct crc_error *err)
+{
+	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (how == CRC_OS_TRUNCATE ? O_TRUNC : O_EXCL);
+	*fd = open(path, flags, (mode_t)mode);
+	if (*fd < 0) {
+		int e = errno;
+		int rc = crc_err_os(err, "cannot create", path, e);
+		errno = e;
+		return rc;
+	}
+	if (how == CRC_OS_NEW_EXACT && fchmod(*fd, (mode_t)mode) != 0) {
+		int e = errno;
+		close(*fd);
+		*fd = -1;
+		unlink(path);
+		int rc = crc_err_os(err, "cannot set the mode of", path, e);
+		errno = e;
+		return rc;
+	}
+	return 0;
+}
+
+int crc_os_open_dir(int *fd, int dirfd, const char *path, int nofollow, struct crc_error *err)
+{
+	*fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	if (*fd < 0) {
+		int e = errno;
+		int rc = crc_err_os(err, "cannot open directory", path, e);
+		errno = e;
+		return rc;
+	}
+	return 0;
+}
+
+int crc_os_open_dir_beneath(int dirfd, const char *path, size_t len, const char **bad, size_t *bad_len)
+{
+	char comp[NAME_MAX + 1];
+	*bad = NULL;
+	*bad_len = 0;
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	for (size_t at = 0; fd >= 0 && at < len;) {
+		size_t n = 0;
+		while (at + n < len && path[at + n] != '/')
+			n++;
+		if (n > NAME_MAX) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(comp, path + at, n);
+		comp[n] = '\0';
+		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
+		struct stat st;
+		if (next < 0 && (e == ENOTDIR || e == ELOOP) &&
+		    fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+			*bad = crc_os_file_kind(st.st_mode);
+			*bad_len = at + n;
+		}
+		close(fd);
+		if (next < 0) {
+			errno = e;
+			return -1;
+		}
+		fd = next;
+		at += n + 1;
+	}
+	return fd;
+}
+
+int crc_os_rename(const char *from, const char *to, struct crc_error *err)
+{
+	if (rename(from, to) != 0)
+		return crc_err_os(err, "cannot rename into place", to, errno);
+	return 0;
+}
+
+int crc_os_replace_symlink(const char *dir, const char *name, const char *target, const char *tmp_prefix,
+			   struct crc_error *err)
+{
+	char base[128], tmp[4096], path[4096];
+	int w = snprintf(base, sizeof base, "%s%ld", tmp_prefix, (long)getpid());
+	int rc = w < 0 || (size_t)w >= sizeof base
+			 ? crc_err(err, CRC_EINVALID, "prefix too long: %s", tmp_prefix)
+			 : 0;
+	if (rc || (rc = crc_os_join(tmp, sizeof tmp, dir, base, err)) ||
+	    (rc = crc_os_join(path, sizeof path, dir, name, err)))
+		return rc;
+	unlink(tmp);
+	if (symlink(target, tmp) != 0)
+		return crc_err_os(err, "cannot create", tmp, errno);
+	if (rename(tmp, path) != 0) {
+		rc = crc_err_os(err, "cannot replace", path, errno);
+		unlink(tmp);
+		return rc;
+	}
+	return crc_os_sync_dir(dir, err);
+}
+
 int crc_os_join(char *out, size_t size, const char *a, const char *b, struct crc_error *err)
 {
 	int w = snprintf(out, size, "%s/%s", a, b);

@@ -60,28 +60,24 @@ static int contains(const void *p, size_t n, const char *s)
 	return 0;
 }
 
-/* Creates a new file (O_EXCL, O_NOFOLLOW) with exactly mode (set with fchmod before anything is written,
- * whatever the umask), holding n bytes, fsync'ed. On failure nothing is left at path. Unlike
- * crc_os_write_file, the mode is exact: a private key must never be readable by others, even briefly. */
+/* Creates a new file with exactly mode (crc_os_create_file's CRC_OS_NEW_EXACT), holding n bytes, fsync'ed.
+ * On failure nothing is left at path. */
 static int create_file(const char *path, const void *data, size_t n, mode_t mode, struct crc_error *err)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0 && errno == EEXIST)
+	int fd;
+	int rc = crc_os_create_file(&fd, path, mode, CRC_OS_NEW_EXACT, err);
+	if (rc && errno == EEXIST)
 		return crc_err_at(err, CRC_EINVALID, path, 0, 0,
 				  "exists already (remove it, or choose another path)");
-	if (fd < 0)
-		return crc_err_os(err, "cannot create", path, errno);
-	int rc = 0;
-	if (fchmod(fd, mode) != 0)
-		rc = crc_err_os(err, "cannot set the mode of", path, errno);
-	if (!rc)
-		rc = crc_os_write_all(fd, data, n, path, err);
+	if (rc)
+		return rc;
+	rc = crc_os_write_all(fd, data, n, path, err);
 	if (!rc && fsync(fd) != 0)
 		rc = crc_err_os(err, "cannot write", path, errno);
 	if (close(fd) != 0 && !rc)
 		rc = crc_err_os(err, "cannot write", path, errno);
 	if (rc)
-		unlink(path);
+		unlink(path); /* ours, just created: no half-written key stays */
 	return rc;
 }
 
@@ -339,6 +335,7 @@ int crc_sign_keygen(char id[CRC_SIGN_KEY_ID_SIZE], const char *key_path, struct 
 	if (id)
 		memcpy(id, key->id, CRC_SIGN_KEY_ID_SIZE);
 out:
+	/* The keys are ours, created above: a failed keygen leaves neither. */
 	if (rc && created >= 2)
 		unlink(pub_path);
 	if (rc && created >= 1)
@@ -438,8 +435,8 @@ static int read_drop_file(struct crc_buf *out, int dirfd, const char *name, cons
 /* Opens the drop directory (following a symlink to it: the caller names it). */
 static int open_drop(int *dirfd, const char *drop_dir, struct crc_error *err)
 {
-	*dirfd = open(drop_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*dirfd >= 0)
+	struct crc_error oerr;
+	if (crc_os_open_dir(dirfd, AT_FDCWD, drop_dir, 0, &oerr) == 0)
 		return 0;
 	if (errno == ENOENT || errno == ENOTDIR)
 		return crc_err_at(err, CRC_ENOTFOUND, drop_dir, 0, 0, "no such drop directory");

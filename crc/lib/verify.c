@@ -85,39 +85,15 @@ struct pool {
 	pthread_mutex_t lock;
 };
 
-/* The directory holding name (a path relative to dirfd), opened one component at a time without following
- * a symlink; *base is name's last component. Returns a descriptor to close, or -1 with errno, and with
- * *bad set to what a component is when it is there but no directory ("a symlink", "a file"...). */
+/* The directory holding name (a path relative to dirfd), opened without following a symlink; *base is
+ * name's last component. Returns a descriptor to close, or -1 with errno, and with *bad set to what a
+ * component is when it is there but no directory ("a symlink", "a file"...). */
 static int open_parent(int dirfd, const char *name, const char **base, const char **bad)
 {
 	const char *slash = strrchr(name, '/');
+	size_t bad_len;
 	*base = slash ? slash + 1 : name;
-	int fd = dup(dirfd);
-	for (const char *c = name; fd >= 0 && slash && c <= slash;) {
-		char comp[256];
-		size_t len = strcspn(c, "/");
-		if (len >= sizeof comp) {
-			close(fd);
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(comp, c, len);
-		comp[len] = '\0';
-		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int e = errno;
-		struct stat st;
-		if (next < 0 && (e == ENOTDIR || e == ELOOP) &&
-		    fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			*bad = crc_os_file_kind(st.st_mode);
-		close(fd);
-		if (next < 0) {
-			errno = e;
-			return -1;
-		}
-		fd = next;
-		c += len + 1;
-	}
-	return fd;
+	return crc_os_open_dir_beneath(dirfd, name, slash ? (size_t)(slash - name) : 0, bad, &bad_len);
 }
 
 /* The caps of a deep listing of a: no more bytes per entry or bytes of the file than the manifest lists,
@@ -1024,8 +1000,9 @@ int crc_verify_drop(struct crc_verify_report *r, const char *dir, const struct c
 	r->held_fd = -1;
 	if (!o)
 		o = &defaults;
-	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
+	int dirfd;
+	struct crc_error oerr;
+	if (crc_os_open_dir(&dirfd, AT_FDCWD, dir, 0, &oerr) != 0) {
 		if (errno == ENOTDIR)
 			rc = crc_err_at(err, CRC_EINVALID, dir, 0, 0,
 					"not a directory (give the drop's directory, or its manifest.yaml)");

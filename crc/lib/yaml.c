@@ -375,6 +375,8 @@ int crc_yaml_load(struct crc_yaml_doc **out, const char *path, struct crc_error 
 	 * in meanwhile is refused by the fstat below instead of hanging the open. */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return crc_err_at(err, CRC_EIO, path, 0, 0, "not a regular file");
+	/* Not crc_os_open_regular: a profile is the user's own file, and may be a symlink into a profiles
+	 * directory kept elsewhere; the rest of its policy is here. */
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return crc_err_os(err, "cannot open", path, errno);

@@ -11,6 +11,43 @@
 #include "crc/buf.h"
 #include "crc/error.h"
 
+/* How crc_os_create_file creates a file. */
+enum crc_os_create {
+	/* A new file (O_EXCL): one that exists is CRC_EIO "cannot create PATH: File exists". */
+	CRC_OS_NEW,
+	/* A new file with exactly the mode asked for (set on the descriptor before anything is written,
+	 * whatever the umask): a private key must never be readable by others, even briefly. */
+	CRC_OS_NEW_EXACT,
+	/* A new file, or an existing one truncated (a log written again). */
+	CRC_OS_TRUNCATE,
+};
+
+/* Opens path for writing as how says, never through a symlink at its last component (O_NOFOLLOW), with
+ * mode for a file it creates; *fd is the descriptor, to close. On failure errno is left as the failing call
+ * set it (a caller may tell EEXIST apart). */
+int crc_os_create_file(int *fd, const char *path, unsigned mode, enum crc_os_create how,
+		       struct crc_error *err);
+
+/* Opens the directory path (relative to dirfd, or AT_FDCWD) for reading it or working below it; with
+ * nofollow, not through a symlink at its last component. A missing one is CRC_ENOTFOUND; on failure errno
+ * is left as openat(2) set it. */
+int crc_os_open_dir(int *fd, int dirfd, const char *path, int nofollow, struct crc_error *err);
+
+/* Opens the directory at the first len bytes of path (relative to dirfd; len 0: dirfd itself, duplicated)
+ * one component at a time, never through a symlink, as openat2's RESOLVE_NO_SYMLINKS would. Returns a
+ * descriptor to close, or -1 with errno; when a component is there but is no directory, *bad is what it is
+ * (crc_os_file_kind) and *bad_len the length of path up to its end, else *bad is NULL. */
+int crc_os_open_dir_beneath(int dirfd, const char *path, size_t len, const char **bad, size_t *bad_len);
+
+/* Renames from to to (rename(2): atomic, replacing to); errors name to. */
+int crc_os_rename(const char *from, const char *to, struct crc_error *err);
+
+/* Points the symlink dir/name at target in one step: a new symlink (dir/.<name>-<pid>) renamed over it,
+ * then dir fsync'ed; on failure dir/name is as it was and the new link is removed. tmp_prefix names the
+ * temporary link's prefix (so that a caller cleaning up after killed runs knows it). */
+int crc_os_replace_symlink(const char *dir, const char *name, const char *target, const char *tmp_prefix,
+			   struct crc_error *err);
+
 /* Joins a and b with '/' into out (size bytes); CRC_EINVALID "path too long: a/b" when it does not fit. */
 int crc_os_join(char *out, size_t size, const char *a, const char *b, struct crc_error *err);
 
