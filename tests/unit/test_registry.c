@@ -144,6 +144,25 @@ Test(registry, rejects_bad_challenges_with_a_reason)
 	cr_assert_not_null(strstr(err.msg, "too long"));
 }
 
+/* The value is capped as a whole too: blanks and commas between parameters are not counted as
+ * parameters, and cost a byte each up to the cap. */
+Test(registry, caps_the_challenge_and_reads_it_once)
+{
+	struct crc_registry_challenge c;
+	char *big = malloc(CRC_REGISTRY_CHALLENGE_MAX + 2);
+	cr_assert_not_null(big);
+	size_t n = (size_t)snprintf(big, 64, "Bearer realm=\"https://a/t\"");
+	memset(big + n, ',', CRC_REGISTRY_CHALLENGE_MAX - n);
+	big[CRC_REGISTRY_CHALLENGE_MAX] = '\0';
+	cr_assert_eq(crc_registry_challenge_parse(&c, big, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(c.realm, "https://a/t");
+	big[CRC_REGISTRY_CHALLENGE_MAX] = ',';
+	big[CRC_REGISTRY_CHALLENGE_MAX + 1] = '\0';
+	cr_assert_eq(crc_registry_challenge_parse(&c, big, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "authentication challenge longer than 16384 bytes");
+	free(big);
+}
+
 Test(registry, turns_error_bodies_into_one_line)
 {
 	char out[256];
@@ -158,6 +177,20 @@ Test(registry, turns_error_bodies_into_one_line)
 	b = "{\"errors\":[{\"code\":\"X\",\"message\":\"a\\u001b[31mb\"}]}";
 	cr_assert_str_eq(crc_registry_error_text(out, sizeof out, b, strlen(b)), "X: a\\x1b[31mb");
 	cr_assert_str_eq(crc_registry_error_text(out, sizeof out, "", 0), "");
+	/* A body over the cap is not parsed as JSON: its first line is shown. */
+	struct crc_buf big;
+	crc_buf_init(&big);
+	crc_buf_puts(&big, "{\"errors\":[{\"code\":\"X\"}");
+	while (big.len < CRC_REGISTRY_BODY_MAX - 2)
+		crc_buf_putc(&big, ' ');
+	crc_buf_puts(&big, "]}");
+	cr_assert_eq(big.len, CRC_REGISTRY_BODY_MAX);
+	cr_assert_str_eq(crc_registry_error_text(out, sizeof out, big.data, big.len), "X");
+	big.len -= 2;
+	crc_buf_puts(&big, " ]}");
+	cr_assert_str_eq(crc_registry_error_text(out, 30, big.data, big.len),
+			 "{\"errors\":[{\"code\":\"X\"}...");
+	crc_buf_free(&big);
 }
 
 static int auth(struct crc_registry_creds *c, int *found, const char *text, const char *host)
