@@ -1341,3 +1341,35 @@ Test(manifest, artifacts_naming_the_most_targets_are_checked_in_n_log_n, .timeou
 	crc_buf_free(&c);
 	crc_buf_free(&b);
 }
+
+/* SHA256SUMS near the byte cap, of names as long as a path may be that share all but their last bytes:
+ * names listed twice are found by sorting (n log n). */
+Test(manifest, sha256sums_of_the_longest_names_near_the_byte_cap_parse_in_n_log_n, .timeout = 10)
+{
+	struct crc_buf b, name;
+	struct crc_manifest_sums *s;
+	struct crc_error err;
+	size_t lines = 0;
+	crc_buf_init(&b);
+	crc_buf_init(&name);
+	crc_buf_puts(&name, "image");
+	while (name.len + 8 < CRC_MANIFEST_MAX_PATH)
+		crc_buf_puts(&name, "/dddd");
+	while (b.len + 66 + name.len + 16 < CRC_MANIFEST_MAX_BYTES)
+		crc_buf_printf(&b, "%s  %s%06zu\n", H("a"), name.data, lines++);
+	cr_assert(!crc_buf_error(&b));
+	cr_assert_eq(crc_manifest_parse_sha256sums(&s, "SHA256SUMS", b.data, b.len, &err), 0, "%s", err.msg);
+	cr_assert_eq(s->n, lines);
+	crc_manifest_sums_free(s);
+	/* The last line names the first's file. */
+	b.len -= 66 + name.len + 7;
+	lines--;
+	crc_buf_printf(&b, "%s  %s%06d\n", H("a"), name.data, 0);
+	cr_assert_eq(crc_manifest_parse_sha256sums(&s, "SHA256SUMS", b.data, b.len, &err), CRC_EINVALID);
+	char want[256];
+	snprintf(want, sizeof want, "'%.64s...' is listed twice (first on line 1)", name.data);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_eq(err.line, (int)lines + 1);
+	crc_buf_free(&name);
+	crc_buf_free(&b);
+}
