@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "noa/error.h"
+#include "noa/sysroot.h"
 
 /* Most (physical id, core id) pairs collected from /proc/cpuinfo. */
 #define MAX_PAIRS 8192
@@ -317,6 +318,8 @@ void noa_cpuinfo_parse(struct noa_cpuinfo *ci, char *text, size_t len)
 	ci->implementer = ci->part = -1;
 	if (!value || !pairs)
 		goto out;
+	if (len > NOA_READ_MAX)
+		len = NOA_READ_MAX;
 	for (size_t i = 0; i < len; i++)
 		if (text[i] == '\0')
 			text[i] = '\n';
