@@ -262,6 +262,15 @@ static const char *file_name_problem(const char *s, size_t n)
 	return text_problem(s, n);
 }
 
+/* The length of the component at p: up to the next '/' before end, or to end. Paths are walked by length,
+ * never with strcspn or strchr on the rest of the string, which ASan's strict string checks (the test
+ * builds) read whole on every call: one pass over a path costs its length in every build. */
+static size_t component(const char *p, const char *end)
+{
+	const char *slash = memchr(p, '/', (size_t)(end - p));
+	return slash ? (size_t)(slash - p) : (size_t)(end - p);
+}
+
 /* Why s is not a path inside an archive, or NULL. */
 static const char *rel_path_problem(const char *s)
 {
@@ -274,8 +283,8 @@ static const char *rel_path_problem(const char *s)
 		return "must not contain '\\'";
 	if (n > CRC_MANIFEST_MAX_PATH)
 		return "must be at most 4096 bytes";
-	for (const char *p = s;;) {
-		size_t len = strcspn(p, "/");
+	for (const char *p = s, *end = s + n;;) {
+		size_t len = component(p, end);
 		if (len == 0)
 			return "must not have empty components";
 		if (len == 1 && p[0] == '.')
@@ -284,7 +293,7 @@ static const char *rel_path_problem(const char *s)
 			return "must not contain '..'";
 		if (len > CRC_MANIFEST_MAX_NAME)
 			return "must not have components longer than 255 bytes";
-		if (!p[len])
+		if (p + len == end)
 			break;
 		p += len + 1;
 	}
@@ -307,10 +316,10 @@ static const char *link_problem(const char *path, const char *link)
 	const char *problem = text_problem(link, n);
 	if (problem)
 		return problem;
-	for (const char *p = path; (p = strchr(p, '/')) != NULL; p++)
-		depth++;
-	for (const char *p = link;;) {
-		size_t len = strcspn(p, "/");
+	for (const char *p = path; *p; p++)
+		depth += *p == '/';
+	for (const char *p = link, *end = link + n;;) {
+		size_t len = component(p, end);
 		if (len == 2 && p[0] == '.' && p[1] == '.') {
 			if (depth == 0)
 				return "points outside the archive";
@@ -318,7 +327,7 @@ static const char *link_problem(const char *path, const char *link)
 		} else if (len > 0 && !(len == 1 && p[0] == '.')) {
 			depth++;
 		}
-		if (!p[len])
+		if (p + len == end)
 			break;
 		p += len + 1;
 	}

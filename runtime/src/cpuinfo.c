@@ -175,10 +175,13 @@ int noa_cpuinfo_value(const char *text, const char *key, char *out, size_t size)
 {
 	char k[KEY_MAX];
 	size_t klen = strlen(key);
+	/* Lines are found by length (memchr), not with strchr on the rest of the text, which ASan's strict
+	 * string checks read whole on every call. */
+	const char *end = text + strlen(text);
 	for (const char *s = text; *s;) {
-		const char *e = strchr(s, '\n');
+		const char *e = memchr(s, '\n', (size_t)(end - s));
 		if (!e)
-			e = s + strlen(s);
+			e = end;
 		const char *colon = memchr(s, ':', (size_t)(e - s));
 		if (colon && colon - s < KEY_MAX) {
 			copy_trimmed(k, sizeof k, s, colon);

@@ -1239,42 +1239,6 @@ static void big_parse(struct crc_buf *b, const char *want)
 	cr_assert_str_eq(got, want);
 }
 
-/* Entries whose paths are 2000 components deep, near the byte cap: each prefix used to be searched for
- * among the entries, 2000 binary searches per path. */
-#define DEEP_ENTRIES 12000
-#define DEEP_LEVELS 2000
-Test(manifest, deep_entry_paths_near_the_byte_cap_are_checked_in_n_log_n, .timeout = 10)
-{
-	struct crc_buf b, dirs;
-	crc_buf_init(&b);
-	crc_buf_init(&dirs);
-	for (size_t i = 0; i < DEEP_LEVELS; i++)
-		crc_buf_puts(&dirs, "d/");
-	big_head(&b, 0);
-	big_artifact(&b, "noa.tar.zst", "x86_64-linux-gnu");
-	for (size_t i = 0; i < DEEP_ENTRIES; i++)
-		crc_buf_printf(&b,
-			       "  - path: %sf%05zu\n    type: file\n    mode: \"0644\"\n    size: 1\n"
-			       "    sha256: \"%s\"\n",
-			       dirs.data, DEEP_ENTRIES - i, H("4"));
-	big_parse(&b, NULL);
-	/* A file at the deepest directory's place: every other entry lies inside it. */
-	size_t line = 0;
-	for (size_t i = 0; i < b.len; i++)
-		line += b.data[i] == '\n';
-	dirs.data[dirs.len - 1] = '\0';
-	crc_buf_printf(&b,
-		       "  - path: %s\n    type: file\n    mode: \"0644\"\n    size: 1\n    sha256: \"%s\"\n",
-		       dirs.data, H("4"));
-	char want[512];
-	snprintf(want, sizeof want,
-		 "%d:11: artifacts[0].entries[0].path '%.64s...' is inside entries[%d], which is a file",
-		 (int)(line - 5 * DEEP_ENTRIES) + 1, dirs.data, DEEP_ENTRIES);
-	big_parse(&b, want);
-	crc_buf_free(&dirs);
-	crc_buf_free(&b);
-}
-
 /* Lines in b's text so far. */
 static int lines_of(const struct crc_buf *b)
 {
@@ -1284,14 +1248,46 @@ static int lines_of(const struct crc_buf *b)
 	return n;
 }
 
+/* Entries whose paths are 2000 components deep, near the byte cap: each prefix of each path used to be
+ * searched for among the entries, 2000 binary searches per path. The last entry lies inside a file, which
+ * the check finds once it has sorted and walked them all. */
+#define DEEP_ENTRIES 12000
+#define DEEP_LEVELS 2000
+Test(manifest, deep_entry_paths_near_the_byte_cap_are_checked_in_n_log_n, .timeout = 10)
+{
+	struct crc_buf b, dirs;
+	char want[512];
+	crc_buf_init(&b);
+	crc_buf_init(&dirs);
+	for (size_t i = 0; i < DEEP_LEVELS; i++)
+		crc_buf_puts(&dirs, "d/");
+	big_head(&b, 0);
+	big_artifact(&b, "noa.tar.zst", "x86_64-linux-gnu");
+	int line = lines_of(&b) + 5 * DEEP_ENTRIES + 1;
+	for (size_t i = 0; i < DEEP_ENTRIES; i++)
+		crc_buf_printf(&b,
+			       "  - path: %sf%05zu\n    type: file\n    mode: \"0644\"\n    size: 1\n"
+			       "    sha256: \"%s\"\n",
+			       dirs.data, DEEP_ENTRIES - i, H("4"));
+	snprintf(want, sizeof want,
+		 "%d:11: artifacts[0].entries[%d].path '%.64s...' is inside entries[%d], which is a file",
+		 line, DEEP_ENTRIES, dirs.data, DEEP_ENTRIES - 1);
+	crc_buf_printf(&b,
+		       "  - path: %sf00001/x\n    type: file\n    mode: \"0644\"\n    size: 1\n"
+		       "    sha256: \"%s\"\n",
+		       dirs.data, H("4"));
+	big_parse(&b, want);
+	crc_buf_free(&dirs);
+	crc_buf_free(&b);
+}
+
 /* The most artifacts and files: each file's first component used to be compared with every artifact's
- * name. */
+ * name. The last file repeats the first, which sorting finds once every file was looked up. */
 Test(manifest, files_at_the_cap_beside_the_most_artifacts_are_checked_in_n_log_n, .timeout = 10)
 {
-	struct crc_buf b, c;
+	struct crc_buf b;
 	char name[300], want[256];
 	crc_buf_init(&b);
-	crc_buf_init(&c);
 	big_head(&b, 0);
 	for (size_t i = 0; i < CRC_MANIFEST_MAX_ARTIFACTS; i++) {
 		/* Names of 255 bytes, the most a name may have. */
@@ -1302,15 +1298,11 @@ Test(manifest, files_at_the_cap_beside_the_most_artifacts_are_checked_in_n_log_n
 	crc_buf_puts(&b, "files:\n");
 	for (size_t i = 0; i + 1 < CRC_MANIFEST_MAX_FILES; i++)
 		crc_buf_printf(&b, "- path: image/f%05zu\n  size: 1\n  sha256: \"%s\"\n", i, H("5"));
-	crc_buf_add(&c, b.data, b.len);
 	snprintf(want, sizeof want,
-		 "%d:9: files[59999].path '%.64s...' takes the name of another file of the drop",
-		 lines_of(&c) + 1, LONG_PREFIX);
-	crc_buf_printf(&b, "- path: image/last\n  size: 1\n  sha256: \"%s\"\n", H("5"));
-	big_parse(&b, NULL);
-	crc_buf_printf(&c, "- path: %s/x\n  size: 1\n  sha256: \"%s\"\n", name, H("5"));
-	big_parse(&c, want);
-	crc_buf_free(&c);
+		 "%d:9: files[59999].path 'image/f00000' is listed twice (first as files[0])",
+		 lines_of(&b) + 1);
+	crc_buf_printf(&b, "- path: image/f00000\n  size: 1\n  sha256: \"%s\"\n", H("5"));
+	big_parse(&b, want);
 	crc_buf_free(&b);
 }
 
@@ -1358,10 +1350,7 @@ Test(manifest, sha256sums_of_the_longest_names_near_the_byte_cap_parse_in_n_log_
 	while (b.len + 66 + name.len + 16 < CRC_MANIFEST_MAX_BYTES)
 		crc_buf_printf(&b, "%s  %s%06zu\n", H("a"), name.data, lines++);
 	cr_assert(!crc_buf_error(&b));
-	cr_assert_eq(crc_manifest_parse_sha256sums(&s, "SHA256SUMS", b.data, b.len, &err), 0, "%s", err.msg);
-	cr_assert_eq(s->n, lines);
-	crc_manifest_sums_free(s);
-	/* The last line names the first's file. */
+	/* The last line names the first's file, which sorting finds. */
 	b.len -= 66 + name.len + 7;
 	lines--;
 	crc_buf_printf(&b, "%s  %s%06d\n", H("a"), name.data, 0);
