@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Lists grow in the arena by copying; they are short (tens of flags). */
@@ -58,7 +59,9 @@ static void push_all(struct list *b, const struct crc_strlist *l)
 		push(b, l->items[i]);
 }
 
-/* The definitions: a pair of growing lists. */
+/* The definitions: a pair of growing lists. define() appends; settle() then resolves keys defined more
+ * than once (a later definition wins in the place of the first), by sorting: n log n in the number of
+ * definitions, which a profile's extends chain can make tens of thousands. */
 struct defs {
 	struct crc_arena *arena;
 	struct crc_kvlist *kv;
@@ -72,11 +75,6 @@ static void define(struct defs *d, const char *key, const char *value)
 		d->failed = 1;
 		return;
 	}
-	for (size_t i = 0; i < d->kv->n; i++)
-		if (strcmp(d->kv->keys[i], key) == 0) { /* a later definition of the same key wins in place */
-			d->kv->values[i] = value;
-			return;
-		}
 	if (d->kv->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
 		const char **k = crc_arena_alloc(d->arena, cap * sizeof *k),
@@ -95,6 +93,51 @@ static void define(struct defs *d, const char *key, const char *value)
 	}
 	d->kv->keys[d->kv->n] = key;
 	d->kv->values[d->kv->n++] = value;
+}
+
+/* A definition's key and place, for finding keys defined more than once. */
+struct def_at {
+	const char *key;
+	size_t index;
+};
+
+static int by_def(const void *a, const void *b)
+{
+	const struct def_at *x = a, *y = b;
+	int r = strcmp(x->key, y->key);
+	return r ? r : x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Keeps each key once, in the place of its first definition, with the value of its last. */
+static void settle(struct defs *d)
+{
+	struct crc_kvlist *kv = d->kv;
+	size_t n = kv->n, k = 0;
+	if (d->failed || n < 2)
+		return;
+	struct def_at *s = malloc(n * sizeof *s);
+	unsigned char *gone = calloc(n, 1);
+	if (!s || !gone) {
+		d->failed = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		s[i] = (struct def_at){kv->keys[i], i};
+	qsort(s, n, sizeof *s, by_def);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(s[j].key, s[i].key) == 0; j++)
+			gone[s[j].index] = 1;
+		kv->values[s[i].index] = kv->values[s[j - 1].index];
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!gone[i]) {
+			kv->keys[k] = kv->keys[i];
+			kv->values[k++] = kv->values[i];
+		}
+	kv->n = k;
+out:
+	free(s);
+	free(gone);
 }
 
 const char *crc_flags_join(struct crc_arena *arena, const struct crc_strlist *l)
@@ -277,6 +320,7 @@ int crc_flags_resolve(struct crc_flags *out, struct crc_arena *arena, const stru
 		define(&d, p->extra.cmake.keys[i], p->extra.cmake.values[i]);
 	for (size_t i = 0; i < t->extra.cmake.n; i++)
 		define(&d, t->extra.cmake.keys[i], t->extra.cmake.values[i]);
+	settle(&d);
 	if (d.failed || notes.failed || optimizer_args(out, arena, p, tc, &notes))
 		return crc_err(err, CRC_ENOMEM, "out of memory resolving flags for %s", t->triple);
 	return 0;

@@ -264,3 +264,17 @@ const struct crc_json *crc_json_item(const struct crc_json *j, size_t i)
 		return NULL;
 	return (const struct crc_json *)(const void *)cJSON_GetArrayItem(c, (int)i);
 }
+
+const struct crc_json *crc_json_first(const struct crc_json *j)
+{
+	const cJSON *c = AS_CONST_CJSON(j);
+	if (!c || !cJSON_IsArray(c))
+		return NULL;
+	return (const struct crc_json *)(const void *)c->child;
+}
+
+const struct crc_json *crc_json_next(const struct crc_json *item)
+{
+	const cJSON *c = AS_CONST_CJSON(item);
+	return c ? (const struct crc_json *)(const void *)c->next : NULL;
+}

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,15 @@ static const char *file_name_problem(const char *s, size_t n)
 	return text_problem(s, n);
 }
 
+/* The length of the component at p: up to the next '/' before end, or to end. Paths are walked by length,
+ * never with strcspn or strchr on the rest of the string, which ASan's strict string checks (the test
+ * builds) read whole on every call: one pass over a path costs its length in every build. */
+static size_t component(const char *p, const char *end)
+{
+	const char *slash = memchr(p, '/', (size_t)(end - p));
+	return slash ? (size_t)(slash - p) : (size_t)(end - p);
+}
+
 /* Why s is not a path inside an archive, or NULL. */
 static const char *rel_path_problem(const char *s)
 {
@@ -273,8 +283,8 @@ static const char *rel_path_problem(const char *s)
 		return "must not contain '\\'";
 	if (n > CRC_MANIFEST_MAX_PATH)
 		return "must be at most 4096 bytes";
-	for (const char *p = s;;) {
-		size_t len = strcspn(p, "/");
+	for (const char *p = s, *end = s + n;;) {
+		size_t len = component(p, end);
 		if (len == 0)
 			return "must not have empty components";
 		if (len == 1 && p[0] == '.')
@@ -283,7 +293,7 @@ static const char *rel_path_problem(const char *s)
 			return "must not contain '..'";
 		if (len > CRC_MANIFEST_MAX_NAME)
 			return "must not have components longer than 255 bytes";
-		if (!p[len])
+		if (p + len == end)
 			break;
 		p += len + 1;
 	}
@@ -306,10 +316,10 @@ static const char *link_problem(const char *path, const char *link)
 	const char *problem = text_problem(link, n);
 	if (problem)
 		return problem;
-	for (const char *p = path; (p = strchr(p, '/')) != NULL; p++)
-		depth++;
-	for (const char *p = link;;) {
-		size_t len = strcspn(p, "/");
+	for (const char *p = path; *p; p++)
+		depth += *p == '/';
+	for (const char *p = link, *end = link + n;;) {
+		size_t len = component(p, end);
 		if (len == 2 && p[0] == '.' && p[1] == '.') {
 			if (depth == 0)
 				return "points outside the archive";
@@ -317,7 +327,7 @@ static const char *link_problem(const char *path, const char *link)
 		} else if (len > 0 && !(len == 1 && p[0] == '.')) {
 			depth++;
 		}
-		if (!p[len])
+		if (p + len == end)
 			break;
 		p += len + 1;
 	}
@@ -360,9 +370,12 @@ static const char *const formats[] = {"tar.zst", "tar.gz", "zip", NULL};
 
 /* ---- Duplicates and lookups by sorting ------------------------------------------------------------- */
 
+/* Every check over a list an attacker writes is n log n in its length: keys are sorted once (with their
+ * original index, so that messages still name the first of two items), then neighbours are compared or
+ * looked up by binary search. */
 struct keyed {
 	const char *key;
-	size_t index;
+	size_t len, index;
 };
 
 static int by_key(const void *a, const void *b)
@@ -374,25 +387,52 @@ static int by_key(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* The n keys sorted by (key, index), malloc'd; NULL when out of memory. */
-static struct keyed *sorted(const char *const *keys, size_t n)
+/* Path order: byte order with '/' before every other byte (a path holds no byte below 0x20), so that the
+ * paths below a directory come right after it, before a sibling its name is a prefix of ("a", "a/b",
+ * "a.txt"). The bytes both share are skipped 16 at a time. */
+static int by_path(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len, i = 0;
+	while (i + 16 <= n && memcmp(x->key + i, y->key + i, 16) == 0)
+		i += 16;
+	while (i < n && x->key[i] == y->key[i])
+		i++;
+	if (i < n) {
+		unsigned char p = x->key[i] == '/' ? 0 : (unsigned char)x->key[i],
+			      q = y->key[i] == '/' ? 0 : (unsigned char)y->key[i];
+		return p < q ? -1 : 1;
+	}
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The n keys sorted by (key, index) in byte order, or in path order (by_path), malloc'd; NULL when out of
+ * memory. */
+static struct keyed *sorted_by(const char *const *keys, size_t n, int (*cmp)(const void *, const void *))
 {
 	struct keyed *k = malloc((n ? n : 1) * sizeof *k);
 	if (!k)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		k[i] = (struct keyed){S(keys[i]), i};
-	qsort(k, n, sizeof *k, by_key);
+		k[i] = (struct keyed){S(keys[i]), strlen(S(keys[i])), i};
+	qsort(k, n, sizeof *k, cmp);
 	return k;
 }
 
-/* In sorted keys, the first item in original order whose key an earlier item has: returns 1 and sets
- * *dup and *first, or 0 when the keys are distinct. */
+static struct keyed *sorted(const char *const *keys, size_t n)
+{
+	return sorted_by(keys, n, by_key);
+}
+
+/* In sorted keys (either order), the first item in original order whose key an earlier item has: returns
+ * 1 and sets *dup and *first, or 0 when the keys are distinct. */
 static int first_duplicate(const struct keyed *k, size_t n, size_t *first, size_t *dup)
 {
 	int found = 0;
 	for (size_t i = 1, start = 0; i < n; i++) {
-		if (strcmp(k[i].key, k[start].key) != 0) {
+		if (k[i].len != k[start].len || memcmp(k[i].key, k[start].key, k[i].len) != 0) {
 			start = i;
 			continue;
 		}
@@ -405,7 +445,7 @@ static int first_duplicate(const struct keyed *k, size_t n, size_t *first, size_
 	return found;
 }
 
-/* The index in sorted keys of the key equal to the len bytes at p, or NO_INDEX. */
+/* The index in keys sorted in byte order of the key equal to the len bytes at p, or NO_INDEX. */
 static size_t find_key(const struct keyed *k, size_t n, const char *p, size_t len)
 {
 	size_t lo = 0, hi = n;
@@ -425,6 +465,12 @@ static size_t find_key(const struct keyed *k, size_t n, const char *p, size_t le
 			hi = mid;
 	}
 	return NO_INDEX;
+}
+
+/* Whether path y lies below path x (x, then '/', then more). */
+static int is_below(const struct keyed *x, const struct keyed *y)
+{
+	return x->len < y->len && y->key[x->len] == '/' && memcmp(x->key, y->key, x->len) == 0;
 }
 
 /* ---- validate(): every rule of the schema, on the struct ------------------------------------------ */
@@ -708,7 +754,10 @@ static int check_entry(const struct ctx *c, const struct where *w, const struct 
 	return S(e->link)[0] ? bad_field(c, w, NULL, "is %s: it must not have 'link'", kind) : 0;
 }
 
-/* The entries of one artifact: each on its own, then no path twice and nothing inside a file or symlink. */
+/* The entries of one artifact: each on its own, then no path twice and nothing inside a file or symlink.
+ * Sorted in path order, the entries below an entry come right after it: one pass with a stack of the
+ * current entry's ancestors (each with the outermost file or symlink among them and itself) finds, for
+ * every entry, the outermost file or symlink it lies inside. */
 static int check_entries(const struct ctx *c, const struct where *aw, const struct crc_manifest_artifact *a)
 {
 	struct where w = down(aw, "entries", NO_INDEX);
@@ -721,43 +770,67 @@ static int check_entries(const struct ctx *c, const struct where *aw, const stru
 	}
 	if (rc || a->nentries == 0)
 		return rc;
-	const char **paths = malloc(a->nentries * sizeof *paths);
+	size_t n = a->nentries, first, dup, depth = 0, inside = NO_INDEX, at = 0;
+	const char **paths = malloc(n * sizeof *paths);
+	size_t *stack = malloc(2 * n * sizeof *stack), *outer = stack + n;
 	struct keyed *k = NULL;
-	if (paths) {
-		for (size_t i = 0; i < a->nentries; i++)
+	if (paths && stack) {
+		for (size_t i = 0; i < n; i++)
 			paths[i] = a->entries[i].path;
-		k = sorted(paths, a->nentries);
+		k = sorted_by(paths, n, by_path);
 	}
-	if (!paths || !k) {
-		free(paths);
-		return nomem(c);
+	if (!paths || !stack || !k) {
+		rc = nomem(c);
+		goto out;
 	}
-	size_t first, dup;
-	if (first_duplicate(k, a->nentries, &first, &dup)) {
+	if (first_duplicate(k, n, &first, &dup)) {
 		w.step[w.n - 1].index = dup;
 		rc = bad_value(c, &w, "path", paths[dup], "is listed twice (first as entries[%zu])", first);
+		goto out;
 	}
-	for (size_t i = 0; i < a->nentries && !rc; i++) {
-		for (const char *p = paths[i]; (p = strchr(p, '/')) != NULL; p++) {
-			size_t at = find_key(k, a->nentries, paths[i], (size_t)(p - paths[i]));
-			if (at == NO_INDEX || a->entries[k[at].index].type == 'd')
-				continue;
-			w.step[w.n - 1].index = i;
-			rc = bad_value(c, &w, "path", paths[i], "is inside entries[%zu], which is %s",
-				       k[at].index,
-				       a->entries[k[at].index].type == 'f' ? "a file" : "a symlink");
-			break;
+	for (size_t s = 0; s < n; s++) {
+		while (depth && !is_below(&k[stack[depth - 1]], &k[s]))
+			depth--;
+		size_t o = depth ? outer[depth - 1] : NO_INDEX;
+		if (o != NO_INDEX && (inside == NO_INDEX || k[s].index < inside)) {
+			inside = k[s].index;
+			at = o;
 		}
+		stack[depth] = s;
+		outer[depth++] = o != NO_INDEX || a->entries[k[s].index].type == 'd' ? o : k[s].index;
 	}
+	if (inside != NO_INDEX) {
+		w.step[w.n - 1].index = inside;
+		rc = bad_value(c, &w, "path", paths[inside], "is inside entries[%zu], which is %s", at,
+			       a->entries[at].type == 'f' ? "a file" : "a symlink");
+	}
+out:
 	free(k);
+	free(stack);
 	free(paths);
 	return rc;
+}
+
+/* The manifest's items (n of elem bytes from base) by the string at offset off of each, sorted in byte
+ * order; NULL when out of memory. */
+static struct keyed *sorted_field(const void *base, size_t n, size_t elem, size_t off)
+{
+	const char **keys = malloc((n ? n : 1) * sizeof *keys);
+	struct keyed *k = NULL;
+	if (!keys)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		memcpy(&keys[i], (const char *)base + i * elem + off, sizeof keys[i]);
+	k = sorted(keys, n);
+	free(keys);
+	return k;
 }
 
 static int check_artifacts(const struct ctx *c, const struct crc_manifest *m)
 {
 	struct where top = root_where();
-	size_t total = 0;
+	size_t total = 0, first, dup;
+	struct keyed *triples = NULL, *k = NULL;
 	int rc = 0;
 	if (m->nartifacts == 0 || !m->artifacts)
 		return bad_field(c, &top, "artifacts", "must list at least one artifact");
@@ -768,18 +841,22 @@ static int check_artifacts(const struct ctx *c, const struct crc_manifest *m)
 			return bad_field(c, &top, "artifacts", "list more than 100000 entries in all");
 		total += m->artifacts[i].nentries;
 	}
+	/* Each artifact's target is looked up among the (distinct) triples by binary search. */
+	if (!(triples = sorted_field(m->targets, m->ntargets, sizeof *m->targets,
+				     offsetof(struct crc_manifest_target, triple))))
+		return nomem(c);
 	for (size_t i = 0; i < m->nartifacts && !rc; i++) {
 		const struct crc_manifest_artifact *a = &m->artifacts[i];
 		struct where w = down(&top, "artifacts", i);
 		const char *problem = file_name_problem(S(a->path), strlen(S(a->path)));
-		size_t t = 0;
-		if (problem)
-			return bad_value(c, &w, "path", S(a->path), "%s", problem);
-		while (t < m->ntargets && strcmp(S(m->targets[t].triple), S(a->target)) != 0)
-			t++;
-		if (t == m->ntargets)
-			return bad_value(c, &w, "target", S(a->target),
-					 "is not one of the manifest's targets");
+		if (problem) {
+			rc = bad_value(c, &w, "path", S(a->path), "%s", problem);
+			break;
+		}
+		if (find_key(triples, m->ntargets, S(a->target), strlen(S(a->target))) == NO_INDEX) {
+			rc = bad_value(c, &w, "target", S(a->target), "is not one of the manifest's targets");
+			break;
+		}
 		rc = check_choice(c, &w, "format", a->format, formats, "tar.zst, tar.gz, zip");
 		size_t plen = strlen(a->path), flen = strlen(S(a->format));
 		if (!rc && (plen <= flen + 1 || a->path[plen - flen - 1] != '.' ||
@@ -794,22 +871,18 @@ static int check_artifacts(const struct ctx *c, const struct crc_manifest *m)
 			rc = check_entries(c, &w, a);
 	}
 	if (rc)
-		return rc;
-	const char **paths = malloc(m->nartifacts * sizeof *paths);
-	if (!paths)
-		return nomem(c);
-	for (size_t i = 0; i < m->nartifacts; i++)
-		paths[i] = m->artifacts[i].path;
-	struct keyed *k = sorted(paths, m->nartifacts);
-	size_t first, dup;
-	if (!k)
+		goto out;
+	if (!(k = sorted_field(m->artifacts, m->nartifacts, sizeof *m->artifacts,
+			       offsetof(struct crc_manifest_artifact, path)))) {
 		rc = nomem(c);
-	else if (first_duplicate(k, m->nartifacts, &first, &dup)) {
+	} else if (first_duplicate(k, m->nartifacts, &first, &dup)) {
 		struct where w = down(&top, "artifacts", dup);
-		rc = bad_value(c, &w, "path", paths[dup], "is listed twice (first as artifacts[%zu])", first);
+		rc = bad_value(c, &w, "path", m->artifacts[dup].path,
+			       "is listed twice (first as artifacts[%zu])", first);
 	}
+out:
 	free(k);
-	free(paths);
+	free(triples);
 	return rc;
 }
 
@@ -836,60 +909,70 @@ static const char *const reserved_names[] = {
 static int check_files(const struct ctx *c, const struct crc_manifest *m)
 {
 	struct where top = root_where();
+	struct keyed *names = NULL, *k = NULL;
+	const char **paths = NULL;
 	int rc = 0;
 	if (m->nfiles > CRC_MANIFEST_MAX_FILES)
 		return bad_field(c, &top, "files", "lists more than 60000 files");
 	if (m->nfiles && !m->files)
 		return bad_field(c, &top, "files", "is missing");
+	if (!m->nfiles)
+		return 0;
+	/* A path's first component is looked up among the artifacts' names by binary search. */
+	if (!(names = sorted_field(m->artifacts, m->nartifacts, sizeof *m->artifacts,
+				   offsetof(struct crc_manifest_artifact, path))))
+		return nomem(c);
 	for (size_t i = 0; i < m->nfiles && !rc; i++) {
 		const struct crc_manifest_file *f = &m->files[i];
 		struct where w = down(&top, "files", i);
 		const char *problem = rel_path_problem(S(f->path)), *hex;
-		if (problem)
-			return bad_value(c, &w, "path", S(f->path), "%s", problem);
+		if (problem) {
+			rc = bad_value(c, &w, "path", S(f->path), "%s", problem);
+			break;
+		}
 		size_t first = strcspn(f->path, "/");
-		int taken = 0;
-		for (size_t k = 0; reserved_names[k]; k++)
-			taken |= strlen(reserved_names[k]) == first &&
-				 strncmp(f->path, reserved_names[k], first) == 0;
-		for (size_t k = 0; k < m->nartifacts; k++)
-			taken |= strlen(S(m->artifacts[k].path)) == first &&
-				 strncmp(f->path, m->artifacts[k].path, first) == 0;
-		if (taken)
-			return bad_value(c, &w, "path", f->path,
-					 "takes the name of another file of the drop");
+		int taken = find_key(names, m->nartifacts, f->path, first) != NO_INDEX;
+		for (size_t r = 0; reserved_names[r]; r++)
+			taken |= strlen(reserved_names[r]) == first &&
+				 strncmp(f->path, reserved_names[r], first) == 0;
+		if (taken) {
+			rc = bad_value(c, &w, "path", f->path, "takes the name of another file of the drop");
+			break;
+		}
 		if ((rc = check_size(c, &w, "size", f->size)) || (rc = check_hex(c, &w, "sha256", f->sha256)))
-			return rc;
+			break;
 		if (is_blob_path(f->path, &hex) && strcmp(hex, f->sha256) != 0)
-			return bad_value(c, &w, "sha256", f->sha256, "must be the blob's name, %.64s", hex);
+			rc = bad_value(c, &w, "sha256", f->sha256, "must be the blob's name, %.64s", hex);
 	}
-	if (!m->nfiles)
-		return 0;
-	const char **paths = malloc(m->nfiles * sizeof *paths);
-	if (!paths)
-		return nomem(c);
+	if (rc)
+		goto out;
+	if (!(paths = malloc(m->nfiles * sizeof *paths))) {
+		rc = nomem(c);
+		goto out;
+	}
 	for (size_t i = 0; i < m->nfiles; i++)
 		paths[i] = m->files[i].path;
-	struct keyed *k = sorted(paths, m->nfiles);
 	size_t first, dup;
-	if (!k) {
+	if (!(k = sorted_by(paths, m->nfiles, by_path))) {
 		rc = nomem(c);
 	} else if (first_duplicate(k, m->nfiles, &first, &dup)) {
 		struct where w = down(&top, "files", dup);
 		rc = bad_value(c, &w, "path", paths[dup], "is listed twice (first as files[%zu])", first);
 	} else {
-		/* Sorted, a path that is a directory of another comes right before the first one below it. */
+		/* In path order, a path that is a directory of another comes right before the first one
+		 * below it. */
 		for (size_t i = 0; i + 1 < m->nfiles && !rc; i++) {
-			size_t n = strlen(k[i].key);
-			if (strncmp(k[i].key, k[i + 1].key, n) == 0 && k[i + 1].key[n] == '/') {
+			if (is_below(&k[i], &k[i + 1])) {
 				struct where w = down(&top, "files", k[i + 1].index);
 				rc = bad_value(c, &w, "path", k[i + 1].key,
 					       "lies below files[%zu], which is a file", k[i].index);
 			}
 		}
 	}
+out:
 	free(k);
 	free(paths);
+	free(names);
 	return rc;
 }
 

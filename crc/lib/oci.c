@@ -141,6 +141,38 @@ static int plain_name(const char *s)
 	return 1;
 }
 
+/* A layer's title and its place, for finding a title given twice by sorting. */
+struct titled {
+	const char *title;
+	size_t index;
+};
+
+static int by_title(const void *a, const void *b)
+{
+	const struct titled *x = a, *y = b;
+	int r = strcmp(x->title, y->title);
+	return r ? r : x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The first of the n layers (in order) whose title an earlier one has: its index, n when the titles are
+ * distinct, or (size_t)-1 when out of memory. Sorted by (title, index), it is the least index that follows
+ * an equal title. */
+static size_t first_title_twice(const struct crc_oci_desc *layers, size_t n)
+{
+	struct titled *t = malloc((n ? n : 1) * sizeof *t);
+	size_t dup = n;
+	if (!t)
+		return (size_t)-1;
+	for (size_t i = 0; i < n; i++)
+		t[i] = (struct titled){layers[i].title, i};
+	qsort(t, n, sizeof *t, by_title);
+	for (size_t i = 1; i < n; i++)
+		if (t[i].index < dup && strcmp(t[i].title, t[i - 1].title) == 0)
+			dup = t[i].index;
+	free(t);
+	return dup;
+}
+
 int crc_oci_drop_parse(struct crc_oci_drop *d, const char *text, size_t len, struct crc_error *err)
 {
 	int rc = 0;
@@ -148,6 +180,9 @@ int crc_oci_drop_parse(struct crc_oci_drop *d, const char *text, size_t len, str
 	char shown[CRC_SHOWN_MAX];
 	unsigned long long total = 0;
 	memset(d, 0, sizeof *d);
+	if (len > CRC_OCI_MAX_BYTES)
+		return crc_err(err, CRC_EINVALID, "artifact manifest: larger than %zu MiB",
+			       CRC_OCI_MAX_BYTES >> 20);
 	struct crc_json *j = crc_json_parse(text, len);
 	if (!j)
 		return crc_err(err, CRC_EINVALID, "artifact manifest is not valid JSON");
@@ -197,28 +232,35 @@ int crc_oci_drop_parse(struct crc_oci_drop *d, const char *text, size_t len, str
 		rc = crc_err(err, CRC_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
+	/* Layer by layer, in one walk over the array; a title given twice is found afterwards among the
+	 * layers read (by sorting), and reported when it comes before the first layer that failed. */
+	struct crc_error failed;
+	int frc = 0;
+	const struct crc_json *lj = crc_json_first(layers);
+	for (size_t i = 0; i < n && !frc; i++, lj = crc_json_next(lj)) {
 		struct crc_oci_desc *l = &d->layers[i];
-		if ((rc = read_desc(l, crc_json_item(layers, i), "layer", i, err)) != 0)
-			goto out;
-		d->n = i + 1;
+		if ((frc = read_desc(l, lj, "layer", i, &failed)) != 0)
+			break;
 		if (!plain_name(l->title)) {
-			rc = crc_err(err, CRC_EINVALID, "layer %zu: title '%s' is not a plain file name", i,
-				     crc_shown(shown, sizeof shown, l->title));
-			goto out;
+			frc = crc_err(&failed, CRC_EINVALID, "layer %zu: title '%s' is not a plain file name",
+				      i, crc_shown(shown, sizeof shown, l->title));
+			break;
 		}
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(d->layers[k].title, l->title) == 0) {
-				rc = crc_err(err, CRC_EINVALID, "layer %zu: file name '%s' given twice", i,
-					     crc_shown(shown, sizeof shown, l->title));
-				goto out;
-			}
-		if (l->size > CRC_OCI_MAX_LAYER_BYTES || (total += l->size) > CRC_OCI_MAX_TOTAL_BYTES) {
-			rc = crc_err(err, CRC_EINVALID, "layer %zu (%s): larger than crc accepts", i,
-				     crc_shown(shown, sizeof shown, l->title));
-			goto out;
-		}
+		d->n = i + 1;
+		if (l->size > CRC_OCI_MAX_LAYER_BYTES || (total += l->size) > CRC_OCI_MAX_TOTAL_BYTES)
+			frc = crc_err(&failed, CRC_EINVALID, "layer %zu (%s): larger than crc accepts", i,
+				      crc_shown(shown, sizeof shown, l->title));
 	}
+	size_t dup = first_title_twice(d->layers, d->n);
+	if (dup == (size_t)-1)
+		rc = crc_err(err, CRC_ENOMEM, "out of memory");
+	else if (dup < d->n)
+		rc = crc_err(err, CRC_EINVALID, "layer %zu: file name '%s' given twice", dup,
+			     crc_shown(shown, sizeof shown, d->layers[dup].title));
+	else if (frc && err)
+		*err = failed;
+	if (!rc)
+		rc = frc;
 out:
 	crc_json_free(j);
 	if (rc)
@@ -241,6 +283,8 @@ int crc_oci_references(struct crc_oci_desc **out, size_t *n, int *is_index, cons
 	int rc = 0;
 	*out = NULL;
 	*n = 0;
+	if (len > CRC_OCI_MAX_BYTES)
+		return crc_err(err, CRC_EINVALID, "larger than %zu MiB", CRC_OCI_MAX_BYTES >> 20);
 	struct crc_json *j = crc_json_parse(text, len);
 	if (!j)
 		return crc_err(err, CRC_EINVALID, "not valid JSON");
@@ -260,10 +304,14 @@ int crc_oci_references(struct crc_oci_desc **out, size_t *n, int *is_index, cons
 		rc = crc_err(err, CRC_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* One walk over the array (crc_json_item would take i steps for item i). */
+	const struct crc_json *next = crc_json_first(manifests ? manifests : layers);
 	for (size_t i = 0; i < count; i++) {
-		const struct crc_json *dj = manifests ? crc_json_item(manifests, i)
-					    : i == 0  ? cfg
-						      : crc_json_item(layers, i - 1);
+		const struct crc_json *dj = cfg;
+		if (manifests || i > 0) {
+			dj = next;
+			next = crc_json_next(next);
+		}
 		if ((rc = read_desc(&(*out)[i], dj,
 				    manifests ? "manifest"
 				    : i == 0  ? "config"

@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdint.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -128,7 +127,43 @@ static struct crc_yaml_node *new_map(struct loader *l, const struct crc_yaml_nod
 	return m->keys && m->values ? m : NULL;
 }
 
-/* The child's value over the base's: maps merge key by key, anything else is replaced. */
+/* A scalar's text and its place in a list or map, for matching equal texts by sorting. */
+struct text_at {
+	const char *text;
+	size_t len, index;
+};
+
+/* By text (bytes, then length), then place. */
+static int by_text(const void *a, const void *b)
+{
+	const struct text_at *x = a, *y = b;
+	int r = memcmp(x->text, y->text, x->len < y->len ? x->len : y->len);
+	if (r)
+		return r;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int same_text(const struct text_at *x, const struct text_at *y)
+{
+	return x->len == y->len && memcmp(x->text, y->text, x->len) == 0;
+}
+
+/* The keys of map sorted by text (malloc'd; NULL when out of memory). */
+static struct text_at *sorted_keys(const struct crc_yaml_node *map)
+{
+	struct text_at *k = malloc((map->n ? map->n : 1) * sizeof *k);
+	if (!k)
+		return NULL;
+	for (size_t i = 0; i < map->n; i++)
+		k[i] = (struct text_at){map->keys[i]->value, map->keys[i]->len, i};
+	qsort(k, map->n, sizeof *k, by_text);
+	return k;
+}
+
+/* The child's value over the base's: maps merge key by key, anything else is replaced. The keys of each
+ * map (distinct, as the YAML reader and the merge keep them) are matched by sorting both: n log n. */
 static struct crc_yaml_node *merge(struct loader *l, struct crc_yaml_node *base, struct crc_yaml_node *child)
 {
 	if (!base)
@@ -136,21 +171,44 @@ static struct crc_yaml_node *merge(struct loader *l, struct crc_yaml_node *base,
 	if (base->kind != CRC_YAML_MAP || child->kind != CRC_YAML_MAP)
 		return child;
 	struct crc_yaml_node *m = new_map(l, child, base->n + child->n);
-	if (!m)
-		return NULL;
+	struct text_at *kb = sorted_keys(base), *kc = sorted_keys(child);
+	/* For each base key, the child's value for it (or NULL); for each child key, whether base has it. */
+	struct crc_yaml_node **over = calloc(base->n ? base->n : 1, sizeof *over);
+	unsigned char *in_base = calloc(child->n ? child->n : 1, 1);
+	if (!m || !kb || !kc || !over || !in_base) {
+		m = NULL;
+		goto out;
+	}
+	for (size_t i = 0, j = 0; i < base->n && j < child->n;) {
+		int r = by_text(&kb[i], &kc[j]);
+		if (same_text(&kb[i], &kc[j])) {
+			over[kb[i].index] = child->values[kc[j].index];
+			in_base[kc[j].index] = 1;
+			i++, j++;
+		} else if (r < 0) {
+			i++;
+		} else {
+			j++;
+		}
+	}
 	for (size_t i = 0; i < base->n; i++) {
-		const struct crc_yaml_node *c = crc_yaml_get(child, base->keys[i]->value);
 		m->keys[m->n] = base->keys[i];
-		m->values[m->n] =
-			c ? merge(l, base->values[i], (struct crc_yaml_node *)(uintptr_t)c) : base->values[i];
-		if (!m->values[m->n++])
-			return NULL;
+		m->values[m->n] = over[i] ? merge(l, base->values[i], over[i]) : base->values[i];
+		if (!m->values[m->n++]) {
+			m = NULL;
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < child->n; i++)
-		if (!crc_yaml_get(base, child->keys[i]->value)) {
+		if (!in_base[i]) {
 			m->keys[m->n] = child->keys[i];
 			m->values[m->n++] = child->values[i];
 		}
+out:
+	free(kb);
+	free(kc);
+	free(over);
+	free(in_base);
 	return m;
 }
 
@@ -402,7 +460,9 @@ static int get_gib(struct loader *l, const struct crc_yaml_node *n, const char *
 	return 0;
 }
 
-/* A list of distinct strings. In collect mode a bad or repeated item is reported and left out. */
+/* A list of distinct strings. In collect mode a bad or repeated item is reported and left out. An item
+ * repeats one kept before it with the same text: the items are sorted by text once, and each group of
+ * equal texts remembers the one it kept (n log n). */
 static int get_strlist(struct loader *l, const struct crc_yaml_node *n, const char *what,
 		       struct crc_strlist *out)
 {
@@ -413,19 +473,42 @@ static int get_strlist(struct loader *l, const struct crc_yaml_node *n, const ch
 	if (!out->items)
 		return crc_err(l->err, CRC_ENOMEM, "out of memory");
 	out->n = 0;
+	/* For item i: its group of equal texts (scalars only), and per group the text kept, or NULL. */
+	struct text_at *t = malloc((n->n ? n->n : 1) * sizeof *t);
+	size_t *group = malloc((n->n ? n->n : 1) * sizeof *group), nt = 0;
+	const char **kept = calloc(n->n ? n->n : 1, sizeof *kept);
+	if (!t || !group || !kept) {
+		rc = crc_err(l->err, CRC_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n->n; i++)
+		if (n->values[i]->kind == CRC_YAML_SCALAR)
+			t[nt++] = (struct text_at){n->values[i]->value, n->values[i]->len, i};
+	qsort(t, nt, sizeof *t, by_text);
+	for (size_t k = 0, g = 0; k < nt; k++) {
+		if (k && !same_text(&t[k - 1], &t[k]))
+			g++;
+		group[t[k].index] = g;
+	}
 	for (size_t i = 0; i < n->n; i++) {
 		rc = get_string(l, n->values[i], what, &out->items[out->n]);
-		for (size_t k = 0; !rc && k < out->n; k++)
-			if (strcmp(out->items[k], out->items[out->n]) == 0)
-				rc = bad(l, n->values[i], "'%s' is listed twice in %s", out->items[k], what);
+		if (!rc && kept[group[i]])
+			rc = bad(l, n->values[i], "'%s' is listed twice in %s", kept[group[i]], what);
+		else if (!rc)
+			kept[group[i]] = out->items[out->n];
 		if (rc < 0)
-			return rc;
+			goto out;
 		if (rc)
 			found = RECORDED;
 		else
 			out->n++;
 	}
-	return found;
+	rc = found;
+out:
+	free(t);
+	free(group);
+	free(kept);
+	return rc;
 }
 
 /* A list of strings that may repeat (flags, where order matters). */

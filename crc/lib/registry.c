@@ -227,6 +227,9 @@ static int is_token_char(char c)
 int crc_registry_challenge_parse(struct crc_registry_challenge *out, const char *value, struct crc_error *err)
 {
 	memset(out, 0, sizeof *out);
+	if (strnlen(value, CRC_REGISTRY_CHALLENGE_MAX + 1) > CRC_REGISTRY_CHALLENGE_MAX)
+		return crc_err(err, CRC_EINVALID, "authentication challenge longer than %zu bytes",
+			       CRC_REGISTRY_CHALLENGE_MAX);
 	const char *p = value;
 	while (*p == ' ' || *p == '\t')
 		p++;
@@ -317,7 +320,7 @@ const char *crc_registry_error_text(char *out, size_t size, const char *body, si
 {
 	char code[128], msg[512], line[512];
 	out[0] = '\0';
-	struct crc_json *j = len ? crc_json_parse(body, len) : NULL;
+	struct crc_json *j = len && len <= CRC_REGISTRY_BODY_MAX ? crc_json_parse(body, len) : NULL;
 	const struct crc_json *errs = crc_json_get(j, "errors");
 	const struct crc_json *e0 = crc_json_item(errs, 0);
 	if (e0) {

@@ -446,6 +446,11 @@ static void pin_line_id(const char *line, size_t n, size_t *start, size_t *end)
 	*end = b;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int crc_store_pins_parse(struct crc_store_pins **out, const char *path, const char *text, size_t len,
 			 struct crc_error *err)
 {
@@ -482,10 +487,15 @@ int crc_store_pins_parse(struct crc_store_pins **out, const char *path, const ch
 		else
 			p->ids[p->n++] = id;
 	}
+	if (!rc && !(p->sorted = crc_arena_alloc(&p->arena, (p->n ? p->n : 1) * sizeof *p->sorted)))
+		rc = crc_err(err, CRC_ENOMEM, "out of memory");
 	if (rc) {
 		crc_store_pins_free(p);
 		return rc;
 	}
+	if (p->n)
+		memcpy(p->sorted, p->ids, p->n * sizeof *p->sorted);
+	qsort(p->sorted, p->n, sizeof *p->sorted, by_id);
 	*out = p;
 	return 0;
 }
@@ -520,10 +530,7 @@ int crc_store_pins_load(struct crc_store_pins **out, const char *profile_dir, st
 
 int crc_store_pins_has(const struct crc_store_pins *pins, const char *drop_id)
 {
-	for (size_t i = 0; pins && i < pins->n; i++)
-		if (strcmp(pins->ids[i], drop_id) == 0)
-			return 1;
-	return 0;
+	return pins && pins->n && bsearch(&drop_id, pins->sorted, pins->n, sizeof *pins->sorted, by_id);
 }
 
 void crc_store_pins_free(struct crc_store_pins *pins)

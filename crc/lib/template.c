@@ -10,6 +10,8 @@ struct tmpl {
 	size_t len;
 	const struct crc_template_spec *spec;
 	struct crc_buf *out;
+	/* Where the rendering starts in out. */
+	size_t start;
 	struct crc_error *err;
 };
 
@@ -129,6 +131,16 @@ static int named(const char *name, size_t n, const char *word)
 	return n == strlen(word) && memcmp(name, word, n) == 0;
 }
 
+/* Refuses a rendering that has grown past the cap, as soon as it does: blocks repeat as often as the spec
+ * says, and the work stays bounded by what may be written. */
+static int too_big(const struct tmpl *t)
+{
+	if (t->out->len - t->start <= t->spec->max_rendered)
+		return 0;
+	return crc_err_at(t->err, CRC_EINVALID, t->path, 0, 0, "renders to more than %zu bytes",
+			  t->spec->max_rendered);
+}
+
 /* Copies the bytes [from, to) of the template, replacing placeholders for repetition index. */
 static int copy(struct tmpl *t, size_t from, size_t to, size_t index)
 {
@@ -137,6 +149,8 @@ static int copy(struct tmpl *t, size_t from, size_t to, size_t index)
 		const char *at = memchr(t->text + i, '@', to - i);
 		size_t k = at ? (size_t)(at - t->text) : to;
 		crc_buf_add(t->out, t->text + i, k - i);
+		if (too_big(t))
+			return CRC_EINVALID;
 		if (k == to)
 			break;
 		size_t j = k + 1;
@@ -163,6 +177,8 @@ static int copy(struct tmpl *t, size_t from, size_t to, size_t index)
 		if (rc)
 			return rc;
 		crc_buf_puts(t->out, v ? v : "");
+		if (too_big(t))
+			return CRC_EINVALID;
 		i = j + 1;
 	}
 	return 0;
@@ -192,7 +208,7 @@ int crc_template_check(const char *text, size_t len, const char *path, size_t ma
 int crc_template_render(struct crc_buf *out, const char *text, size_t len, const char *path,
 			const struct crc_template_spec *spec, struct crc_error *err)
 {
-	struct tmpl t = {text, path, len, spec, out, err};
+	struct tmpl t = {text, path, len, spec, out, out->len, err};
 	size_t start_len = out->len;
 	int rc = crc_template_check(text, len, path, spec->max_len, err);
 	if (rc)
@@ -225,9 +241,6 @@ int crc_template_render(struct crc_buf *out, const char *text, size_t len, const
 		rc = bad(&t, block_at, "@%s@ without @END@", spec->block);
 	if (!rc && crc_buf_error(out))
 		rc = crc_err(err, CRC_ENOMEM, "out of memory");
-	if (!rc && out->len - start_len > spec->max_rendered)
-		rc = crc_err_at(err, CRC_EINVALID, path, 0, 0, "renders to more than %zu bytes",
-				spec->max_rendered);
 	if (rc && !crc_buf_error(out) && out->data) {
 		out->len = start_len;
 		out->data[start_len] = '\0';

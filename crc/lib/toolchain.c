@@ -192,6 +192,19 @@ static const char *image_path_problem(const char *p)
 	return NULL;
 }
 
+/* An image file's path and its place, for finding a path listed twice by sorting. */
+struct path_at {
+	const char *path;
+	size_t index;
+};
+
+static int by_path(const void *a, const void *b)
+{
+	const struct path_at *x = a, *y = b;
+	int r = strcmp(x->path, y->path);
+	return r ? r : x->index < y->index ? -1 : x->index > y->index;
+}
+
 /* The image fields: an architecture crc/image.h knows, a variant and files only with it, absolute file paths,
  * and one Debian package per file. */
 static void check_image(struct reader *r, const struct crc_yaml_node *root)
@@ -210,14 +223,33 @@ static void check_image(struct reader *r, const struct crc_yaml_node *root)
 	else if (tc->image_variant && tc->image_architecture && strcmp(tc->image_architecture, "arm64") != 0)
 		bad(r, crc_yaml_get(root, "image_variant"), "image_variant v8 is for arm64 only");
 	n = crc_yaml_get(root, "image_files");
-	for (size_t i = 0; n && n->kind == CRC_YAML_SEQ && i < tc->image_files.n; i++) {
-		const char *why = image_path_problem(tc->image_files.items[i]);
-		for (size_t j = 0; !why && j < i; j++)
-			if (strcmp(tc->image_files.items[i], tc->image_files.items[j]) == 0)
-				why = "is listed twice";
-		if (why)
-			bad(r, n->values[i], "image file '%s' %s", tc->image_files.items[i], why);
+	if (!n || n->kind != CRC_YAML_SEQ)
+		return;
+	/* A path listed twice: the paths sorted (n log n), each one equal to its sorted predecessor. */
+	const struct crc_strlist *files = &tc->image_files;
+	unsigned char *twice = calloc(files->n ? files->n : 1, 1);
+	struct path_at *sorted = malloc((files->n ? files->n : 1) * sizeof *sorted);
+	if (!twice || !sorted) {
+		free(twice);
+		free(sorted);
+		crc_err(r->err, CRC_ENOMEM, "out of memory");
+		r->first = CRC_ENOMEM;
+		return;
 	}
+	for (size_t i = 0; i < files->n; i++)
+		sorted[i] = (struct path_at){files->items[i], i};
+	qsort(sorted, files->n, sizeof *sorted, by_path);
+	for (size_t i = 1; i < files->n; i++)
+		twice[sorted[i].index] = strcmp(sorted[i].path, sorted[i - 1].path) == 0;
+	for (size_t i = 0; i < files->n; i++) {
+		const char *why = image_path_problem(files->items[i]);
+		if (!why && twice[i])
+			why = "is listed twice";
+		if (why)
+			bad(r, n->values[i], "image file '%s' %s", files->items[i], why);
+	}
+	free(twice);
+	free(sorted);
 	if (tc->image_files.n != tc->image_packages.n)
 		bad(r, (n = crc_yaml_get(root, "image_packages")) ? n : root,
 		    "image_packages must name one Debian package per image_files entry (%zu files, %zu "

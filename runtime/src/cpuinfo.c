@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "noa/error.h"
+#include "noa/sysroot.h"
 
 /* Most (physical id, core id) pairs collected from /proc/cpuinfo. */
 #define MAX_PAIRS 8192
@@ -174,10 +175,13 @@ int noa_cpuinfo_value(const char *text, const char *key, char *out, size_t size)
 {
 	char k[KEY_MAX];
 	size_t klen = strlen(key);
+	/* Lines are found by length (memchr), not with strchr on the rest of the text, which ASan's strict
+	 * string checks read whole on every call. */
+	const char *end = text + strlen(text);
 	for (const char *s = text; *s;) {
-		const char *e = strchr(s, '\n');
+		const char *e = memchr(s, '\n', (size_t)(end - s));
 		if (!e)
-			e = s + strlen(s);
+			e = end;
 		const char *colon = memchr(s, ':', (size_t)(e - s));
 		if (colon && colon - s < KEY_MAX) {
 			copy_trimmed(k, sizeof k, s, colon);
@@ -317,6 +321,8 @@ void noa_cpuinfo_parse(struct noa_cpuinfo *ci, char *text, size_t len)
 	ci->implementer = ci->part = -1;
 	if (!value || !pairs)
 		goto out;
+	if (len > NOA_READ_MAX)
+		len = NOA_READ_MAX;
 	for (size_t i = 0; i < len; i++)
 		if (text[i] == '\0')
 			text[i] = '\n';

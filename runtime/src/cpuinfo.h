@@ -1,7 +1,8 @@
 /* Parsers for the kernel's text files the CPU and memory probes read: /proc/cpuinfo (x86 and aarch64
  * formats), "Key: value" files such as /proc/meminfo, single sysfs numbers and CPU range lists. Every
  * input is treated as hostile: NUL bytes, garbage, huge or negative numbers and cut files give "unknown",
- * never a crash. Internal to libnoa. */
+ * never a crash. Inputs come through noa_sysroot_read, so at most NOA_READ_MAX bytes; each parser reads
+ * its input once, in time linear in its length. Internal to libnoa. */
 #ifndef NOA_CPUINFO_H
 #define NOA_CPUINFO_H
 
@@ -35,9 +36,9 @@ struct noa_cpuinfo {
 	char features[NOA_MAX_FEATURES][NOA_FEATURE_NAME_MAX];
 };
 
-/* Parses the len bytes of text (a /proc/cpuinfo, possibly cut anywhere) into ci. An unterminated last
- * line is ignored, since a cut file may have cut it. Never fails; text is modified (NULs become
- * newlines). */
+/* Parses the len bytes of text (a /proc/cpuinfo, possibly cut anywhere) into ci; past NOA_READ_MAX bytes
+ * the text is taken as cut there. An unterminated last line is ignored, since a cut file may have cut it.
+ * Never fails; text is modified (NULs become newlines). */
 void noa_cpuinfo_parse(struct noa_cpuinfo *ci, char *text, size_t len);
 
 /* Parses a decimal (base 10) or hexadecimal (base 16, optional 0x) integer in [min, max] that fills s

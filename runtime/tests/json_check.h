@@ -4,7 +4,11 @@
 
 #include <stddef.h>
 
-/* Returns 1 when the n bytes at s are exactly one valid JSON document (surrounding whitespace allowed). */
+/* Longest document checked: what the runtime's JSON writer may produce (src/json.c). */
+#define JSON_CHECK_MAX_BYTES ((size_t)64 << 20)
+
+/* Returns 1 when the n bytes at s are exactly one valid JSON document (surrounding whitespace allowed),
+ * 0 otherwise and for more than JSON_CHECK_MAX_BYTES bytes. */
 int json_check(const char *s, size_t n);
 
 #endif

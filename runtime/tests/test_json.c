@@ -190,3 +190,26 @@ Test(json_check, rejects_what_writers_get_wrong)
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
 		cr_expect(json_check(good[i], strlen(good[i])), "rejected %s", good[i]);
 }
+
+/* A document of the most the writer may produce is checked in one pass; one byte more is refused. Bounded
+ * by the test harness's timeout where Criterion runs. */
+Test(json_check, checks_a_document_at_its_cap_in_linear_time, .timeout = 10)
+{
+	char *s = malloc(JSON_CHECK_MAX_BYTES + 1);
+	cr_assert_not_null(s);
+	size_t n = 0;
+	s[n++] = '[';
+	while (n + 16 < JSON_CHECK_MAX_BYTES) {
+		memcpy(s + n, "[\"\\u00e9\",1e3],", 15);
+		n += 15;
+	}
+	while (n + 2 < JSON_CHECK_MAX_BYTES)
+		s[n++] = ' ';
+	memcpy(s + n, "0]", 2);
+	n += 2;
+	cr_assert_eq(n, JSON_CHECK_MAX_BYTES);
+	cr_assert(json_check(s, n));
+	s[n] = ' ';
+	cr_assert_not(json_check(s, n + 1), "past the cap");
+	free(s);
+}

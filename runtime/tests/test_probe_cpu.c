@@ -2,6 +2,7 @@
  * integers, CPU range lists, feature lists and the MIDR tables. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../src/cpuinfo.h"
@@ -249,4 +250,58 @@ Test(cpuinfo, skips_lines_too_long_to_be_real)
 	cr_assert_str_eq(ci.arch, "x86_64");
 	cr_assert_eq(ci.nfeatures, 1);
 	cr_assert_str_eq(ci.features[0], "sse");
+}
+
+/* Files of the most the probe reads (NOA_READ_MAX), each shaped to cost the most per byte: the parsers read
+ * them once. Bounded by the test harness's timeout where Criterion runs. */
+Test(cpuinfo, reads_files_at_the_read_cap_in_linear_time, .timeout = 10)
+{
+	char *text = malloc(NOA_READ_MAX + 1);
+	struct noa_cpuinfo ci;
+	char out[64];
+	size_t n = 0;
+	cr_assert_not_null(text);
+	/* Processors with topology ids, more than the pairs counted. */
+	int processors = 0;
+	while (n + 64 < NOA_READ_MAX) {
+		n += (size_t)snprintf(text + n, 64, "processor\t: 1\nphysical id\t: %d\ncore id\t: 1\n",
+				      processors % 7);
+		processors++;
+	}
+	noa_cpuinfo_parse(&ci, text, n);
+	cr_assert_eq(ci.processors, processors);
+	cr_assert_eq(ci.packages, 7);
+	cr_assert_eq(ci.core_pairs, 7);
+	/* Flags lines as long as a line may be, the first one full of one-letter words. */
+	n = 0;
+	while (n + 16400 < NOA_READ_MAX) {
+		memcpy(text + n, "flags\t\t: ", 9);
+		n += 9;
+		for (int i = 0; i < 8000; i++, n += 2)
+			memcpy(text + n, "x ", 2);
+		memcpy(text + n, "sse2\n", 5);
+		n += 5;
+	}
+	noa_cpuinfo_parse(&ci, text, n);
+	cr_assert_eq(ci.nfeatures, 1);
+	cr_assert_str_eq(ci.features[0], "sse2");
+	/* meminfo-shaped lines, the key asked for last. */
+	n = 0;
+	while (n + 32 < NOA_READ_MAX) {
+		memcpy(text + n, "MemFree:        1 kB\n", 21);
+		n += 21;
+	}
+	memcpy(text + n, "MemTotal:   2 kB\n", 18);
+	cr_assert_eq(noa_cpuinfo_value(text, "MemTotal", out, sizeof out), 0);
+	cr_assert_str_eq(out, "2 kB");
+	cr_assert_eq(noa_cpuinfo_value(text, "MemAvailable", out, sizeof out), NOA_ENOTFOUND);
+	/* A CPU list of single CPUs: refused once it counts past the cap. */
+	n = 0;
+	while (n + 2 < NOA_READ_MAX) {
+		memcpy(text + n, "0,", 2);
+		n += 2;
+	}
+	memcpy(text + n, "0", 2);
+	cr_assert_eq(noa_cpuinfo_cpulist(text), NOA_EINVALID);
+	free(text);
 }

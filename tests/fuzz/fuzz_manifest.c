@@ -197,8 +197,14 @@ static void check_manifest(const struct crc_manifest *m)
 		const struct crc_manifest_file *f = &m->files[i];
 		check_rel_path(f->path);
 		check(f->size <= CRC_MANIFEST_MAX_SIZE && is_hex64(f->sha256));
-		for (size_t k = 0; k < i; k++)
-			check(strcmp(f->path, m->files[k].path) != 0);
+		for (size_t k = 0; k < i; k++) {
+			const char *g = m->files[k].path;
+			size_t fl = strlen(f->path), gl = strlen(g);
+			check(strcmp(f->path, g) != 0);
+			/* No file below another, whichever comes first. */
+			check(!(gl < fl && strncmp(f->path, g, gl) == 0 && f->path[gl] == '/'));
+			check(!(fl < gl && strncmp(g, f->path, fl) == 0 && g[fl] == '/'));
+		}
 	}
 }
 

@@ -2,6 +2,7 @@
  * varied with --set, must give exactly the flags the mapping table promises, and a note wherever a setting
  * cannot be honoured as written. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -336,5 +337,51 @@ Test(plan, optimize_step_runs_wasm_opt_on_the_staged_program_for_wasm_only)
 	plan = plan_all(&f);
 	cr_assert_eq(plan->targets[2].optimize.argv.n, 0);
 	crc_plan_free(plan);
+	release(&f);
+}
+
+/* As many CMake definitions as the longest extends chain of the largest maps gives a profile (8 files of
+ * about 5000), and a target's own on top, half of them redefining the profile's: each definition used to
+ * be looked for among all the earlier ones. Bounded by the test harness (.timeout). */
+#define MANY_DEFS 40000
+#define TARGET_DEFS 10000
+Test(flags, the_most_cmake_definitions_resolve_in_n_log_n, .timeout = 10)
+{
+	struct fixture f;
+	struct crc_error err;
+	struct crc_flags out;
+	resolve(&f, "server", NULL, 0);
+	struct crc_arena big;
+	crc_arena_init(&big, (size_t)64 << 20);
+	const char **keys = crc_arena_alloc(&big, (MANY_DEFS + TARGET_DEFS) * sizeof *keys);
+	const char **values = crc_arena_alloc(&big, (MANY_DEFS + TARGET_DEFS) * sizeof *values);
+	cr_assert(keys && values);
+	for (size_t i = 0; i < MANY_DEFS + TARGET_DEFS; i++) {
+		char k[32];
+		/* The target's first half redefines the profile's last keys, its second half is new. */
+		size_t n = i < MANY_DEFS ? i : i - TARGET_DEFS / 2;
+		snprintf(k, sizeof k, "NOA_EXTRA_%06zu", n);
+		keys[i] = crc_arena_strndup(&big, k, strlen(k));
+		values[i] = i < MANY_DEFS ? "profile" : "target";
+	}
+	struct crc_profile_target *t = &f.p->targets[0];
+	f.p->extra.cmake = (struct crc_kvlist){MANY_DEFS, keys, values};
+	t->extra.cmake = (struct crc_kvlist){TARGET_DEFS, keys + MANY_DEFS, values + MANY_DEFS};
+	cr_assert_eq(crc_flags_resolve(&out, &big, f.p, t, f.tc[0], &f.gates, &err), 0, "%s", err.msg);
+	size_t first = 0;
+	while (first < out.cmake.n && strcmp(out.cmake.keys[first], "NOA_EXTRA_000000") != 0)
+		first++;
+	cr_assert_eq(out.cmake.n - first, MANY_DEFS + TARGET_DEFS / 2, "each key once");
+	for (size_t i = 0; i < MANY_DEFS + TARGET_DEFS / 2; i++) {
+		char k[32];
+		snprintf(k, sizeof k, "NOA_EXTRA_%06zu", i);
+		cr_assert_str_eq(out.cmake.keys[first + i], k, "in the place of its first definition");
+		cr_assert_str_eq(out.cmake.values[first + i],
+				 i < MANY_DEFS - TARGET_DEFS / 2 ? "profile" : "target",
+				 "the last value wins");
+	}
+	f.p->extra.cmake = (struct crc_kvlist){0, NULL, NULL};
+	t->extra.cmake = (struct crc_kvlist){0, NULL, NULL};
+	crc_arena_free(&big);
 	release(&f);
 }

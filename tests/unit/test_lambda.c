@@ -178,3 +178,32 @@ Test(lambda, refuses_a_drop_without_packages_or_with_a_foreign_one)
 	REFUSES("x\n", "0:0: function-riscv64-linux-gnu.zip: Lambda runs no riscv64-linux-gnu (only aarch64 "
 		       "and x86_64 Linux)");
 }
+
+/* The most zips a manifest may list, each a function of a template whose block is as large as a template
+ * may be: the rendering used to write every function (about 750 MB) before its size was checked, and now
+ * stops at the cap. Bounded by the test harness (.timeout). */
+Test(lambda, the_most_packages_and_the_largest_block_stop_at_the_rendering_cap, .timeout = 10)
+{
+	size_t n = CRC_MANIFEST_MAX_ARTIFACTS;
+	struct crc_manifest_artifact *zips = calloc(n, sizeof *zips);
+	char(*names)[40] = calloc(n, sizeof *names);
+	struct crc_manifest m = drop();
+	struct crc_buf tmpl;
+	cr_assert(zips && names);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(names[i], sizeof names[i], "function-%04zu-x86_64-linux-gnu.zip", i);
+		zips[i] = (struct crc_manifest_artifact){names[i], "x86_64-linux-gnu", "zip", 1, H("b"), 0,
+							 NULL};
+	}
+	m.artifacts = zips;
+	m.nartifacts = n;
+	crc_buf_init(&tmpl);
+	crc_buf_puts(&tmpl, "@FOR_EACH_FUNCTION@\n");
+	while (tmpl.len + 11 + 6 <= CRC_LAMBDA_TEMPLATE_MAX)
+		crc_buf_puts(&tmpl, "@CODE_URI@\n");
+	crc_buf_puts(&tmpl, "@END@\n");
+	refuses(tmpl.data, tmpl.len, &m, "0:0: renders to more than 1048576 bytes");
+	crc_buf_free(&tmpl);
+	free(names);
+	free(zips);
+}

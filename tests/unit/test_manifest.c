@@ -1120,3 +1120,245 @@ Test(manifest, writer_refuses_a_bad_wasm_opt)
 	cr_assert_eq(b.len, 0, "nothing written");
 	crc_buf_free(&b);
 }
+
+/* ---- Nesting checks in path order ------------------------------------------------------------------- */
+
+/* A file below a file is found whatever sorts between them in byte order ('.' and '-' come before '/'). */
+Test(manifest, files_below_a_file_are_refused_past_siblings_that_sort_between)
+{
+	struct crc_manifest m = golden();
+	struct crc_manifest_file files[] = {
+		{"image/oci-layout", 30, H("d")},
+		{"image/oci-layout.x", 30, H("d")},
+		{"image/oci-layout-y", 30, H("d")},
+		{"image/oci-layout/x", 30, H("d")},
+	};
+	m.files = files;
+	m.nfiles = 4;
+	write_fails(&m, "files[3].path 'image/oci-layout/x' lies below files[0], which is a file");
+	files[3].path = "image/oci-layout.x/y";
+	write_fails(&m, "files[3].path 'image/oci-layout.x/y' lies below files[1], which is a file");
+	files[3].path = "image/oci-layout.y/z";
+	char *text = write_ok(&m);
+	free(text);
+}
+
+/* Each entry is checked against the outermost file or symlink it lies inside; the first such entry in
+ * archive order is named, whatever order the paths sort in. */
+Test(manifest, entries_inside_a_file_or_symlink_name_the_outermost_one)
+{
+	struct crc_manifest m = golden();
+	struct crc_manifest_artifact a[1];
+	struct crc_manifest_entry e[] = {
+		{"lib/a.b/c", 'f', 0644, 1, H("a"), ""}, {"lib", 'd', 0755, 0, "", ""},
+		{"lib/a.b", 'd', 0755, 0, "", ""},       {"lib/a", 'l', 0777, 0, "", "a.b"},
+		{"lib/a-b", 'f', 0644, 1, H("a"), ""},   {"lib/a/x", 'f', 0644, 1, H("a"), ""},
+		{"lib/a/x/y", 'f', 0644, 1, H("a"), ""},
+	};
+	memcpy(a, artifacts, sizeof a);
+	a[0].entries = e;
+	a[0].nentries = 7;
+	m.artifacts = a;
+	m.nartifacts = 1;
+	m.ntargets = 1;
+	write_fails(&m, "artifacts[0].entries[5].path 'lib/a/x' is inside entries[3], which is a symlink");
+	e[3].type = 'f';
+	e[3].link = "";
+	e[3].size = 1;
+	e[3].sha256 = H("a");
+	write_fails(&m, "artifacts[0].entries[5].path 'lib/a/x' is inside entries[3], which is a file");
+	e[3].type = 'd';
+	e[3].size = 0;
+	e[3].sha256 = "";
+	write_fails(&m, "artifacts[0].entries[6].path 'lib/a/x/y' is inside entries[5], which is a file");
+	e[5].type = 'd';
+	e[5].size = 0;
+	e[5].sha256 = "";
+	char *text = write_ok(&m);
+	free(text);
+}
+
+/* ---- Pathological sizes: linear or n log n work, bounded by the test harness (.timeout) ---------------- */
+
+/* 120 bytes that long names of the cases below share, so that comparing two names costs the most. */
+#define LONG_PREFIX                                                                                          \
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+	"xx"                                                                                                 \
+	"xxxxxxxxxxxxxxxxxxxx"
+
+/* minimal.yaml's drop-wide fields, then ntargets targets named LONG_PREFIX and 0, 1, ... (or
+ * x86_64-linux-gnu alone when ntargets is 0), then "artifacts:". */
+static void big_head(struct crc_buf *b, size_t ntargets)
+{
+	size_t len;
+	char *text = slurp(FIXTURE("minimal.yaml"), &len), *at = strstr(text, "targets:\n");
+	cr_assert_not_null(at);
+	crc_buf_add(b, text, (size_t)(at - text));
+	crc_buf_puts(b, "targets:\n");
+	for (size_t i = 0; i < (ntargets ? ntargets : 1); i++) {
+		char triple[160];
+		if (ntargets)
+			snprintf(triple, sizeof triple, "%s%zu", LONG_PREFIX, i);
+		else
+			snprintf(triple, sizeof triple, "x86_64-linux-gnu");
+		crc_buf_printf(
+			b,
+			"- triple: %s\n  compiler: gcc\n  compiler_version: \"12\"\n  dialect: gcc\n"
+			"  emulator: []\n  smoke: {ok: false, noa_version: \"\", triple: \"\", profile: "
+			"\"\", opt_level: \"\", lto: \"\", features: [], target_kind: \"\"}\n",
+			triple);
+	}
+	crc_buf_puts(b, "artifacts:\n");
+	free(text);
+}
+
+/* One artifact's head, for target; its entries follow. */
+static void big_artifact(struct crc_buf *b, const char *path, const char *target)
+{
+	crc_buf_printf(
+		b, "- path: %s\n  target: %s\n  format: tar.zst\n  size: 1\n  sha256: \"%s\"\n  entries:\n",
+		path, target, H("3"));
+}
+
+/* Parses b's text, which must fail with "line:col: want" (want NULL: must parse). */
+static void big_parse(struct crc_buf *b, const char *want)
+{
+	struct crc_manifest *m = NULL;
+	struct crc_error err;
+	char got[2048];
+	cr_assert(!crc_buf_error(b));
+	cr_assert_leq(b->len, CRC_MANIFEST_MAX_BYTES, "the case fits the cap");
+	int rc = crc_manifest_parse(&m, "m.yaml", b->data, b->len, &err);
+	if (!want) {
+		cr_assert_eq(rc, 0, "%d:%d: %s", err.line, err.col, err.msg);
+		crc_manifest_free(m);
+		return;
+	}
+	cr_assert_eq(rc, CRC_EINVALID, "expected: %s", want);
+	snprintf(got, sizeof got, "%d:%d: %s", err.line, err.col, err.msg);
+	cr_assert_str_eq(got, want);
+}
+
+/* Lines in b's text so far. */
+static int lines_of(const struct crc_buf *b)
+{
+	int n = 0;
+	for (size_t i = 0; i < b->len; i++)
+		n += b->data[i] == '\n';
+	return n;
+}
+
+/* Entries whose paths are 2000 components deep, near the byte cap: each prefix of each path used to be
+ * searched for among the entries, 2000 binary searches per path. The last entry lies inside a file, which
+ * the check finds once it has sorted and walked them all. */
+#define DEEP_ENTRIES 12000
+#define DEEP_LEVELS 2000
+Test(manifest, deep_entry_paths_near_the_byte_cap_are_checked_in_n_log_n, .timeout = 10)
+{
+	struct crc_buf b, dirs;
+	char want[512];
+	crc_buf_init(&b);
+	crc_buf_init(&dirs);
+	for (size_t i = 0; i < DEEP_LEVELS; i++)
+		crc_buf_puts(&dirs, "d/");
+	big_head(&b, 0);
+	big_artifact(&b, "noa.tar.zst", "x86_64-linux-gnu");
+	int line = lines_of(&b) + 5 * DEEP_ENTRIES + 1;
+	for (size_t i = 0; i < DEEP_ENTRIES; i++)
+		crc_buf_printf(&b,
+			       "  - path: %sf%05zu\n    type: file\n    mode: \"0644\"\n    size: 1\n"
+			       "    sha256: \"%s\"\n",
+			       dirs.data, DEEP_ENTRIES - i, H("4"));
+	snprintf(want, sizeof want,
+		 "%d:11: artifacts[0].entries[%d].path '%.64s...' is inside entries[%d], which is a file",
+		 line, DEEP_ENTRIES, dirs.data, DEEP_ENTRIES - 1);
+	crc_buf_printf(&b,
+		       "  - path: %sf00001/x\n    type: file\n    mode: \"0644\"\n    size: 1\n"
+		       "    sha256: \"%s\"\n",
+		       dirs.data, H("4"));
+	big_parse(&b, want);
+	crc_buf_free(&dirs);
+	crc_buf_free(&b);
+}
+
+/* The most artifacts and files: each file's first component used to be compared with every artifact's
+ * name. The last file repeats the first, which sorting finds once every file was looked up. */
+Test(manifest, files_at_the_cap_beside_the_most_artifacts_are_checked_in_n_log_n, .timeout = 10)
+{
+	struct crc_buf b;
+	char name[300], want[256];
+	crc_buf_init(&b);
+	big_head(&b, 0);
+	for (size_t i = 0; i < CRC_MANIFEST_MAX_ARTIFACTS; i++) {
+		/* Names of 255 bytes, the most a name may have. */
+		snprintf(name, sizeof name, "%s%s%04zu.tar.zst", LONG_PREFIX, LONG_PREFIX, i);
+		big_artifact(&b, name, "x86_64-linux-gnu");
+		crc_buf_puts(&b, "    []\n");
+	}
+	crc_buf_puts(&b, "files:\n");
+	for (size_t i = 0; i + 1 < CRC_MANIFEST_MAX_FILES; i++)
+		crc_buf_printf(&b, "- path: image/f%05zu\n  size: 1\n  sha256: \"%s\"\n", i, H("5"));
+	snprintf(want, sizeof want,
+		 "%d:9: files[59999].path 'image/f00000' is listed twice (first as files[0])",
+		 lines_of(&b) + 1);
+	crc_buf_printf(&b, "- path: image/f00000\n  size: 1\n  sha256: \"%s\"\n", H("5"));
+	big_parse(&b, want);
+	crc_buf_free(&b);
+}
+
+/* The most targets and artifacts: each artifact's target used to be searched for among all the targets. */
+Test(manifest, artifacts_naming_the_most_targets_are_checked_in_n_log_n, .timeout = 10)
+{
+	struct crc_buf b, c;
+	char name[64], triple[160], want[512];
+	crc_buf_init(&b);
+	crc_buf_init(&c);
+	big_head(&b, CRC_MANIFEST_MAX_TARGETS);
+	for (size_t i = 0; i + 1 < CRC_MANIFEST_MAX_ARTIFACTS; i++) {
+		snprintf(name, sizeof name, "noa-%04zu.tar.zst", i);
+		snprintf(triple, sizeof triple, "%s%zu", LONG_PREFIX, CRC_MANIFEST_MAX_TARGETS - 1 - i);
+		big_artifact(&b, name, triple);
+		crc_buf_puts(&b, "    []\n");
+	}
+	crc_buf_add(&c, b.data, b.len);
+	snprintf(want, sizeof want,
+		 "%d:11: artifacts[4095].target '%.64s...' is not one of the manifest's targets",
+		 lines_of(&c) + 2, LONG_PREFIX);
+	big_artifact(&b, "last.tar.zst", LONG_PREFIX "0");
+	crc_buf_puts(&b, "    []\n");
+	big_parse(&b, NULL);
+	big_artifact(&c, "last.tar.zst", LONG_PREFIX "4096");
+	crc_buf_puts(&c, "    []\n");
+	big_parse(&c, want);
+	crc_buf_free(&c);
+	crc_buf_free(&b);
+}
+
+/* SHA256SUMS near the byte cap, of names as long as a path may be that share all but their last bytes:
+ * names listed twice are found by sorting (n log n). */
+Test(manifest, sha256sums_of_the_longest_names_near_the_byte_cap_parse_in_n_log_n, .timeout = 10)
+{
+	struct crc_buf b, name;
+	struct crc_manifest_sums *s;
+	struct crc_error err;
+	size_t lines = 0;
+	crc_buf_init(&b);
+	crc_buf_init(&name);
+	crc_buf_puts(&name, "image");
+	while (name.len + 8 < CRC_MANIFEST_MAX_PATH)
+		crc_buf_puts(&name, "/dddd");
+	while (b.len + 66 + name.len + 16 < CRC_MANIFEST_MAX_BYTES)
+		crc_buf_printf(&b, "%s  %s%06zu\n", H("a"), name.data, lines++);
+	cr_assert(!crc_buf_error(&b));
+	/* The last line names the first's file, which sorting finds. */
+	b.len -= 66 + name.len + 7;
+	lines--;
+	crc_buf_printf(&b, "%s  %s%06d\n", H("a"), name.data, 0);
+	cr_assert_eq(crc_manifest_parse_sha256sums(&s, "SHA256SUMS", b.data, b.len, &err), CRC_EINVALID);
+	char want[256];
+	snprintf(want, sizeof want, "'%.64s...' is listed twice (first on line 1)", name.data);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_eq(err.line, (int)lines + 1);
+	crc_buf_free(&name);
+	crc_buf_free(&b);
+}

@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "crc/buf.h"
 #include "crc/diag.h"
 #include "crc/json.h"
 #include "crc/profile.h"
+#include "crc/yaml.h"
 
 static struct crc_profile *load(const char *name, const char *const *sets, size_t nsets)
 {
@@ -386,4 +389,131 @@ Test(profile, wasm_opt_rejects_other_levels_with_position_and_suggests_the_key)
 	cr_assert_eq(check_text(&d, bad_level, &err), CRC_EINVALID);
 	expect_diag(d, 0, 5, 13, "wasm_opt must be one of off, O1, O2, O3, O4, Os, Oz");
 	free(d);
+}
+
+/* ---- Pathological sizes: n log n work, bounded by the test harness (.timeout) ----------------------------
+ */
+
+/* Writes text to root/rel (whose directories exist). */
+static void put(const char *root, const char *rel, const char *text, size_t len)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_eq(fwrite(text, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Copies CRC_SOURCE_DIR/rel to root/rel. */
+static void copy_in(const char *root, const char *rel)
+{
+	char path[4096], buf[1 << 16];
+	snprintf(path, sizeof path, "%s/%s", CRC_SOURCE_DIR, rel);
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "%s", path);
+	size_t n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	put(root, rel, buf, n);
+}
+
+/* A project root of its own: the runtime's gates, the x86_64 toolchain file, and profiles/. */
+static char *scratch_root(void)
+{
+	static char root[64];
+	char dir[4096];
+	snprintf(root, sizeof root, "/tmp/crc-profile-XXXXXX");
+	cr_assert_not_null(mkdtemp(root));
+	const char *const dirs[] = {"runtime", "templates", "templates/toolchains", "profiles"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(dir, sizeof dir, "%s/%s", root, dirs[i]);
+		cr_assert_eq(mkdir(dir, 0755), 0, "%s", dir);
+	}
+	copy_in(root, "runtime/features.yaml");
+	copy_in(root, "templates/toolchains/x86_64-linux-gnu.yaml");
+	return root;
+}
+
+/* Keys of extra.cmake per file of the chain below, as many as the YAML reader's node cap lets one file
+ * hold: half shared by every file, half its own. */
+#define CHAIN_KEYS 4990
+
+/* A profile named name extending base (none when NULL), whose extra.cmake holds CHAIN_KEYS / 2 keys every
+ * file has (C_0000, ...; value name) and as many of its own (<name>_0000, ...). */
+static void chain_link(struct crc_buf *b, const char *name, const char *base)
+{
+	crc_buf_printf(b, "name: %s\ndescription: a link of a long chain\n", name);
+	if (base)
+		crc_buf_printf(b, "extends: %s\n", base);
+	crc_buf_puts(b, "targets: [x86_64-linux-gnu]\nextra:\n  cmake:\n");
+	for (int i = 0; i < CHAIN_KEYS / 2; i++)
+		crc_buf_printf(b, "    C_%04d: %s\n    %s_%04d: x\n", i, name, name, i);
+	cr_assert(!crc_buf_error(b) && b->len <= CRC_YAML_MAX_BYTES);
+}
+
+/* The longest extends chain, every file with the largest map: each key used to be looked up in the other
+ * map of each merge, and the merged map grows with every link. */
+Test(profile, the_longest_chain_of_the_largest_maps_merges_in_n_log_n, .timeout = 10)
+{
+	char *root = scratch_root(), name[16], base[16], rel[64];
+	struct crc_buf b;
+	struct crc_profile *p;
+	struct crc_error err;
+	for (int k = 1; k < CRC_PROFILE_MAX_CHAIN; k++) {
+		crc_buf_init(&b);
+		snprintf(name, sizeof name, "b%d", k);
+		snprintf(base, sizeof base, "b%d", k + 1);
+		chain_link(&b, name, k + 1 < CRC_PROFILE_MAX_CHAIN ? base : NULL);
+		snprintf(rel, sizeof rel, "profiles/%s.yaml", name);
+		put(root, rel, b.data, b.len);
+		crc_buf_free(&b);
+	}
+	crc_buf_init(&b);
+	chain_link(&b, "p", "b1");
+	cr_assert_eq(crc_profile_parse(&p, root, "p", "p.yaml", b.data, b.len, NULL, 0, &err), 0,
+		     "%s:%d:%d: %s", err.path, err.line, err.col, err.msg);
+	cr_assert_eq(p->nchain, CRC_PROFILE_MAX_CHAIN);
+	cr_assert_eq(p->extra.cmake.n, (size_t)(CHAIN_KEYS / 2) * (CRC_PROFILE_MAX_CHAIN + 1));
+	/* The chain's root first, each shared key with the last child's value; each file's own keys in
+	 * the order of the chain. */
+	cr_assert_str_eq(p->extra.cmake.keys[0], "C_0000");
+	cr_assert_str_eq(p->extra.cmake.values[0], "p");
+	cr_assert_str_eq(p->extra.cmake.keys[1], "b7_0000");
+	cr_assert_str_eq(p->extra.cmake.keys[CHAIN_KEYS], "b6_0000");
+	cr_assert_str_eq(p->extra.cmake.keys[p->extra.cmake.n - 1], "p_2494");
+	crc_profile_free(p);
+	crc_buf_free(&b);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* The longest list the YAML reader lets a profile hold, with long items that share most of their bytes:
+ * each item used to be compared with every earlier one. */
+Test(profile, the_longest_list_is_checked_for_repeats_in_n_log_n, .timeout = 10)
+{
+	struct crc_buf b;
+	struct crc_profile *p;
+	struct crc_error err;
+	char want[256];
+	const int n = 9900;
+	crc_buf_init(&b);
+	crc_buf_puts(&b, "name: p\ndescription: d\ntargets:\n");
+	for (int i = 0; i < n - 1; i++)
+		crc_buf_printf(&b, "- xxxxxxxxxxxxxxxxxx%04d\n", i);
+	size_t before_last = b.len;
+	crc_buf_puts(&b, "- xxxxxxxxxxxxxxxxxx9899\n");
+	cr_assert(b.len <= CRC_YAML_MAX_BYTES);
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "p", "p.yaml", b.data, b.len, NULL, 0, &err),
+		     CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "at most 16 targets");
+	b.len = before_last;
+	crc_buf_puts(&b, "- xxxxxxxxxxxxxxxxxx0000\n");
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "p", "p.yaml", b.data, b.len, NULL, 0, &err),
+		     CRC_EINVALID);
+	snprintf(want, sizeof want, "%d:3: 'xxxxxxxxxxxxxxxxxx0000' is listed twice in targets", n + 3);
+	char got[2048];
+	snprintf(got, sizeof got, "%d:%d: %s", err.line, err.col, err.msg);
+	cr_assert_str_eq(got, want);
+	crc_buf_free(&b);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crc/buf.h"
 #include "crc/oci.h"
 #include "crc/registry.h"
 
@@ -143,6 +144,25 @@ Test(registry, rejects_bad_challenges_with_a_reason)
 	cr_assert_not_null(strstr(err.msg, "too long"));
 }
 
+/* The value is capped as a whole too: blanks and commas between parameters are not counted as
+ * parameters, and cost a byte each up to the cap. */
+Test(registry, caps_the_challenge_and_reads_it_once)
+{
+	struct crc_registry_challenge c;
+	char *big = malloc(CRC_REGISTRY_CHALLENGE_MAX + 2);
+	cr_assert_not_null(big);
+	size_t n = (size_t)snprintf(big, 64, "Bearer realm=\"https://a/t\"");
+	memset(big + n, ',', CRC_REGISTRY_CHALLENGE_MAX - n);
+	big[CRC_REGISTRY_CHALLENGE_MAX] = '\0';
+	cr_assert_eq(crc_registry_challenge_parse(&c, big, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(c.realm, "https://a/t");
+	big[CRC_REGISTRY_CHALLENGE_MAX] = ',';
+	big[CRC_REGISTRY_CHALLENGE_MAX + 1] = '\0';
+	cr_assert_eq(crc_registry_challenge_parse(&c, big, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "authentication challenge longer than 16384 bytes");
+	free(big);
+}
+
 Test(registry, turns_error_bodies_into_one_line)
 {
 	char out[256];
@@ -157,6 +177,20 @@ Test(registry, turns_error_bodies_into_one_line)
 	b = "{\"errors\":[{\"code\":\"X\",\"message\":\"a\\u001b[31mb\"}]}";
 	cr_assert_str_eq(crc_registry_error_text(out, sizeof out, b, strlen(b)), "X: a\\x1b[31mb");
 	cr_assert_str_eq(crc_registry_error_text(out, sizeof out, "", 0), "");
+	/* A body over the cap is not parsed as JSON: its first line is shown. */
+	struct crc_buf big;
+	crc_buf_init(&big);
+	crc_buf_puts(&big, "{\"errors\":[{\"code\":\"X\"}");
+	while (big.len < CRC_REGISTRY_BODY_MAX - 2)
+		crc_buf_putc(&big, ' ');
+	crc_buf_puts(&big, "]}");
+	cr_assert_eq(big.len, CRC_REGISTRY_BODY_MAX);
+	cr_assert_str_eq(crc_registry_error_text(out, sizeof out, big.data, big.len), "X");
+	big.len -= 2;
+	crc_buf_puts(&big, " ]}");
+	cr_assert_str_eq(crc_registry_error_text(out, 30, big.data, big.len),
+			 "{\"errors\":[{\"code\":\"X\"}...");
+	crc_buf_free(&big);
 }
 
 static int auth(struct crc_registry_creds *c, int *found, const char *text, const char *host)
@@ -343,4 +377,150 @@ Test(oci, lists_the_references_of_an_index_and_a_manifest)
 		 digest_a);
 	cr_assert_eq(crc_oci_references(&refs, &n, &is_index, text, strlen(text), &err), CRC_EINVALID);
 	cr_assert_str_eq(err.msg, "manifest 0: size is not a whole number");
+}
+
+/* ---- Pathological sizes: linear or n log n work, bounded by the test harness (.timeout) ---------------- */
+
+/* A drop artifact's manifest: n layers titled by title(i) (a static buffer), and digest bad for layer bad
+ * (none when bad >= n). */
+static void drop_text(struct crc_buf *b, size_t n, const char *(*title)(size_t), size_t bad)
+{
+	crc_buf_printf(b,
+		       "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"artifactType\":\"%s\",\"config\":{"
+		       "\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":2},\"layers\":[",
+		       CRC_OCI_MANIFEST_TYPE, CRC_OCI_DROP_TYPE, CRC_OCI_EMPTY_TYPE, CRC_OCI_EMPTY_DIGEST);
+	for (size_t i = 0; i < n; i++)
+		crc_buf_printf(
+			b,
+			"%s{\"mediaType\":\"text/plain\",\"digest\":\"%s\",\"size\":1,\"annotations\":{"
+			"\"%s\":\"%s\"}}",
+			i ? "," : "", i == bad ? "sha256:12" : digest_a, CRC_OCI_TITLE, title(i));
+	crc_buf_puts(b, "],\"annotations\":{\"dev.crc.drop.id\":\"d2\",\"dev.crc.drop.profile\":\"edge\"}}");
+	cr_assert(!crc_buf_error(b));
+}
+
+/* 250 bytes that the titles below share, so that comparing two costs the most. */
+static char long_prefix[251];
+
+/* The prefix then i: distinct titles of 254 bytes. */
+static const char *long_title(size_t i)
+{
+	static char t[300];
+	if (!long_prefix[0])
+		memset(long_prefix, 'x', sizeof long_prefix - 1);
+	snprintf(t, sizeof t, "%s%04zu", long_prefix, i);
+	return t;
+}
+
+/* long_title, with layer 999 titled as layer 0. */
+static const char *title_last_twice(size_t i)
+{
+	return long_title(i == 999 ? 0 : i);
+}
+
+/* Layer 7 titled as layer 2. */
+static const char *title_7_twice(size_t i)
+{
+	return long_title(i == 7 ? 2 : i);
+}
+
+static int parse_drop(struct crc_buf *b)
+{
+	struct crc_oci_drop d;
+	memset(&err, 0, sizeof err);
+	int rc = crc_oci_drop_parse(&d, b->data, b->len, &err);
+	if (rc == 0)
+		cr_assert_eq(d.n, CRC_OCI_MAX_LAYERS);
+	crc_oci_drop_free(&d);
+	crc_buf_free(b);
+	return rc;
+}
+
+/* The most layers, with long titles: each title used to be compared with every earlier one, and each layer
+ * found again from the start of the array. */
+Test(oci, the_most_layers_with_long_titles_parse_in_n_log_n, .timeout = 10)
+{
+	struct crc_buf b;
+	char want[512];
+	crc_buf_init(&b);
+	drop_text(&b, CRC_OCI_MAX_LAYERS, long_title, (size_t)-1);
+	cr_assert_eq(parse_drop(&b), 0, "%s", err.msg);
+	drop_text(&b, CRC_OCI_MAX_LAYERS, title_last_twice, (size_t)-1);
+	cr_assert_eq(parse_drop(&b), CRC_EINVALID);
+	snprintf(want, sizeof want, "layer 999: file name '%s' given twice", long_title(0));
+	cr_assert_str_eq(err.msg, want);
+}
+
+/* A title given twice is reported where the layer-by-layer checks would meet it: before a later layer's
+ * bad digest, after an earlier one's. */
+Test(oci, a_title_given_twice_is_reported_in_layer_order)
+{
+	struct crc_buf b;
+	char want[512];
+	crc_buf_init(&b);
+	drop_text(&b, CRC_OCI_MAX_LAYERS, title_7_twice, 9);
+	cr_assert_eq(parse_drop(&b), CRC_EINVALID);
+	snprintf(want, sizeof want, "layer 7: file name '%s' given twice", long_title(2));
+	cr_assert_str_eq(err.msg, want);
+	drop_text(&b, CRC_OCI_MAX_LAYERS, title_7_twice, 7);
+	cr_assert_eq(parse_drop(&b), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "layer 7: digest is not sha256: and 64 lower-case hex digits");
+	drop_text(&b, CRC_OCI_MAX_LAYERS, title_7_twice, 5);
+	cr_assert_eq(parse_drop(&b), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "layer 5: digest is not sha256: and 64 lower-case hex digits");
+}
+
+/* An index of n manifests. */
+static void index_text(struct crc_buf *b, size_t n)
+{
+	crc_buf_puts(b, "{\"schemaVersion\":2,\"manifests\":[");
+	for (size_t i = 0; i < n; i++)
+		crc_buf_printf(b, "%s{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu}", i ? "," : "",
+			       CRC_OCI_MANIFEST_TYPE, digest_a, i);
+	crc_buf_puts(b, "]}");
+	cr_assert(!crc_buf_error(b));
+}
+
+/* The most descriptors: each used to be found again from the start of the array (twice). */
+Test(oci, the_most_descriptors_are_read_in_linear_time, .timeout = 10)
+{
+	struct crc_oci_desc *refs;
+	struct crc_buf b;
+	size_t n;
+	int is_index;
+	crc_buf_init(&b);
+	index_text(&b, CRC_OCI_MAX_DESCRIPTORS);
+	cr_assert_leq(b.len, CRC_OCI_MAX_BYTES);
+	cr_assert_eq(crc_oci_references(&refs, &n, &is_index, b.data, b.len, &err), 0, "%s", err.msg);
+	cr_assert_eq(n, CRC_OCI_MAX_DESCRIPTORS);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(refs[i].size, i);
+	free(refs);
+	crc_buf_free(&b);
+	index_text(&b, CRC_OCI_MAX_DESCRIPTORS + 1);
+	cr_assert_eq(crc_oci_references(&refs, &n, &is_index, b.data, b.len, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "more than 10000 descriptors");
+	crc_buf_free(&b);
+}
+
+/* Documents over the cap are refused before they are parsed. */
+Test(oci, refuses_documents_over_the_byte_cap)
+{
+	struct crc_oci_desc *refs;
+	struct crc_oci_drop d;
+	size_t n;
+	int is_index;
+	char *big = malloc(CRC_OCI_MAX_BYTES + 1);
+	cr_assert_not_null(big);
+	memset(big, ' ', CRC_OCI_MAX_BYTES + 1);
+	big[0] = '{';
+	big[CRC_OCI_MAX_BYTES] = '}';
+	cr_assert_eq(crc_oci_references(&refs, &n, &is_index, big, CRC_OCI_MAX_BYTES + 1, &err),
+		     CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "larger than 4 MiB");
+	cr_assert_eq(crc_oci_drop_parse(&d, big, CRC_OCI_MAX_BYTES + 1, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "artifact manifest: larger than 4 MiB");
+	cr_assert_eq(crc_oci_references(&refs, &n, &is_index, big, CRC_OCI_MAX_BYTES, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "not valid JSON", "the cap itself is let through to the parser");
+	free(big);
 }

@@ -401,6 +401,33 @@ Test(pins, parse_refuses_bad_ids_with_their_line)
 	free(big);
 }
 
+/* gc asks once per drop (up to CRC_STORE_MAX_DROPS) whether the most pins name it: each question used to
+ * compare the id with every pin. Bounded by the test harness (.timeout). */
+Test(pins, has_answers_for_the_most_drops_against_the_most_pins, .timeout = 10)
+{
+	struct crc_store_pins *p;
+	struct crc_error err;
+	struct crc_buf text;
+	char id[64];
+	crc_buf_init(&text);
+	for (int i = 0; i < CRC_STORE_MAX_PINS; i++)
+		crc_buf_printf(&text, "20261122-0123456789ab-%08d # kept\n", 2 * i);
+	cr_assert_leq(text.len, CRC_STORE_PINS_MAX_BYTES);
+	cr_assert_eq(crc_store_pins_parse(&p, ".pins", crc_buf_str(&text), text.len, &err), 0, "%s", err.msg);
+	cr_assert_eq(p->n, CRC_STORE_MAX_PINS);
+	size_t pinned = 0;
+	for (int i = 0; i < CRC_STORE_MAX_DROPS; i++) {
+		snprintf(id, sizeof id, "20261122-0123456789ab-%08d", i);
+		pinned += (size_t)crc_store_pins_has(p, id);
+	}
+	cr_assert_eq(pinned, CRC_STORE_MAX_PINS, "the even ids below 20000 are pinned");
+	cr_assert(crc_store_pins_has(p, "20261122-0123456789ab-00019998"));
+	cr_assert_not(crc_store_pins_has(p, "20261122-0123456789ab-00019999"));
+	cr_assert_str_eq(p->ids[0], "20261122-0123456789ab-00000000", "ids stay in file order");
+	crc_store_pins_free(p);
+	crc_buf_free(&text);
+}
+
 Test(store, gc_keeps_the_newest_and_the_pinned)
 {
 	char *root = storage_with_drops();

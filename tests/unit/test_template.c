@@ -216,3 +216,22 @@ Test(template, check_refuses_what_no_template_may_be)
 	cr_assert_eq(err.col, 2);
 	cr_assert_str_eq(err.path, "t.in");
 }
+
+/* Repetitions a spec may ask for without limit: the rendering stops at its cap instead of writing every one
+ * first. Bounded by the test harness (.timeout). */
+Test(template, stops_at_the_rendering_cap_whatever_the_repetitions, .timeout = 10)
+{
+	struct vals s = vals();
+	struct crc_template_spec sp = spec(&s, (size_t)1 << 26);
+	struct crc_buf out;
+	struct crc_error err;
+	const char *tmpl = "head\n@EACH@\n0123456789abcdef @A@\n@END@\n";
+	sp.max_rendered = (size_t)1 << 20;
+	crc_buf_init(&out);
+	crc_buf_puts(&out, "before");
+	cr_assert_eq(crc_template_render(&out, tmpl, strlen(tmpl), "t.in", &sp, &err), CRC_EINVALID);
+	cr_assert_str_eq(err.msg, "renders to more than 1048576 bytes");
+	cr_assert_eq(err.line, 0);
+	cr_assert_str_eq(crc_buf_str(&out), "before", "out is left as it was");
+	crc_buf_free(&out);
+}

@@ -8,7 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crc/buf.h"
+#include "crc/diag.h"
 #include "crc/toolchain.h"
+#include "crc/yaml.h"
 
 static struct crc_toolchain *load(const char *triple)
 {
@@ -269,4 +272,59 @@ Test(toolchain, image_fields_need_an_architecture)
 		"13:17: image_packages needs an 'image_architecture'",
 	};
 	expect_problems("bad-image-orphans", want, sizeof want / sizeof want[0]);
+}
+
+/* As many image files as the YAML reader lets a toolchain file hold, with long paths that share most of
+ * their bytes: each path used to be compared with every earlier one. Bounded by the test harness
+ * (.timeout). */
+#define MANY_FILES 4900
+Test(toolchain, the_most_image_files_are_checked_for_repeats_in_n_log_n, .timeout = 10)
+{
+	char *root = scratch_with("bad-image", "x86_64-linux-gnu");
+	char path[4096];
+	struct crc_buf b;
+	crc_buf_init(&b);
+	crc_buf_puts(&b, "triple: x86_64-linux-gnu\ncompiler: gcc\ndebian_package: gcc\ndialect: gcc\n"
+			 "cmake_system_name: Linux\ncmake_system_processor: x86_64\nsysroot: /\n"
+			 "library_dir: /usr/lib/x86_64-linux-gnu\nemulator: []\nimage_architecture: amd64\n"
+			 "image_packages:\n");
+	for (int i = 0; i < MANY_FILES; i++)
+		crc_buf_puts(&b, "  - p\n");
+	crc_buf_puts(&b, "image_files:\n");
+	int line = 12 + MANY_FILES;
+	for (int i = 0; i < MANY_FILES - 1; i++)
+		crc_buf_printf(&b, "  - /usr/lib/xxxxxxxxxxxxxxxxxxxxxxxx%04d.so\n", i);
+	size_t before_last = b.len;
+	for (int last = 0; last < 2; last++) {
+		b.len = before_last;
+		crc_buf_printf(&b, "  - /usr/lib/xxxxxxxxxxxxxxxxxxxxxxxx%04d.so\n",
+			       last ? 0 : MANY_FILES - 1);
+		cr_assert(!crc_buf_error(&b) && b.len <= CRC_YAML_MAX_BYTES);
+		snprintf(path, sizeof path, "%s/templates/toolchains/x86_64-linux-gnu.yaml", root);
+		FILE *f = fopen(path, "wb");
+		cr_assert_not_null(f);
+		cr_assert_eq(fwrite(b.data, 1, b.len, f), b.len);
+		cr_assert_eq(fclose(f), 0);
+		struct crc_diags *d = calloc(1, sizeof *d);
+		cr_assert_not_null(d);
+		int rc = crc_toolchain_check(root, "x86_64-linux-gnu", d);
+		if (!last) {
+			cr_assert_eq(rc, 0, "%s", d->n ? d->items[0].msg : "");
+		} else {
+			char got[CRC_ERROR_MSG_MAX + 32];
+			cr_assert_eq(rc, CRC_EINVALID);
+			cr_assert_eq(d->n, 1);
+			snprintf(got, sizeof got, "%d:%d: %s", d->items[0].line, d->items[0].col,
+				 d->items[0].msg);
+			char want[256];
+			snprintf(
+				want, sizeof want,
+				"%d:5: image file '/usr/lib/xxxxxxxxxxxxxxxxxxxxxxxx0000.so' is listed twice",
+				line + MANY_FILES);
+			cr_assert_str_eq(got, want);
+		}
+		free(d);
+	}
+	crc_buf_free(&b);
+	remove_tree(root);
 }

@@ -28,7 +28,8 @@ struct crc_gates {
 struct crc_flags {
 	const char *triple;
 	struct crc_strlist cflags, ldflags;
-	/* -D definitions for CMake's configure step, in order (the gates included). */
+	/* -D definitions for CMake's configure step, in order (the gates included), each variable once: one
+	 * defined again keeps its first place and takes the last value (found by sorting, n log n). */
 	struct crc_kvlist cmake;
 	/* Settings the toolchain cannot honour as written, and how crc mapped them instead; never empty
 	 * of a reason when a setting was changed or left out. */

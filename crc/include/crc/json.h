@@ -47,6 +47,11 @@ int crc_json_uint(const struct crc_json *j, uint64_t *out);
 /* The items of an array (0 when j is not an array), and item i (NULL when out of range). */
 size_t crc_json_count(const struct crc_json *j);
 const struct crc_json *crc_json_item(const struct crc_json *j, size_t i);
+/* The first item of an array (NULL when j is not an array or is empty) and the item after item (NULL after
+ * the last): a walk over n items in n steps, where crc_json_count and crc_json_item take i steps each.
+ * Borrowed. */
+const struct crc_json *crc_json_first(const struct crc_json *j);
+const struct crc_json *crc_json_next(const struct crc_json *item);
 
 /* Frees j and everything in it. Accepts NULL. */
 void crc_json_free(struct crc_json *j);

@@ -16,8 +16,10 @@
 
 #define CRC_MANIFEST_SCHEMA "crc.manifest/v1"
 
-/* Caps on one manifest: bytes read by crc_manifest_load, entries over all artifacts, targets, artifacts,
- * and items in any other list (features, emulator). */
+/* Caps on one manifest: bytes (crc_manifest_parse and crc_manifest_load), entries over all artifacts,
+ * targets, artifacts, and items in any other list (features, emulator). The YAML reader's node cap leaves
+ * room for them. Every check across a list (a path or name listed twice, an entry inside a file or
+ * symlink, a file below a file, an artifact's target) sorts it or searches a sorted copy: n log n. */
 #define CRC_MANIFEST_MAX_BYTES ((size_t)64 << 20)
 #define CRC_MANIFEST_MAX_ENTRIES 100000
 #define CRC_MANIFEST_MAX_TARGETS 4096

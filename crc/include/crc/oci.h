@@ -3,8 +3,8 @@
  * empty config descriptor, and one layer per file of the drop, each titled with its file name
  * (org.opencontainers.image.title) and typed by what it is; the drop id and profile are annotations. This
  * module renders that manifest, parses one back with every check a puller needs (plain, unique file names,
- * caps on count and sizes), and reads the descriptors an OCI image index or manifest references (for pushing
- * an OCI image layout). */
+ * caps on bytes, count and sizes), and reads the descriptors an OCI image index or manifest references (for
+ * pushing an OCI image layout). */
 #ifndef CRC_OCI_H
 #define CRC_OCI_H
 
@@ -26,6 +26,9 @@
 #define CRC_OCI_MAX_TOTAL_BYTES ((unsigned long long)256 << 30)
 /* Descriptors read from one index or manifest. */
 #define CRC_OCI_MAX_DESCRIPTORS 10000
+/* Bytes of a document either parser reads (as the registry's manifest cap, CRC_REGISTRY_MANIFEST_MAX).
+ * Both read it in time linear in its size, titles given twice found by sorting. */
+#define CRC_OCI_MAX_BYTES ((size_t)4 << 20)
 
 /* A content descriptor. */
 struct crc_oci_desc {

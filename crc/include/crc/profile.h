@@ -2,7 +2,9 @@
  * `extends` chains resolved and merged (maps key by key, lists and scalars replaced), --set overrides
  * applied, then validated into a resolved profile. Gate names come from runtime/features.yaml and target
  * triples from templates/toolchains/<triple>.yaml, both under the project root. Loading stops at the first
- * problem; check mode (crc_profile_check) goes on and records every problem in a struct crc_diags. */
+ * problem; check mode (crc_profile_check) goes on and records every problem in a struct crc_diags. Each
+ * file is capped by the YAML reader (crc/yaml.h), the chain and --set below; matching across a list or
+ * map (an item listed twice, the keys two maps merge on) sorts: n log n. */
 #ifndef CRC_PROFILE_H
 #define CRC_PROFILE_H
 

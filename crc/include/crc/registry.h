@@ -15,13 +15,15 @@
 #include "crc/buf.h"
 #include "crc/error.h"
 
-/* Caps: a reference's parts, a manifest, an error or token body, a credentials file. */
+/* Caps: a reference's parts, a manifest, an error or token body, a credentials file, a WWW-Authenticate
+ * value. Every parser here reads its input once (linear). */
 #define CRC_REGISTRY_HOST_MAX 256
 #define CRC_REGISTRY_REPO_MAX 256
 #define CRC_REGISTRY_TAG_MAX 128
 #define CRC_REGISTRY_MANIFEST_MAX ((size_t)4 << 20)
 #define CRC_REGISTRY_BODY_MAX ((size_t)64 << 10)
 #define CRC_REGISTRY_AUTH_FILE_MAX ((size_t)1 << 20)
+#define CRC_REGISTRY_CHALLENGE_MAX ((size_t)16 << 10)
 /* "sha256:" and 64 hex digits, and the NUL. */
 #define CRC_REGISTRY_DIGEST_SIZE 72
 /* Default chunking: blobs above 64 MiB go up in 64 MiB chunks (fewer requests for the registry to
@@ -59,14 +61,15 @@ struct crc_registry_challenge {
 };
 
 /* Parses a WWW-Authenticate header's value (Basic or Bearer, auth-params as token=token or
- * token="quoted"; at most 16 of them). Another scheme, a malformed parameter, or a Bearer challenge
- * without realm is CRC_EINVALID. */
+ * token="quoted"; at most 16 of them; at most CRC_REGISTRY_CHALLENGE_MAX bytes). Another scheme, a
+ * malformed parameter, or a Bearer challenge without realm is CRC_EINVALID. */
 int crc_registry_challenge_parse(struct crc_registry_challenge *out, const char *value,
 				 struct crc_error *err);
 
 /* A registry's JSON error body ({"errors":[{"code","message"}, ...]}) as one line into out: "CODE:
- * message" for the first error and ", ..." when there are more; a body that is not such JSON gives its
- * first line of printable text (or "" when empty). Untrusted bytes are escaped. Returns out. */
+ * message" for the first error and ", ..." when there are more; a body that is not such JSON, or longer
+ * than CRC_REGISTRY_BODY_MAX (not parsed), gives its first line of printable text (or "" when empty).
+ * Untrusted bytes are escaped. Returns out. */
 const char *crc_registry_error_text(char *out, size_t size, const char *body, size_t len);
 
 /* Credentials for one registry. */

@@ -136,6 +136,8 @@ struct crc_store_pins {
 	/* In file order, duplicates kept. */
 	size_t n;
 	const char **ids;
+	/* The same n ids in byte order, for crc_store_pins_has's binary search (gc asks once per drop). */
+	const char **sorted;
 };
 
 /* Parses pin file text: per line, everything from '#' on is a comment, blanks around the id are ignored,
@@ -147,7 +149,7 @@ int crc_store_pins_parse(struct crc_store_pins **out, const char *path, const ch
 /* Reads and parses <profile_dir>/.pins; a missing file is an empty list. */
 int crc_store_pins_load(struct crc_store_pins **out, const char *profile_dir, struct crc_error *err);
 
-/* Whether pins names drop_id (pins may be NULL). */
+/* Whether pins names drop_id (pins may be NULL): a binary search, log n. */
 int crc_store_pins_has(const struct crc_store_pins *pins, const char *drop_id);
 
 /* Frees pins. Accepts NULL. */

@@ -70,8 +70,10 @@ int crc_template_check(const char *text, size_t len, const char *path, size_t ma
  * line (no spaces, no '\r'), a nested, stray or unterminated block, a value that is not of its kind
  * ("@NAME@ would insert 'v', which is not a plain name (letters, digits, '.', '_', '-', '+')"), or a
  * rendering over spec->max_rendered; CRC_ENOMEM. The first problem met is reported: lines are read in
- * order, a block's when its @END@ is reached (so with nblocks 0 a block's lines are not checked), the size
- * of the rendering last. On failure out is left as it was. */
+ * order, a block's when its @END@ is reached (so with nblocks 0 a block's lines are not checked), and the
+ * rendering stops as soon as it passes max_rendered, so that however many repetitions a spec asks for,
+ * the work is about max_rendered bytes (placeholders whose value is empty aside). On failure out is left
+ * as it was. */
 int crc_template_render(struct crc_buf *out, const char *text, size_t len, const char *path,
 			const struct crc_template_spec *spec, struct crc_error *err);
 

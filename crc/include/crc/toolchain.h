@@ -2,7 +2,8 @@
  * docs/profiles.md), naming the compiler and the Debian package that provides it, the flag dialect, CMake's
  * system name and processor, where the target's libraries are, the flags every build for the target
  * needs, and the emulator that runs the target's programs on the build machine. Adding a triple is adding
- * a file. crc writes the CMake toolchain file of each build from it (crc_toolchain_cmake). */
+ * a file. crc writes the CMake toolchain file of each build from it (crc_toolchain_cmake). A file is capped
+ * by the YAML reader (crc/yaml.h); image files listed twice are found by sorting. */
 #ifndef CRC_TOOLCHAIN_H
 #define CRC_TOOLCHAIN_H
 
