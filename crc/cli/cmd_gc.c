@@ -13,6 +13,7 @@
 #include "crc/json.h"
 #include "crc/plan.h"
 #include "crc/store.h"
+#include "crc/ids.h"
 #include "exit.h"
 
 enum { O_KEEP = 1, O_PROFILE, O_DRY_RUN, O_DROP_ID };
@@ -40,7 +41,7 @@ static void on_busy(void *ctx)
 static int check_profile(const struct cli *cli, const char *profile)
 {
 	char shown[CRC_SHOWN_MAX];
-	if (!profile || crc_plan_check_drop_id(profile, NULL) == 0)
+	if (!profile || crc_ids_check_drop_id(profile, NULL) == 0)
 		return 0;
 	cli_error(cli, "bad profile name '%s' (1 to 128 letters, digits, '.', '_' or '-')",
 		  crc_shown(shown, sizeof shown, profile));
@@ -243,7 +244,7 @@ static int pin_command(struct cli *cli, int argc, char **argv, int pin)
 		return cli_usage(cli, "which drop? give --profile NAME --drop-id ID");
 	if ((status = check_profile(cli, profile)))
 		return status;
-	if (crc_plan_check_drop_id(drop_id, &err))
+	if (crc_ids_check_drop_id(drop_id, &err))
 		return cli_report(cli, CRC_EINVALID, &err);
 	int n = snprintf(dir, sizeof dir, "%s/%s/%s", cli->storage, profile, drop_id);
 	if (n < 0 || (size_t)n >= sizeof dir) {

@@ -16,6 +16,7 @@
 #include "crc/plan.h"
 #include "crc/store.h"
 #include "crc/verify.h"
+#include "crc/ids.h"
 #include "exit.h"
 
 enum { O_PROFILE = 1, O_VERIFY };
@@ -222,7 +223,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		else
 			return cli_usage(cli, "unexpected argument '%s'", op.arg);
 	}
-	if (profile && crc_plan_check_drop_id(profile, &err)) {
+	if (profile && crc_ids_check_drop_id(profile, &err)) {
 		char shown[CRC_SHOWN_MAX];
 		cli_error(cli, "bad profile name '%s' (1 to 128 letters, digits, '.', '_' or '-')",
 			  crc_shown(shown, sizeof shown, profile));

@@ -48,13 +48,11 @@ static int fetch_layers(struct crc_registry *reg, const char *repo, const struct
 	char path[CRC_STORE_PATH_MAX + 300];
 	for (size_t i = 0; i < d->n; i++) {
 		const struct crc_oci_desc *l = &d->layers[i];
-		int n = snprintf(path, sizeof path, "%s/%s", tmp, l->title);
-		if (n < 0 || (size_t)n >= sizeof path)
-			return crc_err(err, CRC_EINVALID, "path too long: %s/%s", tmp, l->title);
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return crc_err_os(err, "cannot create", path, errno);
-		int rc = crc_registry_blob_get(reg, repo, l->digest, l->size, fd, err);
+		int fd, rc;
+		if ((rc = crc_os_join(path, sizeof path, tmp, l->title, err)) ||
+		    (rc = crc_os_create_file(&fd, path, 0644, CRC_OS_NEW, err)))
+			return rc;
+		rc = crc_registry_blob_get(reg, repo, l->digest, l->size, fd, err);
 		if (close(fd) && rc == 0)
 			rc = crc_err_os(err, "cannot write", path, errno);
 		if (rc) {
@@ -70,10 +68,10 @@ static int fetch_layers(struct crc_registry *reg, const char *repo, const struct
 static int fetch_blob(struct crc_registry *reg, const char *repo, const char *digest, unsigned long long size,
 		      const char *path, struct crc_error *err)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return crc_err_os(err, "cannot create", path, errno);
-	int rc = crc_registry_blob_get(reg, repo, digest, size, fd, err);
+	int fd, rc = crc_os_create_file(&fd, path, 0644, CRC_OS_NEW, err);
+	if (rc)
+		return rc;
+	rc = crc_registry_blob_get(reg, repo, digest, size, fd, err);
 	if (close(fd) && rc == 0)
 		rc = crc_err_os(err, "cannot write", path, errno);
 	return rc;

@@ -3,12 +3,13 @@
  * blob and manifest that index.json references (through nested indexes too) goes up, then the index at
  * REF's tag. The drop itself goes up as an OCI artifact (crc/oci.h) at the tag <tag>.drop: every file of the
  * drop a layer. Blobs the registry has are skipped (HEAD first). */
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -143,52 +144,45 @@ out:
 	return rc;
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct crc_oci_desc *)a)->title, ((const struct crc_oci_desc *)b)->title);
-}
-
 /* The drop's regular files as layers (hashed), sorted by name. */
 static int drop_layers(struct crc_oci_drop *d, const char *dir, const struct crc_verify_report *vr,
 		       struct crc_error *err)
 {
-	DIR *dp = opendir(dir);
-	struct dirent *e;
-	char path[4400];
-	size_t cap = 0;
-	int rc = 0;
-	if (!dp)
-		return crc_err_os(err, "cannot open", dir, errno);
-	while ((e = readdir(dp)) != NULL) {
+	char **names = NULL, path[4400];
+	size_t n = 0, cap = 0;
+	int dirfd, rc = crc_os_open_dir(&dirfd, AT_FDCWD, dir, 0, err);
+	if (rc || (rc = crc_os_list_dir(&names, &n, dirfd, "", dir, err)) != 0)
+		goto out;
+	/* Sorted by name already. */
+	for (size_t i = 0; i < n; i++) {
+		const char *name = names[i];
 		struct stat st;
-		if (e->d_name[0] == '.')
+		if (name[0] == '.')
 			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) || !S_ISREG(st.st_mode))
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
 			continue;
-		if (strlen(e->d_name) >= sizeof d->layers[0].title || d->n >= CRC_OCI_MAX_LAYERS) {
+		if (strlen(name) >= sizeof d->layers[0].title || d->n >= CRC_OCI_MAX_LAYERS) {
 			rc = crc_err(err, CRC_EINVALID, "%s: too many files or too long a name", dir);
-			break;
+			goto out;
 		}
-		if (d->n == cap) {
-			cap = cap ? 2 * cap : 16;
-			struct crc_oci_desc *l = realloc(d->layers, cap * sizeof *l);
-			if (!l) {
-				rc = crc_err(err, CRC_ENOMEM, "out of memory");
-				break;
-			}
-			d->layers = l;
+		struct crc_oci_desc *l = crc_grow(d->layers, &cap, d->n + 1, sizeof *l);
+		if (!l) {
+			rc = crc_err(err, CRC_ENOMEM, "out of memory");
+			goto out;
 		}
-		struct crc_oci_desc *l = &d->layers[d->n];
+		d->layers = l;
+		l = &d->layers[d->n];
 		memset(l, 0, sizeof *l);
-		memcpy(l->title, e->d_name, strlen(e->d_name) + 1);
-		snprintf(l->media_type, sizeof l->media_type, "%s", crc_oci_media_type(e->d_name));
+		memcpy(l->title, name, strlen(name) + 1);
+		snprintf(l->media_type, sizeof l->media_type, "%s", crc_oci_media_type(name));
 		d->n++;
 	}
-	closedir(dp);
+out:
+	crc_os_names_free(names, n);
+	if (dirfd >= 0)
+		close(dirfd);
 	if (rc)
 		return rc;
-	qsort(d->layers, d->n, sizeof *d->layers, by_name);
 	/* The check before the push hashed most files already: their sizes and hashes are taken from it, and
 	 * the others (the signature) are hashed here. A file that changes after it is caught by the registry,
 	 * which checks every blob's digest before it takes it, and the push fails. */

@@ -12,6 +12,7 @@
 #include "crc/sign.h"
 #include "crc/store.h"
 #include "crc/verify.h"
+#include "crc/ids.h"
 #include "exit.h"
 
 int drop_arg_option(struct cli *cli, struct drop_arg *a, int id, const char *value, int *status)
@@ -53,9 +54,9 @@ int drop_arg_dir(const struct cli *cli, const struct drop_arg *a, char *out, siz
 		if (n == 0)
 			n = snprintf(out, size, "/");
 	} else if (a->profile && a->drop_id) {
-		if (crc_plan_check_drop_id(a->profile, &err))
+		if (crc_ids_check_drop_id(a->profile, &err))
 			return cli_usage(cli, "bad profile name '%s': %s", a->profile, err.msg);
-		if (crc_plan_check_drop_id(a->drop_id, &err))
+		if (crc_ids_check_drop_id(a->drop_id, &err))
 			return cli_usage(cli, "bad drop id '%s': %s", a->drop_id, err.msg);
 		n = snprintf(out, size, "%s/%s/%s", cli->storage ? cli->storage : "storage/artifacts",
 			     a->profile, a->drop_id);

@@ -13,6 +13,7 @@
 #include "crc/os.h"
 #include "crc/toolchain.h"
 #include "crc/version.h"
+#include "crc/ids.h"
 #include "exit.h"
 
 int planning_option(struct cli *cli, struct planning_args *a, int id, const char *arg)
@@ -36,7 +37,7 @@ int planning_option(struct cli *cli, struct planning_args *a, int id, const char
 		a->sets[a->nsets++] = arg;
 		return 0;
 	case PLANNING_DROP_ID:
-		if (crc_plan_check_drop_id(arg, &err))
+		if (crc_ids_check_drop_id(arg, &err))
 			return cli_usage(cli, "%s", err.msg);
 		a->drop_id = arg;
 		return 0;

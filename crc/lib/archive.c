@@ -87,16 +87,10 @@ static int by_path(const void *a, const void *b)
 /* Appends a zeroed entry to res (growing by doubling); NULL when out of memory. */
 static struct crc_archive_entry *add_entry(struct crc_archive_result *res, size_t *cap)
 {
-	if (res->nentries == *cap) {
-		size_t n = *cap ? *cap * 2 : 64;
-		if (n > ((size_t)-1) / sizeof *res->entries)
-			return NULL;
-		struct crc_archive_entry *v = realloc(res->entries, n * sizeof *v);
-		if (!v)
-			return NULL;
-		res->entries = v;
-		*cap = n;
-	}
+	struct crc_archive_entry *v = crc_grow(res->entries, cap, res->nentries + 1, sizeof *v);
+	if (!v)
+		return NULL;
+	res->entries = v;
 	struct crc_archive_entry *e = &res->entries[res->nentries++];
 	memset(e, 0, sizeof *e);
 	return e;

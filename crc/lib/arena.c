@@ -54,6 +54,27 @@ void *crc_arena_alloc(struct crc_arena *a, size_t size)
 	return p;
 }
 
+void *crc_arena_grow(struct crc_arena *a, void *v, size_t n, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 8;
+	if (need <= *cap)
+		return v;
+	while (c < need) {
+		if (c > SIZE_MAX / 2)
+			return NULL;
+		c *= 2;
+	}
+	if (size == 0 || c > SIZE_MAX / size)
+		return NULL;
+	void *p = crc_arena_alloc(a, c * size);
+	if (!p)
+		return NULL;
+	if (n)
+		memcpy(p, v, n * size);
+	*cap = c;
+	return p;
+}
+
 char *crc_arena_strndup(struct crc_arena *a, const char *s, size_t n)
 {
 	if (n == SIZE_MAX)

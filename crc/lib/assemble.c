@@ -19,6 +19,7 @@
 #include "crc/buf.h"
 #include "crc/digest.h"
 #include "crc/dockerfile.h"
+#include "crc/ids.h"
 #include "crc/image.h"
 #include "crc/lambda.h"
 #include "crc/os.h"
@@ -165,7 +166,7 @@ struct crc_assembly {
 	struct crc_manifest_artifact artifacts[2 * CRC_PROFILE_MAX_TARGETS];
 	struct crc_archive_result archives[2 * CRC_PROFILE_MAX_TARGETS];
 	const char *features[CRC_PROFILE_MAX_TARGETS][16];
-	char created[32], flags_sha256[CRC_SHA256_HEX];
+	char created[CRC_IDS_TIME_SIZE], flags_sha256[CRC_SHA256_HEX];
 	/* What the metadata files hash to (m points into it once they are written). */
 	struct crc_drop_sums sums;
 	/* The image layout: what crc_image_write wrote (the targets' images point into it), and its files as
@@ -197,14 +198,6 @@ void crc_assembly_free(struct crc_assembly *a)
 	layout_free(&a->layout);
 	crc_arena_free(&a->arena);
 	free(a);
-}
-
-static void rfc3339(char *out, size_t size, long long epoch)
-{
-	struct tm tm;
-	time_t t = (time_t)epoch;
-	if (!gmtime_r(&t, &tm) || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, size, "1970-01-01T00:00:00Z");
 }
 
 /* Writes the runtime policy the profile ships and a short README into the staged install of target i. */
@@ -259,7 +252,9 @@ static void describe(struct crc_assembly *a, const struct crc_assemble_inputs *i
 	const struct crc_plan *plan = in->plan;
 	const struct crc_profile *p = plan->profile;
 	struct crc_manifest *m = &a->m;
-	rfc3339(a->created, sizeof a->created, in->epoch);
+	/* The epoch was checked when the inputs were: out of range cannot happen here. */
+	if (crc_ids_time_format(a->created, in->epoch) != 0)
+		snprintf(a->created, sizeof a->created, "1970-01-01T00:00:00Z");
 	m->schema = CRC_MANIFEST_SCHEMA;
 	m->drop_id = plan->drop_id;
 	m->profile = p->name;

@@ -115,22 +115,20 @@ void crc_buf_truncate(struct crc_buf *b, size_t len)
 	b->data[len] = '\0';
 }
 
-int crc_grow(void **v, size_t *cap, size_t need, size_t size)
+void *crc_grow(void *v, size_t *cap, size_t need, size_t size)
 {
 	size_t c = *cap ? *cap : 16;
 	if (need <= *cap)
-		return 0;
+		return v;
 	while (c < need) {
 		if (c > ((size_t)-1) / 2)
-			return CRC_ENOMEM;
+			return NULL;
 		c *= 2;
 	}
 	if (size == 0 || c > ((size_t)-1) / size)
-		return CRC_ENOMEM;
-	void *p = realloc(*v, c * size);
-	if (!p)
-		return CRC_ENOMEM;
-	*v = p;
-	*cap = c;
-	return 0;
+		return NULL;
+	void *p = realloc(v, c * size);
+	if (p)
+		*cap = c;
+	return p;
 }

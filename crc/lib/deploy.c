@@ -7,7 +7,6 @@
  * state file are only ever replaced by rename(2). */
 #include "crc/deploy.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -22,7 +21,7 @@
 #include "crc/buf.h"
 #include "crc/digest.h"
 #include "crc/os.h"
-#include "crc/plan.h"
+#include "crc/ids.h"
 
 /* Bytes moved per read() when checking a tree. */
 #define CHUNK ((size_t)1 << 17)
@@ -65,16 +64,10 @@ static int same_hex(const char *a, const char *b)
 	return d == 0;
 }
 
-static int is_hex64(const char *s)
-{
-	size_t n = strspn(s, "0123456789abcdef");
-	return n == 64 && s[n] == '\0';
-}
-
 /* A release id: a drop id not starting with '.', which deploy keeps for its temporary names. */
 static int id_ok(const char *s)
 {
-	return s[0] != '.' && crc_plan_check_drop_id(s, NULL) == 0;
+	return s[0] != '.' && crc_ids_check_drop_id(s, NULL) == 0;
 }
 
 static const char *kind_name(char type)
@@ -92,15 +85,10 @@ struct ids {
 /* Appends id (a valid release id); 0 or CRC_ENOMEM. */
 static int ids_push(struct ids *l, const char *id, struct crc_error *err)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct crc_deploy_id *v =
-			cap < ((size_t)-1) / sizeof *v ? realloc(l->v, cap * sizeof *v) : NULL;
-		if (!v)
-			return crc_err(err, CRC_ENOMEM, "out of memory");
-		l->v = v;
-		l->cap = cap;
-	}
+	struct crc_deploy_id *v = crc_grow(l->v, &l->cap, l->n + 1, sizeof *v);
+	if (!v)
+		return crc_err(err, CRC_ENOMEM, "out of memory");
+	l->v = v;
 	snprintf(l->v[l->n].s, sizeof l->v[l->n].s, "%s", id);
 	l->n++;
 	return 0;
@@ -573,7 +561,7 @@ static int index_build(struct index *x, const struct crc_manifest_artifact *a, s
 		if (e->mode > 0777)
 			return bad_artifact(err, a, "entry '%s': mode %o out of range",
 					    crc_shown(sh, sizeof sh, e->path), e->mode);
-		if (e->type == 'f' && (!e->sha256 || !is_hex64(e->sha256)))
+		if (e->type == 'f' && (!e->sha256 || !crc_ids_hex64_ok(e->sha256)))
 			return bad_artifact(err, a, "entry '%s': sha256 is not 64 lower-case hex digits",
 					    crc_shown(sh, sizeof sh, e->path));
 		if (e->type == 'l' && !e->link)
@@ -1040,7 +1028,7 @@ static int install_inputs(const struct crc_manifest_artifact **out, struct index
 	const struct crc_manifest *m = o->manifest;
 	if (!m->drop_id)
 		return crc_err(err, CRC_EINVALID, "the manifest has no drop id");
-	int rc = crc_plan_check_drop_id(m->drop_id, err);
+	int rc = crc_ids_check_drop_id(m->drop_id, err);
 	if (rc)
 		return rc;
 	if (m->drop_id[0] == '.')
@@ -1059,7 +1047,7 @@ static int install_inputs(const struct crc_manifest_artifact **out, struct index
 	if (!a->format || (strcmp(a->format, "tar.zst") != 0 && strcmp(a->format, "tar.gz") != 0))
 		return bad_artifact(err, a, "format '%s' is not tar.zst or tar.gz",
 				    a->format ? crc_shown(sh, sizeof sh, a->format) : "");
-	if (!a->sha256 || !is_hex64(a->sha256))
+	if (!a->sha256 || !crc_ids_hex64_ok(a->sha256))
 		return bad_artifact(err, a, "sha256 is not 64 lower-case hex digits");
 	if ((rc = index_build(idx, a, err)))
 		return rc;

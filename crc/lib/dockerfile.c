@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crc/digest.h"
+#include "crc/ids.h"
 #include "crc/template.h"
 
 /* What the value callback reads: the drop; the image of the last block asked about (its index and its
@@ -19,11 +20,6 @@ struct names {
 static int has_image(const struct crc_manifest_target *t)
 {
 	return t->image.architecture && t->image.architecture[0];
-}
-
-static int is_hex64(const char *s)
-{
-	return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
 }
 
 /* The target of the index-th image of the drop, or NULL; scans on from the last one found when it can. */
@@ -86,7 +82,7 @@ static int count_images(const struct crc_manifest *m, size_t *n, struct crc_erro
 		const struct crc_manifest_target *t = &m->targets[i];
 		if (!has_image(t))
 			continue;
-		if (!is_hex64(t->image.layer_sha256))
+		if (!crc_ids_hex64_ok(t->image.layer_sha256))
 			return crc_err(err, CRC_EINVALID,
 				       "targets[%zu].image.layer_sha256 must be 64 lower-case hex digits", i);
 		for (size_t j = 0; j < i; j++)

@@ -20,18 +20,13 @@ static void push(struct list *b, const char *s)
 {
 	if (b->failed)
 		return;
-	if (b->l->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		const char **items = crc_arena_alloc(b->arena, cap * sizeof *items);
-		if (!items) {
-			b->failed = 1;
-			return;
-		}
-		if (b->l->n)
-			memcpy(items, b->l->items, b->l->n * sizeof *items);
-		b->l->items = items;
-		b->cap = cap;
+	const char **items =
+		crc_arena_grow(b->arena, b->l->items, b->l->n, &b->cap, b->l->n + 1, sizeof *items);
+	if (!items) {
+		b->failed = 1;
+		return;
 	}
+	b->l->items = items;
 	b->l->items[b->l->n++] = s;
 }
 
@@ -75,22 +70,15 @@ static void define(struct defs *d, const char *key, const char *value)
 		d->failed = 1;
 		return;
 	}
-	if (d->kv->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		const char **k = crc_arena_alloc(d->arena, cap * sizeof *k),
-			   **v = crc_arena_alloc(d->arena, cap * sizeof *v);
-		if (!k || !v) {
-			d->failed = 1;
-			return;
-		}
-		if (d->kv->n) {
-			memcpy(k, d->kv->keys, d->kv->n * sizeof *k);
-			memcpy(v, d->kv->values, d->kv->n * sizeof *v);
-		}
-		d->kv->keys = k;
-		d->kv->values = v;
-		d->cap = cap;
+	size_t kcap = d->cap, n = d->kv->n;
+	const char **k = crc_arena_grow(d->arena, d->kv->keys, n, &kcap, n + 1, sizeof *k);
+	const char **v = k ? crc_arena_grow(d->arena, d->kv->values, n, &d->cap, n + 1, sizeof *v) : NULL;
+	if (!v) {
+		d->failed = 1;
+		return;
 	}
+	d->kv->keys = k;
+	d->kv->values = v;
 	d->kv->keys[d->kv->n] = key;
 	d->kv->values[d->kv->n++] = value;
 }

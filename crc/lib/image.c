@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "crc/archive.h"
+#include "crc/ids.h"
 #include "crc/json.h"
 #include "crc/os.h"
 
@@ -32,28 +33,25 @@
 /* ---- Staging a root file system --------------------------------------------------------------------- */
 
 struct stager {
-	const char *installed;
+	/* The installed tree, and where it goes (rootfs/usr/local). */
+	const char *installed, *local;
 	/* The installed tree's root, opened once. */
 	int rootfd;
-	size_t entries;
 	unsigned char *buf;
 	struct crc_error *err;
 };
 
 static int join(char *out, const char *a, const char *b, struct crc_error *err)
 {
-	int n = snprintf(out, PATH_MAX_, "%s/%s", a, b);
-	if (n < 0 || (size_t)n >= PATH_MAX_)
-		return crc_err(err, CRC_EINVALID, "path too long: %s/%s", a, b);
-	return 0;
+	return crc_os_join(out, PATH_MAX_, a, b, err);
 }
 
 /* Copies what remains of in (borrowed) into a new file at out with exactly mode. */
 static int copy_fd(struct stager *s, int in, const char *in_name, const char *out, unsigned mode)
 {
-	int rc = 0, fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return crc_err_os(s->err, "cannot create", out, errno);
+	int fd, rc = crc_os_create_file(&fd, out, 0600, CRC_OS_NEW, s->err);
+	if (rc)
+		return rc;
 	for (;;) {
 		ssize_t n = read(in, s->buf, COPY_CHUNK);
 		if (n < 0 && errno == EINTR)
@@ -62,20 +60,9 @@ static int copy_fd(struct stager *s, int in, const char *in_name, const char *ou
 			rc = crc_err_os(s->err, "cannot read", in_name, errno);
 			break;
 		}
-		if (n == 0)
+		if (n == 0 || (rc = crc_os_write_all(fd, s->buf, (size_t)n, out, s->err)) != 0)
 			break;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(fd, s->buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				rc = crc_err_os(s->err, "cannot write", out, errno);
-				goto out;
-			}
-			off += w;
-		}
 	}
-out:
 	if (!rc && fchmod(fd, mode) != 0)
 		rc = crc_err_os(s->err, "cannot chmod", out, errno);
 	if (close(fd) != 0 && !rc)
@@ -83,69 +70,50 @@ out:
 	return rc;
 }
 
-/* Copies the installed tree's rel ("" for its root) to dst, recursively. */
-static int copy_tree(struct stager *s, const char *rel, const char *dst, int depth)
+/* Copies one entry e of the installed tree to the same path below s->local: a directory made 0700 while
+ * it is filled (0755 in stage_leave), a file with 0755 or 0644, a symlink only when it stays inside. */
+static int stage_enter(void *ctx, const struct crc_os_walk_entry *e, struct crc_error *err)
 {
-	char src[PATH_MAX_], shown[CRC_SHOWN_MAX];
-	int rc = rel[0] ? join(src, s->installed, rel, s->err)
-			: (snprintf(src, sizeof src, "%s", s->installed) < (int)sizeof src
-				   ? 0
-				   : crc_err(s->err, CRC_EINVALID, "path too long: %s", s->installed));
-	if (rc)
+	struct stager *s = ctx;
+	char src[PATH_MAX_], dst[PATH_MAX_], shown[CRC_SHOWN_MAX];
+	int rc;
+	if ((rc = join(src, s->installed, e->path, err)) || (rc = join(dst, s->local, e->path, err)))
 		return rc;
-	struct stat st;
-	if ((rel[0] ? lstat(src, &st) : stat(src, &st)) != 0)
-		return crc_err_os(s->err, "cannot stat", src, errno);
-	if (++s->entries > CRC_ARCHIVE_MAX_ENTRIES)
-		return crc_err(s->err, CRC_EINVALID, "%s: more than %d entries", s->installed,
-			       CRC_ARCHIVE_MAX_ENTRIES);
-	if (S_ISREG(st.st_mode)) {
+	if (S_ISREG(e->st->st_mode)) {
 		int in;
-		if ((rc = crc_os_open_regular(&in, NULL, AT_FDCWD, src, NULL, s->err)) != 0)
+		if ((rc = crc_os_open_regular(&in, NULL, e->parentfd, e->name, src, err)) != 0)
 			return rc;
-		rc = copy_fd(s, in, src, dst, st.st_mode & 0111 ? 0755 : 0644);
+		rc = copy_fd(s, in, src, dst, e->st->st_mode & 0111 ? 0755 : 0644);
 		close(in);
 		return rc;
 	}
-	if (S_ISLNK(st.st_mode)) {
+	if (S_ISLNK(e->st->st_mode)) {
 		char target[PATH_MAX_];
-		ssize_t n = readlink(src, target, sizeof target);
+		ssize_t n = readlinkat(e->parentfd, e->name, target, sizeof target);
 		if (n < 0)
-			return crc_err_os(s->err, "cannot read link", src, errno);
+			return crc_err_os(err, "cannot read link", src, errno);
 		if ((size_t)n >= sizeof target)
-			return crc_err(s->err, CRC_EINVALID, "symlink target too long: %s", src);
+			return crc_err(err, CRC_EINVALID, "symlink target too long: %s", src);
 		target[n] = '\0';
-		const char *why = crc_archive_link_problem(rel, target);
+		const char *why = crc_archive_link_problem(e->path, target);
 		if (why)
-			return crc_err(s->err, CRC_EINVALID, "%s: symlink to '%s': %s", src,
+			return crc_err(err, CRC_EINVALID, "%s: symlink to '%s': %s", src,
 				       crc_shown(shown, sizeof shown, target), why);
-		if (symlink(target, dst) != 0)
-			return crc_err_os(s->err, "cannot create", dst, errno);
-		return 0;
+		return crc_os_symlink(target, dst, err);
 	}
-	if (!S_ISDIR(st.st_mode))
-		return crc_err(s->err, CRC_EINVALID, "%s: not a directory, regular file or symlink", src);
-	if (depth > MAX_DEPTH)
-		return crc_err(s->err, CRC_EINVALID, "%s: nested more than %d levels deep", src, MAX_DEPTH);
-	if (mkdir(dst, 0700) != 0)
-		return crc_err_os(s->err, "cannot create", dst, errno);
-	char **names = NULL;
-	size_t n = 0;
-	rc = crc_os_list_dir(&names, &n, s->rootfd, rel, s->installed, s->err);
-	for (size_t i = 0; !rc && i < n; i++) {
-		char child_rel[PATH_MAX_], child_dst[PATH_MAX_];
-		rc = rel[0] ? join(child_rel, rel, names[i], s->err)
-			    : (snprintf(child_rel, sizeof child_rel, "%s", names[i]) < (int)sizeof child_rel
-				       ? 0
-				       : crc_err(s->err, CRC_EINVALID, "name too long in %s", src));
-		if (!rc)
-			rc = join(child_dst, dst, names[i], s->err);
-		if (!rc)
-			rc = copy_tree(s, child_rel, child_dst, depth + 1);
-	}
-	crc_os_names_free(names, n);
+	if (!S_ISDIR(e->st->st_mode))
+		return crc_err(err, CRC_EINVALID, "%s: not a directory, regular file or symlink", src);
+	return crc_os_mkdir(dst, 0700, 0, err);
+}
+
+/* A directory copied once filled: 0755 whatever the umask. */
+static int stage_leave(void *ctx, const struct crc_os_walk_entry *e, struct crc_error *err)
+{
+	struct stager *s = ctx;
+	char dst[PATH_MAX_];
+	int rc = join(dst, s->local, e->path, err);
 	if (!rc && chmod(dst, 0755) != 0)
-		rc = crc_err_os(s->err, "cannot chmod", dst, errno);
+		rc = crc_err_os(err, "cannot chmod", dst, errno);
 	return rc;
 }
 
@@ -173,9 +141,8 @@ static int make_parents(const char *root, const char *rel, struct crc_error *err
 	size_t base = strlen(root) + 1;
 	for (char *c = p + base; (c = strchr(c, '/')) != NULL; c++) {
 		*c = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST)
-			rc = crc_err_os(err, "cannot create", p, errno);
-		else if (chmod(p, 0755) != 0)
+		rc = crc_os_mkdir(p, 0755, 1, err);
+		if (!rc && chmod(p, 0755) != 0)
 			rc = crc_err_os(err, "cannot chmod", p, errno);
 		*c = '/';
 		if (rc)
@@ -221,7 +188,8 @@ static int stage_file(struct stager *s, const char *root, const struct crc_image
 int crc_image_stage_rootfs(const char *rootfs, const char *installed, const struct crc_image_file *files,
 			   size_t nfiles, struct crc_error *err)
 {
-	struct stager s = {installed, -1, 0, NULL, err};
+	struct stager s = {installed, NULL, -1, NULL, err};
+	struct crc_os_walker walker = {stage_enter, stage_leave, &s, MAX_DEPTH, CRC_ARCHIVE_MAX_ENTRIES};
 	char usr[PATH_MAX_], local[PATH_MAX_];
 	struct stat st;
 	int rc = 0, made = 0;
@@ -245,20 +213,20 @@ int crc_image_stage_rootfs(const char *rootfs, const char *installed, const stru
 		return rc;
 	if (!(s.buf = malloc(COPY_CHUNK)))
 		return crc_err(err, CRC_ENOMEM, "out of memory");
-	if ((s.rootfd = open(installed, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		rc = crc_err_os(err, "cannot open", installed, errno);
+	s.local = local;
+	/* The installed tree's root is named by the caller (followed); below it, nothing is. */
+	if ((rc = crc_os_open_dir(&s.rootfd, AT_FDCWD, installed, 0, err)) != 0 ||
+	    (rc = crc_os_mkdir(rootfs, 0755, 0, err)) != 0)
 		goto out;
-	}
-	if (mkdir(rootfs, 0755) != 0) {
-		rc = crc_err_os(err, "cannot create", rootfs, errno);
-		goto out;
-	}
 	made = 1;
-	if (chmod(rootfs, 0755) != 0 || mkdir(usr, 0755) != 0 || chmod(usr, 0755) != 0) {
-		rc = crc_err_os(err, "cannot create", usr, errno);
+	if (chmod(rootfs, 0755) != 0 || (rc = crc_os_mkdir(usr, 0755, 0, err)) != 0 ||
+	    chmod(usr, 0755) != 0) {
+		rc = rc ? rc : crc_err_os(err, "cannot create", usr, errno);
 		goto out;
 	}
-	rc = copy_tree(&s, "", local, 0);
+	if ((rc = crc_os_mkdir(local, 0700, 0, err)) == 0 &&
+	    (rc = crc_os_walk(s.rootfd, installed, &walker, err)) == 0 && chmod(local, 0755) != 0)
+		rc = crc_err_os(err, "cannot chmod", local, errno);
 	for (size_t i = 0; !rc && i < nfiles; i++)
 		rc = stage_file(&s, rootfs, &files[i]);
 out:
@@ -278,7 +246,7 @@ struct writer {
 	const char *dir;
 	char blobs[PATH_MAX_];
 	const struct crc_image_options *o;
-	char created[32];
+	char created[CRC_IDS_TIME_SIZE];
 	struct crc_image_result *res;
 	size_t cap;
 	struct crc_error *err;
@@ -298,14 +266,10 @@ void crc_image_result_free(struct crc_image_result *res)
 static int add_file(struct writer *w, const char *path, unsigned long long size, const char *hex)
 {
 	struct crc_image_result *r = w->res;
-	if (r->nfiles == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 16;
-		struct crc_image_entry *f = realloc(r->files, cap * sizeof *f);
-		if (!f)
-			return crc_err(w->err, CRC_ENOMEM, "out of memory");
-		r->files = f;
-		w->cap = cap;
-	}
+	struct crc_image_entry *f = crc_grow(r->files, &w->cap, r->nfiles + 1, sizeof *f);
+	if (!f)
+		return crc_err(w->err, CRC_ENOMEM, "out of memory");
+	r->files = f;
 	struct crc_image_entry *e = &r->files[r->nfiles];
 	if (!(e->path = strdup(path)))
 		return crc_err(w->err, CRC_ENOMEM, "out of memory");
@@ -604,8 +568,8 @@ static int write_layer(struct writer *w, const struct crc_image_target *t, size_
 	rc = crc_archive_stream_sha256(d->diff_id, &raw, tmp, CRC_ARCHIVE_TAR_GZ, w->err);
 	if (!rc)
 		rc = join(path, w->blobs, d->layer, w->err);
-	if (!rc && rename(tmp, path) != 0)
-		rc = crc_err_os(w->err, "cannot rename to", path, errno);
+	if (!rc)
+		rc = crc_os_rename(tmp, path, w->err);
 	if (rc)
 		return rc;
 	snprintf(rel, sizeof rel, "blobs/sha256/%s", d->layer);
@@ -720,24 +684,18 @@ int crc_image_write(struct crc_image_result *res, const char *dir, const struct 
 	memset(res, 0, sizeof *res);
 	if ((rc = check_args(targets, n, o, err)))
 		return rc;
-	time_t t = (time_t)o->created;
-	struct tm tm;
-	if (!gmtime_r(&t, &tm) || strftime(w.created, sizeof w.created, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (crc_ids_time_format(w.created, o->created) != 0)
 		return crc_err(err, CRC_EINVALID, "image: created %lld is out of range", o->created);
 	if ((rc = join(blobs, dir, "blobs", err)) || (rc = join(w.blobs, blobs, "sha256", err)))
 		return rc;
 	if (!(res->targets = calloc(n, sizeof *res->targets)))
 		return crc_err(err, CRC_ENOMEM, "out of memory");
 	res->ntargets = n;
-	if (mkdir(dir, 0755) != 0) {
-		rc = crc_err_os(err, "cannot create", dir, errno);
+	if ((rc = crc_os_mkdir(dir, 0755, 0, err)) != 0)
 		goto out;
-	}
 	made = 1;
-	if (mkdir(blobs, 0755) != 0 || mkdir(w.blobs, 0755) != 0) {
-		rc = crc_err_os(err, "cannot create", w.blobs, errno);
+	if ((rc = crc_os_mkdir(blobs, 0755, 0, err)) != 0 || (rc = crc_os_mkdir(w.blobs, 0755, 0, err)) != 0)
 		goto out;
-	}
 	struct ref refs[CRC_IMAGE_MAX_TARGETS];
 	for (size_t i = 0; i < n; i++) {
 		struct crc_image_digests *d = &res->targets[i];
@@ -835,8 +793,8 @@ int crc_image_write_index(const char *dir, const struct crc_image_index *x, stru
 		return rc;
 	const char *const dirs[] = {dir, blobs, sha};
 	for (size_t i = 0; i < 3; i++)
-		if (mkdir(dirs[i], 0755) != 0 && errno != EEXIST)
-			return crc_err_os(err, "cannot create", dirs[i], errno);
+		if ((rc = crc_os_mkdir(dirs[i], 0755, 1, err)) != 0)
+			return rc;
 	if ((rc = crc_os_write_file(path, x->index, x->index_len, 0644, err)) ||
 	    (rc = join(path, dir, "index.json", err)) ||
 	    (rc = crc_os_write_file(path, x->json, x->json_len, 0644, err)) ||

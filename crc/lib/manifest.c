@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "crc/source.h"
+#include "crc/ids.h"
 #include "crc/yaml.h"
 
 #define NO_INDEX ((size_t)-1)
@@ -233,19 +233,6 @@ static const char *show(char *buf, size_t size, const char *s)
 	return buf;
 }
 
-static int is_hex64(const char *s)
-{
-	size_t n = strspn(s, "0123456789abcdef");
-	return n == 64 && s[n] == '\0';
-}
-
-/* A name of our own vocabulary (drop id, profile, triple): [A-Za-z0-9._-], 1 to 128, not "." or "..". */
-static int is_ident(const char *s)
-{
-	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
-	return n > 0 && n <= 128 && s[n] == '\0' && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
-}
-
 /* Why the n bytes at s are not a file name of the drop (an artifact, a SHA256SUMS name), or NULL. */
 static const char *file_name_problem(const char *s, size_t n)
 {
@@ -332,26 +319,6 @@ static const char *link_problem(const char *path, const char *link)
 		p += len + 1;
 	}
 	return NULL;
-}
-
-static int is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Whether s is exactly YYYY-MM-DDTHH:MM:SSZ, a real date and time. */
-static int is_rfc3339_utc(const char *s)
-{
-	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	for (size_t i = 0; i < sizeof shape; i++)
-		if (shape[i] == 'd' ? !is_digit(s[i]) : s[i] != shape[i])
-			return 0;
-	int y = atoi(s), mo = atoi(s + 5), d = atoi(s + 8), h = atoi(s + 11), mi = atoi(s + 14),
-	    sec = atoi(s + 17);
-	if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59)
-		return 0;
-	return d <= mdays[mo - 1] + (mo == 2 && is_leap(y));
 }
 
 static int in_list(const char *s, const char *const *list)
@@ -521,12 +488,12 @@ static int check_text(const struct ctx *c, const struct where *w, const char *ke
 
 static int check_hex(const struct ctx *c, const struct where *w, const char *key, const char *s)
 {
-	return is_hex64(S(s)) ? 0 : bad_field(c, w, key, "must be 64 lower-case hex digits");
+	return crc_ids_hex64_ok(S(s)) ? 0 : bad_field(c, w, key, "must be 64 lower-case hex digits");
 }
 
 static int check_ident(const struct ctx *c, const struct where *w, const char *key, const char *s)
 {
-	if (is_ident(S(s)))
+	if (crc_ids_name_ok(S(s)))
 		return 0;
 	return bad_value(c, w, key, S(s),
 			 "must be 1 to 128 letters, digits, '.', '_' or '-' (not '.' or '..')");
@@ -895,7 +862,7 @@ static int is_blob_path(const char *path, const char **hex)
 	if (n < t + 64)
 		return 0;
 	const char *h = path + n - 64, *b = h - t;
-	if (strncmp(b, tail, t) != 0 || (b != path && b[-1] != '/') || !is_hex64(h))
+	if (strncmp(b, tail, t) != 0 || (b != path && b[-1] != '/') || !crc_ids_hex64_ok(h))
 		return 0;
 	*hex = h;
 	return 1;
@@ -989,7 +956,7 @@ static int validate(const struct ctx *c, const struct crc_manifest *m)
 	if ((rc = check_ident(c, &top, "drop_id", m->drop_id)) ||
 	    (rc = check_ident(c, &top, "profile", m->profile)))
 		return rc;
-	if (!is_rfc3339_utc(S(m->created)))
+	if (!crc_ids_time_ok(S(m->created)))
 		return bad_value(c, &top, "created", S(m->created),
 				 "must be an RFC 3339 UTC time like 2026-11-22T10:00:00Z");
 	if ((rc = check_text(c, &top, "crc_version", m->crc_version, 0)))
@@ -1002,7 +969,7 @@ static int validate(const struct ctx *c, const struct crc_manifest *m)
 		return rc;
 	if (m->source.dirty && !clen)
 		return bad_field(c, &src, "dirty", "must be false when there is no commit");
-	if (S(m->source.url)[0] && !crc_source_url_ok(m->source.url))
+	if (S(m->source.url)[0] && !crc_ids_url_ok(m->source.url))
 		return bad_value(c, &src, "url", m->source.url,
 				 "must be an https URL of letters, digits and \"._~/%%+-\" like "
 				 "https://github.com/acme/noa, or absent");
@@ -1764,8 +1731,10 @@ int crc_manifest_load(struct crc_manifest **out, const char *path, struct crc_er
 	size_t len = 0, size;
 	int rc;
 	*out = NULL;
-	/* A FIFO, socket or device is refused without being opened; not blocking, so that one swapped in
-	 * meanwhile is refused by the fstat below instead of hanging the open. */
+	/* crc_os_open_regular's policy, with the messages and codes docs/manifest.md gives (a symlink is
+	 * invalid input, anything else that is no regular file an I/O error). A FIFO, socket or device is
+	 * refused without being opened; not blocking, so that one swapped in meanwhile is refused by the
+	 * fstat below instead of hanging the open. */
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
 		return crc_err_at(err, CRC_EIO, path, 0, 0, "not a regular file");
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -1860,7 +1829,7 @@ int crc_manifest_sha256sums(struct crc_buf *out, const char *const *names, const
 		if (problem)
 			return crc_err(err, CRC_EINVALID, "SHA256SUMS: file name '%s' %s",
 				       show(v, sizeof v, S(names[i])), problem);
-		if (!is_hex64(S(sha256s[i])))
+		if (!crc_ids_hex64_ok(S(sha256s[i])))
 			return crc_err(err, CRC_EINVALID,
 				       "SHA256SUMS: the SHA-256 of '%s' must be 64 lower-case hex digits",
 				       show(v, sizeof v, names[i]));

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "crc/json.h"
-#include "crc/plan.h"
+#include "crc/ids.h"
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -215,7 +215,7 @@ int crc_oci_drop_parse(struct crc_oci_drop *d, const char *text, size_t len, str
 		goto out;
 	}
 	struct crc_error e2;
-	if (!id || crc_plan_check_drop_id(id, &e2) || !profile || crc_plan_check_drop_id(profile, &e2)) {
+	if (!id || crc_ids_check_drop_id(id, &e2) || !profile || crc_ids_check_drop_id(profile, &e2)) {
 		rc = crc_err(err, CRC_EINVALID, "artifact manifest: missing or bad %s or %s annotation",
 			     CRC_OCI_ANN_DROP_ID, CRC_OCI_ANN_PROFILE);
 		goto out;

@@ -109,10 +109,34 @@ int crc_os_open_dir_beneath(int dirfd, const char *path, size_t len, const char 
 	return fd;
 }
 
+int crc_os_mkdir(const char *path, unsigned mode, int exist_ok, struct crc_error *err)
+{
+	struct stat st;
+	if (mkdir(path, (mode_t)mode) == 0)
+		return 0;
+	int e = errno;
+	if (e == EEXIST && exist_ok && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	return crc_err_os(err, "cannot create", path, e);
+}
+
+int crc_os_symlink(const char *target, const char *path, struct crc_error *err)
+{
+	if (symlink(target, path) != 0)
+		return crc_err_os(err, "cannot create", path, errno);
+	return 0;
+}
+
 int crc_os_rename(const char *from, const char *to, struct crc_error *err)
 {
-	if (rename(from, to) != 0)
-		return crc_err_os(err, "cannot rename into place", to, errno);
+	if (rename(from, to) != 0) {
+		int e = errno;
+		char what[4200];
+		snprintf(what, sizeof what, "cannot rename %.4000s to", from);
+		int rc = crc_err_os(err, what, to, e);
+		errno = e;
+		return rc;
+	}
 	return 0;
 }
 
@@ -153,11 +177,13 @@ int crc_os_write_all(int fd, const void *data, size_t n, const char *name, struc
 		ssize_t w = write(fd, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0) {
-			int e = errno;
-			crc_err_os(err, "cannot write", name, e);
+		if (w <= 0) {
+			/* A write of nothing (never for a file, in practice) would loop forever: the disk is
+			 * full. */
+			int e = w < 0 ? errno : ENOSPC;
+			int rc = crc_err_os(err, "cannot write", name, e);
 			errno = e; /* for a caller that passes it on */
-			return err ? err->code : CRC_EIO;
+			return rc;
 		}
 		p += w;
 		n -= (size_t)w;
@@ -459,7 +485,7 @@ int crc_os_list_dir(char ***names, size_t *n, int dirfd, const char *rel, const 
 			       : e == ENOENT ? CRC_ENOTFOUND
 					     : CRC_EIO,
 			       "cannot read directory %s%s%s: %s", shown_dir ? shown_dir : "",
-			       shown_dir ? "/" : "", crc_shown(sh, sizeof sh, rel), strerror(e));
+			       shown_dir && rel[0] ? "/" : "", crc_shown(sh, sizeof sh, rel), strerror(e));
 	}
 	int rc = 0;
 	for (;;) {
@@ -468,7 +494,7 @@ int crc_os_list_dir(char ***names, size_t *n, int dirfd, const char *rel, const 
 		if (!de) {
 			if (errno)
 				rc = crc_err(err, CRC_EIO, "cannot read directory %s%s%s: %s",
-					     shown_dir ? shown_dir : "", shown_dir ? "/" : "",
+					     shown_dir ? shown_dir : "", shown_dir && rel[0] ? "/" : "",
 					     crc_shown(sh, sizeof sh, rel), strerror(errno));
 			break;
 		}
@@ -476,20 +502,16 @@ int crc_os_list_dir(char ***names, size_t *n, int dirfd, const char *rel, const 
 			continue;
 		if (*n >= CRC_OS_LIST_MAX) {
 			rc = crc_err(err, CRC_EINVALID, "%s%s%s: more than %d names",
-				     shown_dir ? shown_dir : "", shown_dir ? "/" : "",
+				     shown_dir ? shown_dir : "", shown_dir && rel[0] ? "/" : "",
 				     crc_shown(sh, sizeof sh, rel), CRC_OS_LIST_MAX);
 			break;
 		}
-		if (*n == cap) {
-			size_t c = cap ? cap * 2 : 16;
-			char **v = c < ((size_t)-1) / sizeof *v ? realloc(*names, c * sizeof *v) : NULL;
-			if (!v) {
-				rc = crc_err(err, CRC_ENOMEM, "out of memory");
-				break;
-			}
-			*names = v;
-			cap = c;
+		char **v = crc_grow(*names, &cap, *n + 1, sizeof *v);
+		if (!v) {
+			rc = crc_err(err, CRC_ENOMEM, "out of memory");
+			break;
 		}
+		*names = v;
 		if (!((*names)[*n] = strdup(de->d_name))) {
 			rc = crc_err(err, CRC_ENOMEM, "out of memory");
 			break;
@@ -504,6 +526,18 @@ int crc_os_list_dir(char ***names, size_t *n, int dirfd, const char *rel, const 
 	} else if (*n > 1) {
 		qsort(*names, *n, sizeof **names, by_name);
 	}
+	return rc;
+}
+
+int crc_os_list_path(char ***names, size_t *n, const char *path, struct crc_error *err)
+{
+	*names = NULL;
+	*n = 0;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return crc_err_os(err, "cannot list", path, errno);
+	int rc = crc_os_list_dir(names, n, fd, "", path, err);
+	close(fd);
 	return rc;
 }
 

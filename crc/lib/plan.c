@@ -11,9 +11,9 @@
 #include "crc/json.h"
 #include "crc/lambda.h"
 #include "crc/yaml.h"
+#include "crc/ids.h"
 
 #define PLAN_ARENA_MAX ((size_t)16 << 20)
-#define DROP_ID_MAX 128
 #define MAX_GATES 64
 
 struct ctx {
@@ -119,25 +119,6 @@ static void optimize_cmd(struct ctx *c, struct crc_plan_target *t, const char *r
 	t->optimize.argv.n = n;
 }
 
-int crc_plan_check_drop_id(const char *id, struct crc_error *err)
-{
-	size_t n = strlen(id);
-	if (n == 0 || n > DROP_ID_MAX)
-		return crc_err(err, CRC_EINVALID, "drop id '%s' must be 1 to %d characters", id, DROP_ID_MAX);
-	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-		return crc_err(err, CRC_EINVALID, "drop id '%s' is not allowed", id);
-	for (size_t i = 0; i < n; i++) {
-		char ch = id[i];
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		      ch == '.' || ch == '_' || ch == '-'))
-			return crc_err(
-				err, CRC_EINVALID,
-				"drop id '%s' has a character other than letters, digits, '.', '_' and '-'",
-				id);
-	}
-	return 0;
-}
-
 static const struct crc_toolchain *toolchain_for(const struct crc_profile *p,
 						 const struct crc_toolchain *const *all, const char *triple,
 						 size_t *index)
@@ -166,7 +147,7 @@ int crc_plan_make(struct crc_plan **out, const struct crc_profile *p,
 	struct crc_flags all[CRC_PROFILE_MAX_TARGETS];
 	int rc;
 	*out = NULL;
-	if ((rc = crc_plan_check_drop_id(o->drop_id, err)))
+	if ((rc = crc_ids_check_drop_id(o->drop_id, err)))
 		return rc;
 	struct crc_plan *plan = calloc(1, sizeof *plan);
 	if (!plan)
@@ -303,7 +284,7 @@ int crc_plan_set_jobs(struct crc_plan *plan, int jobs, struct crc_error *err)
 int crc_plan_set_drop_id(struct crc_plan *plan, const char *id, struct crc_error *err)
 {
 	struct ctx c = {&plan->arena, 0};
-	int rc = crc_plan_check_drop_id(id, err);
+	int rc = crc_ids_check_drop_id(id, err);
 	if (rc)
 		return rc;
 	plan->drop_id = fmt(&c, "%s", id);

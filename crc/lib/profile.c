@@ -4,7 +4,6 @@
  * from, so every message points at the right file, or at the --set argument. */
 #include "crc/profile.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -15,6 +14,7 @@
 
 #include "crc/diag.h"
 #include "crc/json.h"
+#include "crc/os.h"
 #include "crc/suggest.h"
 #include "crc/yaml.h"
 
@@ -992,20 +992,22 @@ int crc_profile_list(char ***names, size_t *n, const char *root, struct crc_erro
 	int w = snprintf(dirpath, sizeof dirpath, "%s/profiles", root);
 	if (w < 0 || (size_t)w >= sizeof dirpath)
 		return crc_err(err, CRC_EINVALID, "path too long: %s/profiles", root);
-	DIR *d = opendir(dirpath);
-	if (!d)
-		return crc_err_os(err, "cannot list", dirpath, errno);
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL && count < MAX_PROFILES) {
-		size_t len = strlen(e->d_name);
-		if (len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0 || len - 5 > NAME_MAX_LEN)
+	char **all;
+	size_t nall;
+	int rc = crc_os_list_path(&all, &nall, dirpath, err);
+	if (rc)
+		return rc;
+	/* The first MAX_PROFILES in name order. */
+	for (size_t i = 0; i < nall && count < MAX_PROFILES; i++) {
+		size_t len = strlen(all[i]);
+		if (len <= 5 || strcmp(all[i] + len - 5, ".yaml") != 0 || len - 5 > NAME_MAX_LEN)
 			continue;
-		memcpy(found[count], e->d_name, len - 5);
+		memcpy(found[count], all[i], len - 5);
 		found[count][len - 5] = '\0';
 		if (safe_name(found[count]))
 			bytes += len - 4, count++;
 	}
-	closedir(d);
+	crc_os_names_free(all, nall);
 	/* One block: the pointer array, then the names. */
 	char **out = malloc(count * sizeof *out + bytes + 1);
 	if (!out)

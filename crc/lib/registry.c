@@ -497,16 +497,10 @@ static size_t on_write(char *p, size_t size, size_t n, void *ctx)
 		}
 		if (q->hash && crc_sha256_update(q->hash, p, len))
 			return 0;
-		for (size_t off = 0; off < len;) {
-			ssize_t w = write(q->out_fd, p + off, len - off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				q->write_failed = 1;
-				q->write_errno = w < 0 ? errno : ENOSPC;
-				return 0;
-			}
-			off += (size_t)w;
+		if (crc_os_write_all(q->out_fd, p, len, "the download", NULL) != 0) {
+			q->write_failed = 1;
+			q->write_errno = errno;
+			return 0;
 		}
 		q->out_len += len;
 		return len;

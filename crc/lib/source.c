@@ -2,7 +2,6 @@
  * sorted walk of runtime/. */
 #include "crc/source.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,114 +20,67 @@
 
 struct walk {
 	struct crc_sha256 *h;
-	struct crc_error *err;
-	size_t entries;
+	const char *dir;
 };
 
-static int by_name(const void *a, const void *b)
+/* Hashes one entry (names starting with '.' are left out, directories with all below them): "<type>
+ * <mode> <path>\0" then, for a file, its SHA-256 in hex and "\n", for a symlink its target and "\n". The
+ * walk goes in byte order, a directory before what it holds. */
+static int hash_entry(void *ctx, const struct crc_os_walk_entry *e, struct crc_error *err)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Hashes one directory: for each entry in byte order, "<type> <mode> <path>\0" then, for a file, its
- * SHA-256 in hex and "\n", for a symlink its target and "\n"; directories recurse. */
-static int walk_dir(struct walk *w, const char *dir, const char *rel, int depth)
-{
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	struct walk *w = ctx;
+	char hex[CRC_SHA256_HEX], target[4096];
 	int rc = 0;
-	if (depth > TREE_MAX_DEPTH)
-		return crc_err(w->err, CRC_EINVALID, "%s: directories nested deeper than %d", dir,
-			       TREE_MAX_DEPTH);
-	DIR *d = opendir(dir);
-	if (!d)
-		return crc_err_os(w->err, "cannot list", dir, errno);
-	for (struct dirent *e; (e = readdir(d)) != NULL;) {
-		if (e->d_name[0] == '.')
-			continue;
-		if (++w->entries > TREE_MAX_ENTRIES) {
-			rc = crc_err(w->err, CRC_EINVALID, "%s: more than %d entries", dir, TREE_MAX_ENTRIES);
-			break;
+	if (e->name[0] == '.')
+		return S_ISDIR(e->st->st_mode) ? CRC_OS_WALK_SKIP : CRC_OS_WALK_NEXT;
+	struct crc_buf line;
+	crc_buf_init(&line);
+	if (S_ISDIR(e->st->st_mode)) {
+		crc_buf_printf(&line, "d 755 %s", e->path);
+		crc_buf_putc(&line, '\0');
+	} else if (S_ISREG(e->st->st_mode)) {
+		int fd;
+		if ((rc = crc_os_open_regular(&fd, NULL, e->parentfd, e->name, e->path, err)) == 0) {
+			rc = crc_sha256_fd(hex, NULL, fd, e->path, err);
+			close(fd);
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **grown = realloc(names, cap * sizeof *names);
-			if (!grown) {
-				rc = crc_err(w->err, CRC_ENOMEM, "out of memory");
-				break;
-			}
-			names = grown;
-		}
-		if (!(names[n] = strdup(e->d_name))) {
-			rc = crc_err(w->err, CRC_ENOMEM, "out of memory");
-			break;
-		}
-		n++;
+		crc_buf_printf(&line, "f %o %s", (e->st->st_mode & 0111) ? 0755 : 0644, e->path);
+		crc_buf_putc(&line, '\0');
+		crc_buf_printf(&line, "%s\n", hex);
+	} else if (S_ISLNK(e->st->st_mode)) {
+		ssize_t t = readlinkat(e->parentfd, e->name, target, sizeof target - 1);
+		if (t < 0)
+			rc = crc_err(err, CRC_EIO, "cannot read link %s/%s: %s", w->dir, e->path,
+				     strerror(errno));
+		target[t < 0 ? 0 : t] = '\0';
+		crc_buf_printf(&line, "l 777 %s", e->path);
+		crc_buf_putc(&line, '\0');
+		crc_buf_printf(&line, "%s\n", target);
+	} else {
+		rc = crc_err(err, CRC_EINVALID, "%s/%s: not a file, directory or symlink", w->dir, e->path);
 	}
-	closedir(d);
-	if (!rc)
-		qsort(names, n, sizeof *names, by_name);
-	for (size_t i = 0; !rc && i < n; i++) {
-		char path[4096], sub[4096], hex[CRC_SHA256_HEX];
-		struct stat st;
-		int a = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		int b = rel[0] ? snprintf(sub, sizeof sub, "%s/%s", rel, names[i])
-			       : snprintf(sub, sizeof sub, "%s", names[i]);
-		if (a < 0 || (size_t)a >= sizeof path || b < 0 || (size_t)b >= sizeof sub) {
-			rc = crc_err(w->err, CRC_EINVALID, "path too long: %s/%s", dir, names[i]);
-			break;
-		}
-		if (lstat(path, &st) != 0) {
-			rc = crc_err_os(w->err, "cannot stat", path, errno);
-			break;
-		}
-		struct crc_buf line;
-		crc_buf_init(&line);
-		if (S_ISDIR(st.st_mode)) {
-			crc_buf_printf(&line, "d 755 %s", sub);
-			crc_buf_putc(&line, '\0');
-			rc = crc_sha256_update(w->h, line.data, line.len);
-			crc_buf_free(&line);
-			if (!rc)
-				rc = walk_dir(w, path, sub, depth + 1);
-			continue;
-		}
-		if (S_ISREG(st.st_mode)) {
-			rc = crc_sha256_file(hex, NULL, path, w->err);
-			crc_buf_printf(&line, "f %o %s", (st.st_mode & 0111) ? 0755 : 0644, sub);
-			crc_buf_putc(&line, '\0');
-			crc_buf_printf(&line, "%s\n", hex);
-		} else if (S_ISLNK(st.st_mode)) {
-			char target[4096];
-			ssize_t t = readlink(path, target, sizeof target - 1);
-			if (t < 0)
-				rc = crc_err_os(w->err, "cannot read link", path, errno);
-			target[t < 0 ? 0 : t] = '\0';
-			crc_buf_printf(&line, "l 777 %s", sub);
-			crc_buf_putc(&line, '\0');
-			crc_buf_printf(&line, "%s\n", target);
-		} else {
-			rc = crc_err(w->err, CRC_EINVALID, "%s: not a file, directory or symlink", path);
-		}
-		if (!rc && (crc_buf_error(&line) || crc_sha256_update(w->h, line.data, line.len)))
-			rc = crc_err(w->err, CRC_EIO, "hashing %s failed", path);
-		crc_buf_free(&line);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	if (!rc && (crc_buf_error(&line) || crc_sha256_update(w->h, line.data, line.len)))
+		rc = crc_err(err, CRC_EIO, "hashing %s/%s failed", w->dir, e->path);
+	crc_buf_free(&line);
 	return rc;
 }
 
 int crc_source_tree_hash(char hex[CRC_SHA256_HEX], const char *dir, struct crc_error *err)
 {
 	unsigned char md[CRC_SHA256_LEN];
-	struct walk w = {crc_sha256_new(), err, 0};
+	struct walk w = {crc_sha256_new(), dir};
+	struct crc_os_walker walker = {hash_entry, NULL, &w, TREE_MAX_DEPTH, TREE_MAX_ENTRIES};
+	int rootfd = -1, rc;
 	if (!w.h)
 		return crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
-	int rc = walk_dir(&w, dir, "", 0);
+	/* The runtime's root may be reached through a symlink (a checkout kept elsewhere); below it, never.
+	 */
+	if ((rc = crc_os_open_dir(&rootfd, AT_FDCWD, dir, 0, err)) == 0)
+		rc = crc_os_walk(rootfd, dir, &walker, err);
 	if (!rc && crc_sha256_final(w.h, md, hex))
 		rc = crc_err(err, CRC_EIO, "SHA-256 failed (OpenSSL)");
+	if (rootfd >= 0)
+		close(rootfd);
 	crc_sha256_free(w.h);
 	return rc;
 }
@@ -191,41 +143,6 @@ int crc_source_read(struct crc_source *out, const char *root, struct crc_error *
 	return 0;
 }
 
-static int host_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-	       c == '-';
-}
-
-static int path_char(char c)
-{
-	return host_char(c) || c == '_' || c == '~' || c == '/' || c == '%' || c == '+';
-}
-
-int crc_source_url_ok(const char *s)
-{
-	if (strncmp(s, "https://", 8) != 0)
-		return 0;
-	const char *h = s + 8, *p = h;
-	while (host_char(*p))
-		p++;
-	if (p == h || *h == '.' || *h == '-')
-		return 0;
-	if (*p == ':') {
-		const char *d = ++p;
-		while (*p >= '0' && *p <= '9')
-			p++;
-		if (p == d || p - d > 5)
-			return 0;
-	}
-	if (*p != '/' || !p[1])
-		return 0;
-	for (; *p; p++)
-		if (!path_char(*p) || (p[0] == '/' && p[1] == '/'))
-			return 0;
-	return p[-1] != '/' && strlen(s) < CRC_SOURCE_URL_MAX;
-}
-
 void crc_source_url_normalize(char *out, size_t size, const char *raw)
 {
 	char host[256] = "", path[CRC_SOURCE_URL_MAX] = "";
@@ -271,7 +188,7 @@ void crc_source_url_normalize(char *out, size_t size, const char *raw)
 	if (len > 4 && strcmp(path + len - 4, ".git") == 0)
 		path[len -= 4] = '\0';
 	w = snprintf(out, size, "https://%s%s", host, path);
-	if (w < 0 || (size_t)w >= size || !crc_source_url_ok(out))
+	if (w < 0 || (size_t)w >= size || !crc_ids_url_ok(out))
 		out[0] = '\0';
 }
 

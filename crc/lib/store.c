@@ -1,7 +1,6 @@
 /* Drops in storage (see crc/store.h). */
 #include "crc/store.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,35 +13,36 @@
 #include "crc/buf.h"
 #include "crc/manifest.h"
 #include "crc/os.h"
-#include "crc/plan.h"
+#include "crc/ids.h"
 
 /* Bytes of strings one listing may hold. */
 #define LIST_ARENA_MAX ((size_t)256 << 20)
 
 static int join(char *out, size_t size, const char *a, const char *b, struct crc_error *err)
 {
-	int w = snprintf(out, size, "%s/%s", a, b);
-	if (w < 0 || (size_t)w >= size)
-		return crc_err(err, CRC_EINVALID, "path too long: %s/%s", a, b);
-	return 0;
+	return crc_os_join(out, size, a, b, err);
 }
 
-/* Removes .tmp-* and .old-* directories: assembled drops of builds that were killed. */
+/* The temporary files crc_os_replace_file makes for .pins. */
+#define PINS_TMP_PREFIX "..pins."
+
+/* Removes .tmp-* and .old-* directories (assembled drops of builds that were killed) and temporary pin
+ * files. */
 static int remove_leftovers(struct crc_store *s, struct crc_error *err)
 {
-	DIR *d = opendir(s->dir);
-	if (!d)
-		return crc_err_os(err, "cannot list", s->dir, errno);
-	int rc = 0;
-	for (struct dirent *e; !rc && (e = readdir(d)) != NULL;) {
-		if (strncmp(e->d_name, ".tmp-", 5) != 0 && strncmp(e->d_name, ".old-", 5) != 0)
+	char **names = NULL;
+	size_t n = 0;
+	int rc = crc_os_list_path(&names, &n, s->dir, err);
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (strncmp(names[i], ".tmp-", 5) != 0 && strncmp(names[i], ".old-", 5) != 0 &&
+		    strncmp(names[i], PINS_TMP_PREFIX, strlen(PINS_TMP_PREFIX)) != 0)
 			continue;
 		char path[CRC_STORE_PATH_MAX];
-		if (!(rc = join(path, sizeof path, s->dir, e->d_name, err)) &&
+		if (!(rc = join(path, sizeof path, s->dir, names[i], err)) &&
 		    !(rc = crc_os_remove_tree(path, err)))
 			s->leftovers_removed++;
 	}
-	closedir(d);
+	crc_os_names_free(names, n);
 	return rc;
 }
 
@@ -93,30 +93,44 @@ int crc_store_begin(char tmp[CRC_STORE_PATH_MAX], const struct crc_store *s, con
 	int rc = join(tmp, CRC_STORE_PATH_MAX, s->dir, name, err);
 	if (rc)
 		return rc;
-	if (mkdir(tmp, 0755) != 0)
-		return crc_err_os(err, "cannot create", tmp, errno);
+	return crc_os_mkdir(tmp, 0755, 0, err);
+}
+
+struct sync_ctx {
+	const char *dir;
+};
+
+/* fsyncs a directory of the drop once all in it is (the files were, as they were written). */
+static int sync_leave(void *ctx, const struct crc_os_walk_entry *e, struct crc_error *err)
+{
+	const struct sync_ctx *c = ctx;
+	char sh[CRC_SHOWN_MAX];
+	if (fsync(e->fd) != 0)
+		return crc_err(err, CRC_EIO, "cannot sync %s/%s: %s", c->dir,
+			       crc_shown(sh, sizeof sh, e->path), strerror(errno));
 	return 0;
 }
 
-/* fsyncs every file in dir (one level: drops are flat) and dir itself. */
+static int sync_enter(void *ctx, const struct crc_os_walk_entry *e, struct crc_error *err)
+{
+	(void)ctx, (void)e, (void)err;
+	return CRC_OS_WALK_NEXT;
+}
+
+/* fsyncs every directory below dir, then dir itself: the names of all a drop holds are on disk before it
+ * is renamed into place. */
 static int sync_tree(const char *dir, struct crc_error *err)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return crc_err_os(err, "cannot list", dir, errno);
-	int rc = 0;
-	for (struct dirent *e; !rc && (e = readdir(d)) != NULL;) {
-		char path[CRC_STORE_PATH_MAX];
-		struct stat st;
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if ((rc = join(path, sizeof path, dir, e->d_name, err)))
-			break;
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			rc = sync_tree(path, err);
-	}
-	closedir(d);
-	return rc ? rc : crc_os_sync_dir(dir, err);
+	struct sync_ctx c = {dir};
+	struct crc_os_walker w = {sync_enter, sync_leave, &c, 0, 0};
+	int fd, rc = crc_os_open_dir(&fd, AT_FDCWD, dir, 1, err);
+	if (rc)
+		return rc;
+	rc = crc_os_walk(fd, dir, &w, err);
+	if (!rc && fsync(fd) != 0)
+		rc = crc_err_os(err, "cannot sync", dir, errno);
+	close(fd);
+	return rc;
 }
 
 int crc_store_publish(const struct crc_store *s, const char *tmp, const char *drop_id, int replace,
@@ -137,8 +151,8 @@ int crc_store_publish(const struct crc_store *s, const char *tmp, const char *dr
 		crc_os_remove_tree(tmp, NULL);
 		return crc_os_sync_dir(s->dir, err);
 	}
-	if (rename(tmp, final) != 0)
-		return crc_err_os(err, "cannot rename into place", final, errno);
+	if ((rc = crc_os_rename(tmp, final, err)))
+		return rc;
 	return crc_os_sync_dir(s->dir, err);
 }
 
@@ -159,8 +173,8 @@ static int lock_held(const char *storage)
 	char lock[CRC_STORE_PATH_MAX];
 	if (join(lock, sizeof lock, storage, CRC_STORE_LOCK_NAME, NULL))
 		return 0;
-	int fd = open(lock, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
+	int fd;
+	if (crc_os_open_regular(&fd, NULL, AT_FDCWD, lock, NULL, NULL) != 0)
 		return 0;
 	int held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 	close(fd);
@@ -194,16 +208,12 @@ static struct crc_store_entry *add_entry(int *rc, struct lister *ls, const char 
 			      ls->storage);
 		return NULL;
 	}
-	if (l->n == ls->cap) {
-		size_t cap = ls->cap ? ls->cap * 2 : 16;
-		struct crc_store_entry *grown = realloc(l->entries, cap * sizeof *grown);
-		if (!grown) {
-			*rc = crc_err(err, CRC_ENOMEM, "out of memory listing drops");
-			return NULL;
-		}
-		l->entries = grown;
-		ls->cap = cap;
+	struct crc_store_entry *grown = crc_grow(l->entries, &ls->cap, l->n + 1, sizeof *grown);
+	if (!grown) {
+		*rc = crc_err(err, CRC_ENOMEM, "out of memory listing drops");
+		return NULL;
 	}
+	l->entries = grown;
 	struct crc_store_entry *e = &l->entries[l->n++];
 	memset(e, 0, sizeof *e);
 	e->created = "";
@@ -218,17 +228,20 @@ static struct crc_store_entry *add_entry(int *rc, struct lister *ls, const char 
 static unsigned long long dir_size(const char *dir)
 {
 	unsigned long long total = 0;
-	DIR *d = opendir(dir);
-	if (!d)
+	char **names = NULL;
+	size_t n = 0;
+	int fd;
+	struct crc_error ignored;
+	if (crc_os_open_dir(&fd, AT_FDCWD, dir, 1, &ignored) != 0)
 		return 0;
-	for (struct dirent *e; (e = readdir(d)) != NULL;) {
-		char path[CRC_STORE_PATH_MAX];
-		struct stat st;
-		if (join(path, sizeof path, dir, e->d_name, NULL) == 0 && lstat(path, &st) == 0 &&
-		    S_ISREG(st.st_mode))
-			total += (unsigned long long)st.st_size;
-	}
-	closedir(d);
+	if (crc_os_list_dir(&names, &n, fd, "", dir, &ignored) == 0)
+		for (size_t i = 0; i < n; i++) {
+			struct stat st;
+			if (fstatat(fd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+				total += (unsigned long long)st.st_size;
+		}
+	crc_os_names_free(names, n);
+	close(fd);
 	return total;
 }
 
@@ -284,9 +297,10 @@ static int list_profile(struct lister *ls, const char *profile, struct crc_error
 	int rc = join(dir, sizeof dir, ls->storage, profile, err);
 	if (rc)
 		return rc;
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : crc_err_os(err, "cannot list", dir, errno);
+	char **names = NULL;
+	size_t n = 0;
+	if ((rc = crc_os_list_path(&names, &n, dir, err)) != 0)
+		return rc == CRC_ENOTFOUND ? 0 : rc;
 	if ((rc = crc_store_pins_load(&pins, dir, err)))
 		goto out;
 	const char *prof = dup_str(l, profile, err);
@@ -294,8 +308,8 @@ static int list_profile(struct lister *ls, const char *profile, struct crc_error
 		rc = CRC_ENOMEM;
 		goto out;
 	}
-	for (struct dirent *de; !rc && (de = readdir(d)) != NULL;) {
-		const char *name = de->d_name;
+	for (size_t i = 0; !rc && i < n; i++) {
+		const char *name = names[i];
 		char path[CRC_STORE_PATH_MAX];
 		struct stat st;
 		int leftover = is_leftover_name(name);
@@ -320,7 +334,7 @@ static int list_profile(struct lister *ls, const char *profile, struct crc_error
 		rc = read_drop(ls, e, err);
 	}
 out:
-	closedir(d);
+	crc_os_names_free(names, n);
 	crc_store_pins_free(pins);
 	return rc;
 }
@@ -358,21 +372,21 @@ int crc_store_list(struct crc_store_list **out, const char *storage, const char 
 	if (profile) {
 		rc = list_profile(&ls, profile, err);
 	} else {
-		DIR *d = opendir(storage);
-		if (!d && errno != ENOENT)
-			rc = crc_err_os(err, "cannot list", storage, errno);
-		for (struct dirent *de; d && !rc && (de = readdir(d)) != NULL;) {
+		char **names = NULL;
+		size_t n = 0;
+		if ((rc = crc_os_list_path(&names, &n, storage, err)) == CRC_ENOTFOUND)
+			rc = 0;
+		for (size_t i = 0; !rc && i < n; i++) {
 			char path[CRC_STORE_PATH_MAX];
 			struct stat st;
-			if (crc_plan_check_drop_id(de->d_name, NULL) != 0 || de->d_name[0] == '.')
+			if (crc_ids_check_drop_id(names[i], NULL) != 0 || names[i][0] == '.')
 				continue;
-			if ((rc = join(path, sizeof path, storage, de->d_name, err)))
+			if ((rc = join(path, sizeof path, storage, names[i], err)))
 				break;
 			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-				rc = list_profile(&ls, de->d_name, err);
+				rc = list_profile(&ls, names[i], err);
 		}
-		if (d)
-			closedir(d);
+		crc_os_names_free(names, n);
 	}
 	if (rc) {
 		crc_store_list_free(l);
@@ -415,7 +429,7 @@ int crc_store_remove_drop(const struct crc_store *s, const char *drop_id, struct
 {
 	char path[CRC_STORE_PATH_MAX], old[CRC_STORE_PATH_MAX], name[256];
 	struct stat st;
-	int rc = crc_plan_check_drop_id(drop_id, err);
+	int rc = crc_ids_check_drop_id(drop_id, err);
 	if (rc || (rc = crc_store_drop_path(path, s, drop_id, err)))
 		return rc;
 	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -426,8 +440,8 @@ int crc_store_remove_drop(const struct crc_store *s, const char *drop_id, struct
 	if ((rc = join(old, sizeof old, s->dir, name, err)) || (rc = crc_os_remove_tree(old, err)))
 		return rc;
 	/* One rename hides the whole drop: from here on nobody sees it, whole or in part. */
-	if (rename(path, old) != 0)
-		return crc_err_os(err, "cannot rename", path, errno);
+	if ((rc = crc_os_rename(path, old, err)))
+		return rc;
 	if ((rc = crc_os_sync_dir(s->dir, err)))
 		return rc;
 	return crc_os_remove_tree(old, err);
@@ -479,7 +493,7 @@ int crc_store_pins_parse(struct crc_store_pins **out, const char *path, const ch
 			rc = crc_err(err, CRC_ENOMEM, "out of memory");
 		else if (memchr(line + a, '\0', b - a))
 			rc = crc_err_at(err, CRC_EINVALID, path, lineno, 0, "a NUL byte in a drop id");
-		else if (crc_plan_check_drop_id(id, &id_err))
+		else if (crc_ids_check_drop_id(id, &id_err))
 			rc = crc_err_at(err, CRC_EINVALID, path, lineno, 0, "bad pin: %s", id_err.msg);
 		else if (p->n == CRC_STORE_MAX_PINS)
 			rc = crc_err_at(err, CRC_EINVALID, path, lineno, 0, "more than %d pins",
@@ -544,13 +558,13 @@ void crc_store_pins_free(struct crc_store_pins *pins)
 int crc_store_pin(const struct crc_store *s, const char *drop_id, int pin, int *changed,
 		  struct crc_error *err)
 {
-	char path[CRC_STORE_PATH_MAX], tmp[CRC_STORE_PATH_MAX], name[64];
+	char path[CRC_STORE_PATH_MAX];
 	struct crc_buf text, next;
 	struct crc_store_pins *pins = NULL;
 	*changed = 0;
 	crc_buf_init(&text);
 	crc_buf_init(&next);
-	int rc = crc_plan_check_drop_id(drop_id, err);
+	int rc = crc_ids_check_drop_id(drop_id, err);
 	if (rc || (rc = read_pins_text(&text, path, s->dir, err)) ||
 	    (rc = crc_store_pins_parse(&pins, path, crc_buf_str(&text), text.len, err)))
 		goto out;
@@ -578,19 +592,8 @@ int crc_store_pin(const struct crc_store *s, const char *drop_id, int pin, int *
 		rc = crc_err(err, CRC_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* A .tmp- name: a killed crc's half-written file is a leftover the next open removes. */
-	int w = snprintf(name, sizeof name, ".tmp-pins-%ld", (long)getpid());
-	if (w < 0 || (size_t)w >= sizeof name || (rc = join(tmp, sizeof tmp, s->dir, name, err)))
-		goto out;
-	unlink(tmp);
-	if ((rc = crc_os_write_file(tmp, crc_buf_str(&next), next.len, 0644, err)))
-		goto out;
-	if (rename(tmp, path) != 0) {
-		rc = crc_err_os(err, "cannot rename into place", path, errno);
-		unlink(tmp);
-		goto out;
-	}
-	if (!(rc = crc_os_sync_dir(s->dir, err)))
+	/* A killed crc's half-written temporary file is a leftover the next open removes. */
+	if (!(rc = crc_os_replace_file(s->dir, ".pins", crc_buf_str(&next), next.len, 0644, err)))
 		*changed = 1;
 out:
 	crc_store_pins_free(pins);

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "crc/ids.h"
+
 struct tmpl {
 	const char *text, *path;
 	size_t len;
@@ -55,16 +57,6 @@ static int plain(const char *v)
 	return 1;
 }
 
-/* Whether v is shaped like 2026-11-22T10:00:00Z. */
-static int timestamp(const char *v)
-{
-	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-	for (size_t i = 0; i < sizeof shape; i++)
-		if (shape[i] == 'd' ? !(v[i] >= '0' && v[i] <= '9') : v[i] != shape[i])
-			return 0;
-	return 1;
-}
-
 /* Whether v is plain names joined by '/', with or without a leading '/', none of them "." or "..". */
 static int path_of_names(const char *v)
 {
@@ -91,7 +83,7 @@ static int check_value(const struct tmpl *t, size_t k, const char *name, size_t 
 {
 	char sh[80];
 	if (kind == CRC_TEMPLATE_TIME) {
-		if (timestamp(v))
+		if (crc_ids_time_ok(v))
 			return 0;
 		return bad(t, k,
 			   "@%.*s@ would insert '%s', which is not an RFC 3339 UTC time like "
@@ -99,10 +91,7 @@ static int check_value(const struct tmpl *t, size_t k, const char *name, size_t 
 			   (int)n, name, crc_shown(sh, sizeof sh, v));
 	}
 	if (kind == CRC_TEMPLATE_URL_OR_EMPTY) {
-		static const char url_chars[] =
-			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._~/:%+-";
-		if (!*v ||
-		    (strncmp(v, "https://", 8) == 0 && v[8] && strspn(v + 8, url_chars) == strlen(v + 8)))
+		if (!*v || crc_ids_url_ok(v))
 			return 0;
 		return bad(t, k,
 			   "@%.*s@ would insert '%s', which is not an https URL of letters, digits and "

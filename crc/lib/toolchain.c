@@ -3,7 +3,6 @@
  * PATH and writes the CMake toolchain file a build uses. */
 #include "crc/toolchain.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -402,25 +401,26 @@ int crc_toolchain_list(char ***triples, size_t *n, const char *root, struct crc_
 	int w = snprintf(dirpath, sizeof dirpath, "%s/templates/toolchains", root);
 	if (w < 0 || (size_t)w >= sizeof dirpath)
 		return crc_err(err, CRC_EINVALID, "path too long: %s/templates/toolchains", root);
-	DIR *d = opendir(dirpath);
-	if (!d)
-		return crc_err_os(err, "cannot list", dirpath, errno);
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-		if (len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0 || len - 5 > TRIPLE_MAX)
+	char **all;
+	size_t nall;
+	int rc = crc_os_list_path(&all, &nall, dirpath, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < nall; i++) {
+		size_t len = strlen(all[i]);
+		if (len <= 5 || strcmp(all[i] + len - 5, ".yaml") != 0 || len - 5 > TRIPLE_MAX)
 			continue;
 		if (count == MAX_TOOLCHAINS) {
-			closedir(d);
+			crc_os_names_free(all, nall);
 			return crc_err(err, CRC_EINVALID, "more than %d toolchain files in %s",
 				       MAX_TOOLCHAINS, dirpath);
 		}
-		memcpy(found[count], e->d_name, len - 5);
+		memcpy(found[count], all[i], len - 5);
 		found[count][len - 5] = '\0';
 		bytes += len - 4;
 		count++;
 	}
-	closedir(d);
+	crc_os_names_free(all, nall);
 	char **out = malloc(count * sizeof *out + bytes + 1);
 	if (!out)
 		return crc_err(err, CRC_ENOMEM, "out of memory");

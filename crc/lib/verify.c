@@ -268,16 +268,10 @@ int crc_verify_add_problem(struct crc_verify_report *r, const char *file, int co
 		r->dropped++;
 		return 0;
 	}
-	/* Doubling (at powers of two from 64): appending stays linear. */
-	if (r->nproblems >= 64 && (r->nproblems & (r->nproblems - 1)) == 0) {
-		struct crc_verify_problem *np = realloc(r->problems, 2 * r->nproblems * sizeof *r->problems);
-		if (!np)
-			return CRC_ENOMEM;
-		r->problems = np;
-	} else if (r->nproblems == 0) {
-		if (!(r->problems = malloc(64 * sizeof *r->problems)))
-			return CRC_ENOMEM;
-	}
+	struct crc_verify_problem *np = crc_grow(r->problems, &r->problems_cap, r->nproblems + 1, sizeof *np);
+	if (!np)
+		return CRC_ENOMEM;
+	r->problems = np;
 	struct crc_verify_problem *p = &r->problems[r->nproblems];
 	p->file = strdup(file);
 	p->msg = strdup(msg);
@@ -310,14 +304,10 @@ __attribute__((format(printf, 4, 5))) static int problem(struct crc_verify_repor
 /* Adds a file to the report; returns its index or (size_t)-1 when out of memory. */
 static size_t add_file(struct crc_verify_report *r, const char *name, const char *kind)
 {
-	/* Doubling (at powers of two from 16): a drop of tens of thousands of files stays linear. */
-	if (r->nfiles == 0 || (r->nfiles >= 16 && (r->nfiles & (r->nfiles - 1)) == 0)) {
-		size_t cap = r->nfiles ? 2 * r->nfiles : 16;
-		struct crc_verify_file *nf = realloc(r->files, cap * sizeof *r->files);
-		if (!nf)
-			return (size_t)-1;
-		r->files = nf;
-	}
+	struct crc_verify_file *nf = crc_grow(r->files, &r->files_cap, r->nfiles + 1, sizeof *nf);
+	if (!nf)
+		return (size_t)-1;
+	r->files = nf;
 	struct crc_verify_file *f = &r->files[r->nfiles];
 	memset(f, 0, sizeof *f);
 	if (!(f->name = strdup(name)))
@@ -749,14 +739,10 @@ struct paths {
 
 static int paths_add(struct paths *p, const char *s)
 {
-	if (p->n == p->cap) {
-		size_t c = p->cap ? 2 * p->cap : 16;
-		char **v = c < ((size_t)-1) / sizeof *v ? realloc(p->v, c * sizeof *v) : NULL;
-		if (!v)
-			return CRC_ENOMEM;
-		p->v = v;
-		p->cap = c;
-	}
+	char **v = crc_grow(p->v, &p->cap, p->n + 1, sizeof *v);
+	if (!v)
+		return CRC_ENOMEM;
+	p->v = v;
 	if (!(p->v[p->n] = strdup(s)))
 		return CRC_ENOMEM;
 	p->n++;

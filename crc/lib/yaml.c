@@ -164,24 +164,17 @@ static int attach(struct builder *b, struct crc_yaml_node *child)
 		f->key = child;
 		return 0;
 	}
-	if (c->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 8;
-		struct crc_yaml_node **values = crc_arena_alloc(&b->doc->arena, cap * sizeof *values);
-		struct crc_yaml_node **keys = NULL;
-		if (c->kind == CRC_YAML_MAP)
-			keys = crc_arena_alloc(&b->doc->arena, cap * sizeof *keys);
-		if (!values || (c->kind == CRC_YAML_MAP && !keys))
-			return crc_err_at(b->err, CRC_ENOMEM, b->path, child->line, child->col,
-					  "document too large to hold in memory");
-		if (c->n) {
-			memcpy(values, c->values, c->n * sizeof *values);
-			if (keys)
-				memcpy(keys, c->keys, c->n * sizeof *keys);
-		}
-		c->values = values;
-		c->keys = keys;
-		f->cap = cap;
-	}
+	size_t kcap = f->cap;
+	struct crc_yaml_node **values =
+		crc_arena_grow(&b->doc->arena, c->values, c->n, &f->cap, c->n + 1, sizeof *values);
+	struct crc_yaml_node **keys = NULL;
+	if (values && c->kind == CRC_YAML_MAP)
+		keys = crc_arena_grow(&b->doc->arena, c->keys, c->n, &kcap, c->n + 1, sizeof *keys);
+	if (!values || (c->kind == CRC_YAML_MAP && !keys))
+		return crc_err_at(b->err, CRC_ENOMEM, b->path, child->line, child->col,
+				  "document too large to hold in memory");
+	c->values = values;
+	c->keys = keys;
 	if (c->kind == CRC_YAML_MAP) {
 		c->keys[c->n] = f->key;
 		f->key = NULL;

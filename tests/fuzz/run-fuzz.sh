@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# A bounded libFuzzer run: compiles fuzz_<name>.c with clang -fsanitize=fuzzer,address,undefined together
-# with the crc sources it needs (and CRC_SOURCE_DIR set to SOURCE_DIR, for targets that read the project's
-# files), then fuzzes for CRC_FUZZ_SECONDS (default 10) starting from a copy of the checked-in seed corpus.
-# Any crash, leak, sanitizer report or hang (over 5 s on one input) fails.
-# Usage: run-fuzz.sh CLANG NAME SOURCE_DIR SOURCES...   (SOURCES relative to SOURCE_DIR)
+# A bounded libFuzzer run: compiles fuzz_<name>.c with clang -fsanitize=fuzzer,address,undefined and links
+# it against crc's core as build-core.sh compiled it (CRC_SOURCE_DIR set to SOURCE_DIR, for targets that
+# read the project's files), then fuzzes for CRC_FUZZ_SECONDS (default 10) starting from a copy of the
+# checked-in seed corpus. Any crash, leak, sanitizer report or hang (over 5 s on one input) fails.
+# Usage: run-fuzz.sh CLANG NAME SOURCE_DIR CORE_LIB
 set -eu
-clang=$1 name=$2 src=$3; shift 3
+clang=$1 name=$2 src=$3 core=$4
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-files=("$src/tests/fuzz/fuzz_$name.c")
-for f in "$@"; do files+=("$src/$f"); done
+[ -f "$core" ] || { echo "run-fuzz: $core is missing (the fuzz.core test builds it)"; exit 1; }
 "$clang" -std=c11 -D_POSIX_C_SOURCE=200809L -DCRC_SOURCE_DIR="\"$src\"" -g -O1 \
-  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I"$src/crc/include" "${files[@]}" \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I"$src/crc/include" \
+  "$src/tests/fuzz/fuzz_$name.c" "$core" \
   $(pkg-config --cflags --libs yaml-0.1 libcjson libarchive libcrypto libcurl) -lm \
   -o "$tmp/fuzz" 2>"$tmp/cc.log" || { cat "$tmp/cc.log"; echo "run-fuzz: compiling the fuzz target failed"; exit 1; }
 cp -r "$src/tests/fuzz/corpus/$name" "$tmp/corpus"

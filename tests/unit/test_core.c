@@ -13,6 +13,7 @@
 #include "crc/proc.h"
 #include "crc/plan.h"
 #include "crc/source.h"
+#include "crc/ids.h"
 
 Test(buf, grows_and_formats)
 {
@@ -161,7 +162,7 @@ Test(source, remote_urls_are_normalized_or_dropped)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		crc_source_url_normalize(out, sizeof out, cases[i][0]);
 		cr_assert_str_eq(out, cases[i][1], "%s", cases[i][0]);
-		cr_assert_eq(crc_source_url_ok(out), out[0] != '\0', "%s", out);
+		cr_assert_eq(crc_ids_url_ok(out), out[0] != '\0', "%s", out);
 	}
 	char small[16];
 	crc_source_url_normalize(small, sizeof small, "https://github.com/acme/noa");
@@ -179,7 +180,7 @@ Test(source, drop_id_format)
 	crc_source_drop_id(id, sizeof id, -1, &src, "fedcba9876543210");
 	cr_assert_str_eq(id, "19700101-abcdef012345-fedcba98");
 	struct crc_error err;
-	cr_assert_eq(crc_plan_check_drop_id(id, &err), 0, "a default id passes the check");
+	cr_assert_eq(crc_ids_check_drop_id(id, &err), 0, "a default id passes the check");
 }
 
 Test(plan, drop_id_rules)
@@ -188,16 +189,16 @@ Test(plan, drop_id_rules)
 	char long_id[130];
 	memset(long_id, 'a', 129);
 	long_id[129] = '\0';
-	cr_assert_eq(crc_plan_check_drop_id("ci-1234.5_x", &err), 0);
-	cr_assert_eq(crc_plan_check_drop_id(long_id, &err), CRC_EINVALID);
+	cr_assert_eq(crc_ids_check_drop_id("ci-1234.5_x", &err), 0);
+	cr_assert_eq(crc_ids_check_drop_id(long_id, &err), CRC_EINVALID);
 	long_id[128] = '\0';
-	cr_assert_eq(crc_plan_check_drop_id(long_id, &err), 0);
-	cr_assert_eq(crc_plan_check_drop_id("", &err), CRC_EINVALID);
-	cr_assert_eq(crc_plan_check_drop_id(".", &err), CRC_EINVALID);
-	cr_assert_eq(crc_plan_check_drop_id("..", &err), CRC_EINVALID);
-	cr_assert_eq(crc_plan_check_drop_id("a/b", &err), CRC_EINVALID);
-	cr_assert_eq(crc_plan_check_drop_id("a b", &err), CRC_EINVALID);
-	cr_assert_eq(crc_plan_check_drop_id("\xc3\xa9", &err), CRC_EINVALID);
+	cr_assert_eq(crc_ids_check_drop_id(long_id, &err), 0);
+	cr_assert_eq(crc_ids_check_drop_id("", &err), CRC_EINVALID);
+	cr_assert_eq(crc_ids_check_drop_id(".", &err), CRC_EINVALID);
+	cr_assert_eq(crc_ids_check_drop_id("..", &err), CRC_EINVALID);
+	cr_assert_eq(crc_ids_check_drop_id("a/b", &err), CRC_EINVALID);
+	cr_assert_eq(crc_ids_check_drop_id("a b", &err), CRC_EINVALID);
+	cr_assert_eq(crc_ids_check_drop_id("\xc3\xa9", &err), CRC_EINVALID);
 }
 
 /* RFC 4648's test vectors both ways, and every non-canonical or malformed text refused. */

@@ -184,19 +184,20 @@ Test(os, walk_visits_in_order_and_never_follows_a_symlink)
 
 Test(os, grow_doubles_and_refuses_an_overflow)
 {
-	int *v = NULL;
+	int *v = NULL, *p;
 	size_t cap = 0;
-	cr_assert_eq(crc_grow((void **)&v, &cap, 1, sizeof *v), 0);
+	cr_assert_not_null(v = crc_grow(v, &cap, 1, sizeof *v));
 	cr_assert_eq(cap, 16);
-	cr_assert_eq(crc_grow((void **)&v, &cap, 16, sizeof *v), 0);
-	cr_assert_eq(cap, 16, "room enough: nothing to do");
-	cr_assert_eq(crc_grow((void **)&v, &cap, 17, sizeof *v), 0);
+	cr_assert_eq(crc_grow(v, &cap, 16, sizeof *v), v, "room enough: nothing to do");
+	cr_assert_eq(cap, 16);
+	cr_assert_not_null(v = crc_grow(v, &cap, 17, sizeof *v));
 	cr_assert_eq(cap, 32);
-	cr_assert_eq(crc_grow((void **)&v, &cap, 1000, sizeof *v), 0);
+	cr_assert_not_null(v = crc_grow(v, &cap, 1000, sizeof *v));
 	cr_assert_eq(cap, 1024);
 	v[1023] = 7;
-	cr_assert_eq(crc_grow((void **)&v, &cap, SIZE_MAX / 2, sizeof *v), CRC_ENOMEM);
+	cr_assert_null(p = crc_grow(v, &cap, SIZE_MAX / 2, sizeof *v));
 	cr_assert_eq(cap, 1024, "unchanged on failure");
 	cr_assert_eq(v[1023], 7);
+	cr_assert_null(crc_grow(v, &cap, 1025, 0), "a zero size is refused");
 	free(v);
 }

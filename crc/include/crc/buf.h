@@ -38,9 +38,10 @@ char *crc_buf_take(struct crc_buf *b);
 /* Frees the text. Accepts NULL. */
 void crc_buf_free(struct crc_buf *b);
 
-/* The one growth rule for arrays: makes *v (of *cap elements of size bytes, realloc'ed) hold at least need
- * elements, doubling (from 16) so that appending stays linear. CRC_ENOMEM (a negative code; *v and *cap as
- * they were) when memory runs out or the size would overflow; else 0. */
-int crc_grow(void **v, size_t *cap, size_t need, size_t size);
+/* The one growth rule for arrays: v (malloc'ed, of *cap elements of size bytes; NULL with *cap 0) grown by
+ * realloc to hold at least need (>= 1) elements, doubling from 16 so that appending stays linear. Returns
+ * the array, perhaps moved (*cap updated), or NULL when memory runs out or the size would overflow: then v
+ * is still the caller's, unchanged, and so is *cap. */
+void *crc_grow(void *v, size_t *cap, size_t need, size_t size);
 
 #endif

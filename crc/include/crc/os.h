@@ -39,7 +39,15 @@ int crc_os_open_dir(int *fd, int dirfd, const char *path, int nofollow, struct c
  * (crc_os_file_kind) and *bad_len the length of path up to its end, else *bad is NULL. */
 int crc_os_open_dir_beneath(int dirfd, const char *path, size_t len, const char **bad, size_t *bad_len);
 
-/* Renames from to to (rename(2): atomic, replacing to); errors name to. */
+/* Creates the directory path with mode (less the umask); with exist_ok, a directory there already is fine
+ * (it is left as it is). Errors are "cannot create PATH: ...". */
+int crc_os_mkdir(const char *path, unsigned mode, int exist_ok, struct crc_error *err);
+
+/* Creates the symlink path pointing at target (not checked: callers check what it points at). */
+int crc_os_symlink(const char *target, const char *path, struct crc_error *err);
+
+/* Renames from to to (rename(2): atomic, replacing to): "cannot rename FROM to TO: ...", errno as rename
+ * left it. */
 int crc_os_rename(const char *from, const char *to, struct crc_error *err);
 
 /* Points the symlink dir/name at target in one step: a new symlink (dir/.<name>-<pid>) renamed over it,
@@ -136,6 +144,10 @@ int crc_os_read_fd(struct crc_buf *out, int fd, const char *name, size_t max, st
 #define CRC_OS_LIST_MAX 1000000
 int crc_os_list_dir(char ***names, size_t *n, int dirfd, const char *rel, const char *shown_dir,
 		    struct crc_error *err);
+
+/* crc_os_list_dir of the directory at path, a directory the user names (profiles/, the storage): followed
+ * through a symlink. A missing one is CRC_ENOTFOUND "cannot list PATH: No such file or directory". */
+int crc_os_list_path(char ***names, size_t *n, const char *path, struct crc_error *err);
 
 /* Frees what crc_os_list_dir returned. Accepts NULL. */
 void crc_os_names_free(char **names, size_t n);

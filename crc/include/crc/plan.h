@@ -51,7 +51,7 @@ struct crc_plan_options {
 	const char *root;
 	/* The storage directory (relative to root unless absolute); NULL: storage/artifacts. */
 	const char *storage;
-	/* The drop id (validate it first with crc_plan_check_drop_id). */
+	/* The drop id (validate it first with crc_ids_check_drop_id). */
 	const char *drop_id;
 	/* Build parallelism for `cmake --build -j` (>= 1). */
 	int jobs;
@@ -81,9 +81,6 @@ int crc_plan_make(struct crc_plan **out, const struct crc_profile *p,
 		  struct crc_error *err);
 
 void crc_plan_free(struct crc_plan *plan);
-
-/* Checks a drop id: [A-Za-z0-9._-], 1 to 128 characters, not "." or "..". CRC_EINVALID with the reason. */
-int crc_plan_check_drop_id(const char *id, struct crc_error *err);
 
 /* The plan as JSON (schema crc.plan/v1, docs/cli.md), owned by the caller; NULL when out of memory. */
 struct crc_json *crc_plan_json(const struct crc_plan *plan);

@@ -6,9 +6,10 @@
 
 #include "crc/digest.h"
 #include "crc/error.h"
+#include "crc/ids.h"
 
 /* Bytes of a source URL, with its NUL. */
-#define CRC_SOURCE_URL_MAX 512
+#define CRC_SOURCE_URL_MAX CRC_IDS_URL_MAX
 
 struct crc_source {
 	/* The full commit id, or "" outside a git checkout (or without git). */
@@ -34,11 +35,9 @@ int crc_source_read(struct crc_source *out, const char *root, struct crc_error *
  * only for http(s)) + path (letters, digits and "._~/%+-"), without user name, password, ".git" suffix or
  * trailing '/'. https, http, ssh, git+ssh and git URLs and scp-like "user@host:path" are turned into
  * https URLs of the same host and path; anything else (a local path, file://, other characters) gives "".
- * out has size bytes (at least 1); a result that does not fit gives "" too. */
+ * out has size bytes (at least 1); a result that does not fit gives "" too. What it makes passes
+ * crc_ids_url_ok. */
 void crc_source_url_normalize(char *out, size_t size, const char *raw);
-
-/* Whether s is a URL as crc_source_url_normalize makes them (and not ""). */
-int crc_source_url_ok(const char *s);
 
 /* Hashes the tree under dir into hex (the encoding above). */
 int crc_source_tree_hash(char hex[CRC_SHA256_HEX], const char *dir, struct crc_error *err);

@@ -86,10 +86,10 @@ struct crc_verify_report {
 	struct crc_manifest *manifest;
 	/* Every file checked: manifest.yaml, flags.txt, SHA256SUMS, the artifacts in manifest order, then the
 	 * unlisted ones in name order. */
-	size_t nfiles;
+	size_t nfiles, files_cap;
 	struct crc_verify_file *files;
 	/* In the order of files, then drop-wide problems. */
-	size_t nproblems, dropped;
+	size_t nproblems, dropped, problems_cap;
 	struct crc_verify_problem *problems;
 	/* Problems that were mismatches, and the others (a file that could not be read, a malformed
 	 * manifest). */
