@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "crc/diag.h"
+#include "crc/gates.h"
 #include "crc/json.h"
 #include "crc/profile.h"
 #include "crc/toolchain.h"
@@ -27,8 +28,13 @@ struct check {
 	/* Problems reported, and the files that had any, per kind. */
 	size_t nproblems;
 	size_t profiles, bad_profiles, toolchains, bad_toolchains;
+	/* Profiles not checked because runtime/features.yaml has a problem. */
+	size_t unchecked_profiles;
 	/* The exit code so far: 3 once a file had a problem, 5 when checking itself failed (I/O, memory). */
 	int status;
+	/* The runtime's gates (runtime/features.yaml), read once; NULL when that file has a problem (then
+	 * reported, and no profile can be checked). */
+	struct crc_gates *gates;
 };
 
 /* Raises the exit code for a core error code (a system failure outranks bad input). */
@@ -117,10 +123,19 @@ static void check_profiles(struct check *c, struct crc_diags *d)
 		note_code(c, rc);
 		return;
 	}
+	/* Every profile's features are checked against them: a problem there is reported once, and no
+	 * profile can be checked. */
+	if ((rc = crc_gates_load(&c->gates, ".", &err)) != 0) {
+		report(c, &err);
+		note_code(c, rc);
+		c->unchecked_profiles = n;
+		free(names);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		crc_diags_clear(d);
 		c->profiles++;
-		rc = crc_profile_check(".", names[i], d, &err);
+		rc = crc_profile_check(".", c->gates, names[i], d, &err);
 		if (!rc)
 			continue;
 		int w = snprintf(file, sizeof file, "profiles/%s.yaml", names[i]);
@@ -134,17 +149,17 @@ static void check_profiles(struct check *c, struct crc_diags *d)
 }
 
 /* Whether a valid profile under profiles/ has target triple and asks for its optimizer (wasm_opt). */
-static int optimizer_wanted(const char *triple)
+static int optimizer_wanted(const struct check *c, const char *triple)
 {
 	struct crc_error err;
 	char **names;
 	size_t n;
 	int wanted = 0;
-	if (crc_profile_list(&names, &n, ".", &err))
+	if (!c->gates || crc_profile_list(&names, &n, ".", &err))
 		return 0;
 	for (size_t i = 0; i < n && !wanted; i++) {
 		struct crc_profile *p;
-		if (crc_profile_load(&p, ".", names[i], NULL, 0, &err))
+		if (crc_profile_load(&p, ".", c->gates, names[i], NULL, 0, &err))
 			continue;
 		for (size_t t = 0; t < p->ntargets && strcmp(p->optimization.wasm_opt, "off") != 0; t++)
 			wanted |= strcmp(p->targets[t].triple, triple) == 0;
@@ -175,7 +190,7 @@ static void check_toolchains(struct check *c, struct crc_diags *d)
 		rc = crc_toolchain_check(".", triples[i], d);
 		if (!rc && (rc = crc_toolchain_load(&tc, ".", triples[i], &err)) == 0) {
 			rc = crc_toolchain_find_tools(tc, getenv("PATH"), &err);
-			if (!rc && tc->optimizer && optimizer_wanted(triples[i]))
+			if (!rc && tc->optimizer && optimizer_wanted(c, triples[i]))
 				rc = crc_toolchain_find_optimizer(tc, getenv("PATH"), &err);
 			crc_toolchain_free(tc);
 			if (rc) {
@@ -213,6 +228,15 @@ static int finish(struct check *c)
 		crc_json_free(doc);
 		int prc = cli_print_json(c->cli, text);
 		return prc != CLI_EXIT_OK ? prc : c->status;
+	}
+	if (c->status && c->unchecked_profiles) {
+		cli_error(c->cli,
+			  "%zu problem%s: runtime/features.yaml (none of %zu profile%s checked) and %zu of "
+			  "%zu toolchain%s",
+			  c->nproblems, c->nproblems == 1 ? "" : "s", c->unchecked_profiles,
+			  c->unchecked_profiles == 1 ? "" : "s", c->bad_toolchains, c->toolchains,
+			  c->toolchains == 1 ? "" : "s");
+		return c->status;
 	}
 	if (c->status && c->profiles + c->toolchains == 0) {
 		cli_error(c->cli, "%zu problem%s", c->nproblems, c->nproblems == 1 ? "" : "s");
@@ -255,6 +279,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < c.nseen; i++)
 		free(c.seen[i]);
 	free(c.seen);
+	crc_gates_free(c.gates);
 	free(d);
 	return status;
 }

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "crc/assemble.h"
 #include "crc/dockerfile.h"
+#include "crc/gates.h"
 #include "crc/image.h"
 #include "crc/json.h"
 #include "crc/lambda.h"
@@ -98,6 +99,7 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 	struct crc_buf template_text, dockerfile_in;
 	struct crc_store store;
 	struct crc_profile *profile = NULL;
+	struct crc_gates *gates = NULL;
 	struct crc_error err;
 	char dir[CRC_STORE_PATH_MAX], tmp[CRC_STORE_PATH_MAX] = "";
 	const char *order[CRC_PROFILE_MAX_TARGETS];
@@ -136,7 +138,8 @@ int cmd_merge(struct cli *cli, int argc, char **argv)
 		parts[nverified] = reports[nverified].manifest;
 	}
 	/* The profile gives the order one machine would build the targets in. */
-	if ((rc = crc_profile_load(&profile, ".", parts[0]->profile, NULL, 0, &err)) != 0) {
+	if ((rc = crc_gates_load(&gates, ".", &err)) != 0 ||
+	    (rc = crc_profile_load(&profile, ".", gates, parts[0]->profile, NULL, 0, &err)) != 0) {
 		status = cli_report(cli, rc, &err);
 		goto out;
 	}
@@ -191,6 +194,7 @@ out:
 	crc_buf_free(&dockerfile_in);
 	crc_store_close(&store);
 	crc_profile_free(profile);
+	crc_gates_free(gates);
 	for (size_t i = 0; i < nverified; i++)
 		crc_verify_report_free(&reports[i]);
 	return status;

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "crc/gates.h"
 #include "crc/json.h"
 #include "crc/profile.h"
 #include "exit.h"
@@ -83,8 +84,12 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "unknown action '%s' (use: crc profile show NAME)", action);
 	if (!name)
 		return cli_usage(cli, "missing profile name (crc profiles lists them)");
-	struct crc_profile *p;
-	int rc = crc_profile_load(&p, ".", name, sets, nsets, &err);
+	struct crc_profile *p = NULL;
+	struct crc_gates *gates = NULL;
+	int rc = crc_gates_load(&gates, ".", &err);
+	if (!rc)
+		rc = crc_profile_load(&p, ".", gates, name, sets, nsets, &err);
+	crc_gates_free(gates); /* the profile keeps nothing of them */
 	if (rc) {
 		char msg[2 * CRC_ERROR_MSG_MAX];
 		crc_error_format(&err, msg, sizeof msg);

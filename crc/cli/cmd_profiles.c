@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "crc/gates.h"
 #include "crc/json.h"
 #include "crc/profile.h"
 #include "exit.h"
@@ -30,8 +31,16 @@ int cmd_profiles(struct cli *cli, int argc, char **argv)
 			return status;
 		return cli_usage(cli, "unexpected argument '%s'", op.arg);
 	}
-	int rc = crc_profile_list(&names, &n, ".", &err);
+	struct crc_gates *gates = NULL;
+	int rc = crc_gates_load(&gates, ".", &err);
 	if (rc) {
+		char msg[2 * CRC_ERROR_MSG_MAX];
+		crc_error_format(&err, msg, sizeof msg);
+		cli_error(cli, "%s", msg);
+		return cli_exit_for(rc);
+	}
+	if ((rc = crc_profile_list(&names, &n, ".", &err)) != 0) {
+		crc_gates_free(gates);
 		cli_error(cli, "%s", err.msg);
 		return cli_exit_for(rc);
 	}
@@ -39,7 +48,7 @@ int cmd_profiles(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		struct crc_profile *p;
 		char msg[2 * CRC_ERROR_MSG_MAX];
-		rc = crc_profile_load(&p, ".", names[i], NULL, 0, &err);
+		rc = crc_profile_load(&p, ".", gates, names[i], NULL, 0, &err);
 		if (rc) {
 			crc_error_format(&err, msg, sizeof msg);
 			cli_error(cli, "%s", msg);
@@ -61,6 +70,7 @@ int cmd_profiles(struct cli *cli, int argc, char **argv)
 		crc_profile_free(p);
 	}
 	free(names);
+	crc_gates_free(gates);
 	if (cli->json) {
 		struct crc_json *doc = crc_json_object();
 		char *text = NULL;

@@ -158,7 +158,8 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 		cli_error(cli, "cannot tell the current directory");
 		return CLI_EXIT_IO;
 	}
-	if ((rc = crc_profile_load(&pl->profile, ".", a->name, a->sets, a->nsets, &err)))
+	if ((rc = crc_gates_load(&pl->gates, ".", &err)) ||
+	    (rc = crc_profile_load(&pl->profile, ".", pl->gates, a->name, a->sets, a->nsets, &err)))
 		return cli_report(cli, rc, &err);
 	const struct crc_profile *p = pl->profile;
 	for (size_t k = 0; k < ntriples; k++) {
@@ -203,8 +204,6 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 			return CLI_EXIT_INPUT;
 		}
 	}
-	if ((rc = crc_plan_load_gates(&pl->gates, &pl->arena, ".", &err)))
-		return cli_report(cli, rc, &err);
 	int jobs = a->jobs;
 	if (!jobs) {
 		long n = cli_cpus();
@@ -213,7 +212,7 @@ int planning_load(struct cli *cli, struct planning *pl, const struct planning_ar
 	struct crc_plan_options o = {pl->root, cli->storage, a->drop_id ? a->drop_id : "pending",
 				     build_jobs ? build_jobs : jobs};
 	if ((rc = crc_plan_make(&pl->plan, p, (const struct crc_toolchain *const *)pl->toolchains, triples,
-				ntriples, &pl->gates, &o, &err)))
+				ntriples, pl->gates, &o, &err)))
 		return cli_report(cli, rc, &err);
 	for (size_t i = 0; i < pl->plan->ntargets && !pl->lambda_template_path; i++)
 		if (pl->plan->targets[i].lambda_zip) {
@@ -275,6 +274,7 @@ void planning_free(struct planning *pl)
 	for (size_t i = 0; i < CRC_PROFILE_MAX_TARGETS; i++)
 		crc_toolchain_free(pl->toolchains[i]);
 	crc_profile_free(pl->profile);
+	crc_gates_free(pl->gates);
 	crc_buf_free(&pl->lambda_template);
 	crc_buf_free(&pl->docker_template);
 	crc_arena_free(&pl->arena);

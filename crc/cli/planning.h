@@ -46,7 +46,7 @@ struct planning {
 	struct crc_profile *profile;
 	struct crc_toolchain *toolchains[CRC_PROFILE_MAX_TARGETS];
 	struct crc_arena arena;
-	struct crc_gates gates;
+	struct crc_gates *gates;
 	struct crc_plan *plan;
 	/* Filled when asked for (crc build) or for the default drop id. */
 	int have_inputs;

@@ -2,6 +2,7 @@
  * resolution"); every place where a dialect cannot say what the profile asks adds a note instead of
  * dropping the setting silently. */
 #include "crc/flags.h"
+#include "crc/profile.h"
 
 #include <stdarg.h>
 #include <stdio.h>

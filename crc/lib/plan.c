@@ -14,7 +14,6 @@
 #include "crc/ids.h"
 
 #define PLAN_ARENA_MAX ((size_t)16 << 20)
-#define MAX_GATES 64
 
 struct ctx {
 	struct crc_arena *a;
@@ -325,55 +324,6 @@ void crc_plan_free(struct crc_plan *plan)
 	free(plan->flags_txt);
 	crc_arena_free(&plan->arena);
 	free(plan);
-}
-
-int crc_plan_load_gates(struct crc_gates *out, struct crc_arena *arena, const char *root,
-			struct crc_error *err)
-{
-	char path[4096];
-	struct crc_yaml_doc *doc;
-	int w = snprintf(path, sizeof path, "%s/runtime/features.yaml", root);
-	if (w < 0 || (size_t)w >= sizeof path)
-		return crc_err(err, CRC_EINVALID, "path too long: %s/runtime/features.yaml", root);
-	int rc = crc_yaml_load(&doc, path, err);
-	if (rc)
-		return rc;
-	const struct crc_yaml_node *list = crc_yaml_get(doc->root, "features");
-	out->n = 0;
-	out->names = crc_arena_alloc(arena, MAX_GATES * sizeof *out->names);
-	out->options = crc_arena_alloc(arena, MAX_GATES * sizeof *out->options);
-	if (!out->names || !out->options)
-		rc = crc_err(err, CRC_ENOMEM, "out of memory");
-	else if (!list || list->kind != CRC_YAML_SEQ)
-		rc = crc_err_at(err, CRC_EINVALID, path, doc->root->line, doc->root->col,
-				"expected 'features:' with a list of gates");
-	for (size_t i = 0; !rc && list && i < list->n; i++) {
-		const struct crc_yaml_node *name = crc_yaml_get(list->values[i], "name");
-		if (!name || name->kind != CRC_YAML_SCALAR || !name->len) {
-			rc = crc_err_at(err, CRC_EINVALID, path, list->values[i]->line, list->values[i]->col,
-					"each feature needs a name");
-			break;
-		}
-		if (out->n == MAX_GATES) {
-			rc = crc_err(err, CRC_EINVALID, "%s: more than %d gates", path, MAX_GATES);
-			break;
-		}
-		char opt[128];
-		int ow = snprintf(opt, sizeof opt, "NOA_FEATURE_%s", name->value);
-		if (ow < 0 || (size_t)ow >= sizeof opt) {
-			rc = crc_err_at(err, CRC_EINVALID, path, name->line, name->col, "gate name too long");
-			break;
-		}
-		for (char *q = opt; *q; q++)
-			*q = *q == '-' ? '_' : (*q >= 'a' && *q <= 'z') ? (char)(*q - 'a' + 'A') : *q;
-		out->names[out->n] = crc_arena_strndup(arena, name->value, name->len);
-		out->options[out->n] = crc_arena_strndup(arena, opt, strlen(opt));
-		if (!out->names[out->n] || !out->options[out->n])
-			rc = crc_err(err, CRC_ENOMEM, "out of memory");
-		out->n++;
-	}
-	crc_yaml_free(doc);
-	return rc;
 }
 
 static struct crc_json *target_json(const struct crc_plan_target *t)

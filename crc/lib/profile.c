@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "crc/diag.h"
+#include "crc/gates.h"
 #include "crc/json.h"
 #include "crc/os.h"
 #include "crc/suggest.h"
@@ -20,7 +21,6 @@
 
 /* The profile's arena holds its documents' copies and the merged tree. */
 #define PROFILE_ARENA_MAX ((size_t)64 << 20)
-#define MAX_GATES 64
 #define NAME_MAX_LEN 64
 
 /* What a validation step returns in collect mode when it recorded a problem and validation may go on
@@ -31,9 +31,8 @@ struct loader {
 	struct crc_profile *p;
 	const char *root;
 	struct crc_error *err;
-	/* Gate names from runtime/features.yaml. */
-	const char *gates[MAX_GATES];
-	size_t ngates;
+	/* The runtime's gates (the caller's). */
+	const struct crc_gates *gates;
 	/* The profile's own document from memory (crc_profile_parse), named path in messages; NULL to read
 	 * profiles/<name>.yaml. */
 	const char *text, *path;
@@ -587,26 +586,6 @@ static int get_extra(struct loader *l, const struct crc_yaml_node *n, const char
 	return found;
 }
 
-/* Reads the gate names from <root>/runtime/features.yaml. */
-static int load_gates(struct loader *l)
-{
-	char path[4096];
-	struct crc_yaml_doc *doc;
-	int rc = path_of(l, path, sizeof path, "runtime", "features", ".yaml");
-	if (rc || (rc = read_doc(l, path, &doc)))
-		return rc;
-	const struct crc_yaml_node *list = crc_yaml_get(doc->root, "features");
-	if (!list || list->kind != CRC_YAML_SEQ)
-		return bad(l, doc->root, "expected 'features:' with a list of gates");
-	for (size_t i = 0; i < list->n && l->ngates < MAX_GATES; i++) {
-		const struct crc_yaml_node *name = crc_yaml_get(list->values[i], "name");
-		if (!name || name->kind != CRC_YAML_SCALAR)
-			return bad(l, list->values[i], "each feature needs a name");
-		l->gates[l->ngates++] = name->value;
-	}
-	return 0;
-}
-
 /* The targets list: each triple needs a toolchain file. In collect mode every bad triple is reported; the
  * targets are then incomplete, which targets_ok records. */
 static int validate_targets(struct loader *l, const struct crc_yaml_node *n)
@@ -715,9 +694,9 @@ static int validate_features(struct loader *l, const struct crc_yaml_node *n)
 		if (n->values[i]->value != f->items[k])
 			continue;
 		const char *g = f->items[k++];
-		if (in_list(g, l->gates, l->ngates))
+		if (crc_gates_find(l->gates, g) >= 0)
 			continue;
-		const char *best = crc_suggest(g, l->gates, l->ngates);
+		const char *best = crc_suggest(g, l->gates->names, l->gates->n);
 		rc = best ? bad(l, n->values[i], "unknown feature gate '%s' (did you mean '%s'?)", g, best)
 			  : bad(l, n->values[i],
 				"unknown feature gate '%s' (runtime/features.yaml declares the gates)", g);
@@ -842,9 +821,7 @@ static int load(struct loader *l, const char *name, const char *const *sets, siz
 		return crc_err(l->err, CRC_ENOMEM, "out of memory");
 	crc_arena_init(&l->p->arena, PROFILE_ARENA_MAX);
 	defaults(l->p);
-	int rc = load_gates(l);
-	if (!rc)
-		rc = load_chain(l, name, NULL, &tree);
+	int rc = load_chain(l, name, NULL, &tree);
 	for (size_t i = 0; !rc && i < nsets; i++)
 		rc = apply_set(l, tree, sets[i]);
 	if (!rc)
@@ -866,23 +843,25 @@ static int load_one(struct crc_profile **out, struct loader *l, const char *name
 	return 0;
 }
 
-int crc_profile_load(struct crc_profile **out, const char *root, const char *name, const char *const *sets,
-		     size_t nsets, struct crc_error *err)
+int crc_profile_load(struct crc_profile **out, const char *root, const struct crc_gates *gates,
+		     const char *name, const char *const *sets, size_t nsets, struct crc_error *err)
 {
 	struct loader l;
 	memset(&l, 0, sizeof l);
 	l.root = root;
+	l.gates = gates;
 	l.err = err;
 	return load_one(out, &l, name, sets, nsets);
 }
 
-int crc_profile_parse(struct crc_profile **out, const char *root, const char *name, const char *path,
-		      const char *text, size_t len, const char *const *sets, size_t nsets,
-		      struct crc_error *err)
+int crc_profile_parse(struct crc_profile **out, const char *root, const struct crc_gates *gates,
+		      const char *name, const char *path, const char *text, size_t len,
+		      const char *const *sets, size_t nsets, struct crc_error *err)
 {
 	struct loader l;
 	memset(&l, 0, sizeof l);
 	l.root = root;
+	l.gates = gates;
 	l.err = err;
 	l.text = text;
 	l.len = len;
@@ -947,20 +926,24 @@ static int check_one(struct loader *l, const char *name, struct crc_diags *diags
 	return rc < 0 ? rc : CRC_EINVALID;
 }
 
-int crc_profile_check(const char *root, const char *name, struct crc_diags *diags, struct crc_error *err)
+int crc_profile_check(const char *root, const struct crc_gates *gates, const char *name,
+		      struct crc_diags *diags, struct crc_error *err)
 {
 	struct loader l;
 	memset(&l, 0, sizeof l);
 	l.root = root;
+	l.gates = gates;
 	return check_one(&l, name, diags, err);
 }
 
-int crc_profile_check_text(const char *root, const char *name, const char *path, const char *text, size_t len,
-			   struct crc_diags *diags, struct crc_error *err)
+int crc_profile_check_text(const char *root, const struct crc_gates *gates, const char *name,
+			   const char *path, const char *text, size_t len, struct crc_diags *diags,
+			   struct crc_error *err)
 {
 	struct loader l;
 	memset(&l, 0, sizeof l);
 	l.root = root;
+	l.gates = gates;
 	l.text = text;
 	l.len = len;
 	l.path = path;
@@ -1023,17 +1006,6 @@ int crc_profile_list(char ***names, size_t *n, const char *root, struct crc_erro
 	*names = out;
 	*n = count;
 	return 0;
-}
-
-struct crc_json *crc_strlist_json(const struct crc_strlist *l)
-{
-	struct crc_json *a = crc_json_array();
-	for (size_t i = 0; a && i < l->n; i++)
-		if (crc_json_push_str(a, l->items[i])) {
-			crc_json_free(a);
-			return NULL;
-		}
-	return a;
 }
 
 static struct crc_json *extra_json(const struct crc_profile_extra *x)

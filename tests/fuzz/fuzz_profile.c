@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "crc/diag.h"
+#include "crc/gates.h"
 #include "crc/json.h"
 #include "crc/profile.h"
 
@@ -86,8 +87,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	crc_diags_clear(d);
 	crc_error_clear(&err);
-	int rc = crc_profile_parse(&p, CRC_SOURCE_DIR, "fuzz", "fuzz.yaml", (const char *)data, size, NULL, 0,
-				   &err);
+	static struct crc_gates *gates;
+	if (!gates && crc_gates_load(&gates, CRC_SOURCE_DIR, &err) != 0)
+		__builtin_trap();
+	int rc = crc_profile_parse(&p, CRC_SOURCE_DIR, gates, "fuzz", "fuzz.yaml", (const char *)data, size,
+				   NULL, 0, &err);
 	if (rc == 0) {
 		check_profile(p);
 		struct crc_json *j = crc_profile_json(p);
@@ -97,8 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (p != NULL || err.msg[0] == '\0' || rc > 0) {
 		__builtin_trap();
 	}
-	int crc = crc_profile_check_text(CRC_SOURCE_DIR, "fuzz", "fuzz.yaml", (const char *)data, size, d,
-					 &cerr);
+	int crc = crc_profile_check_text(CRC_SOURCE_DIR, gates, "fuzz", "fuzz.yaml", (const char *)data, size,
+					 d, &cerr);
 	if ((rc == 0) != (crc == 0) || (crc == 0 && (d->n || d->dropped)) || (crc && !d->n))
 		__builtin_trap();
 	int found = 0;

@@ -14,7 +14,7 @@ struct fixture {
 	struct crc_profile *p;
 	struct crc_toolchain *tc[CRC_PROFILE_MAX_TARGETS];
 	struct crc_arena arena;
-	struct crc_gates gates;
+	struct crc_gates *gates;
 	struct crc_flags flags[CRC_PROFILE_MAX_TARGETS];
 };
 
@@ -23,13 +23,14 @@ static void resolve(struct fixture *f, const char *profile, const char *const *s
 	struct crc_error err;
 	memset(f, 0, sizeof *f);
 	crc_arena_init(&f->arena, 1 << 20);
-	cr_assert_eq(crc_profile_load(&f->p, CRC_SOURCE_DIR, profile, sets, nsets, &err), 0, "%s", err.msg);
-	cr_assert_eq(crc_plan_load_gates(&f->gates, &f->arena, CRC_SOURCE_DIR, &err), 0, "%s", err.msg);
+	cr_assert_eq(crc_gates_load(&f->gates, CRC_SOURCE_DIR, &err), 0, "%s", err.msg);
+	cr_assert_eq(crc_profile_load(&f->p, CRC_SOURCE_DIR, f->gates, profile, sets, nsets, &err), 0, "%s",
+		     err.msg);
 	for (size_t i = 0; i < f->p->ntargets; i++) {
 		cr_assert_eq(crc_toolchain_load(&f->tc[i], CRC_SOURCE_DIR, f->p->targets[i].triple, &err), 0,
 			     "%s", err.msg);
 		cr_assert_eq(crc_flags_resolve(&f->flags[i], &f->arena, f->p, &f->p->targets[i], f->tc[i],
-					       &f->gates, &err),
+					       f->gates, &err),
 			     0, "%s", err.msg);
 	}
 }
@@ -39,6 +40,7 @@ static void release(struct fixture *f)
 	for (size_t i = 0; i < CRC_PROFILE_MAX_TARGETS; i++)
 		crc_toolchain_free(f->tc[i]);
 	crc_profile_free(f->p);
+	crc_gates_free(f->gates);
 	crc_arena_free(&f->arena);
 }
 
@@ -205,10 +207,10 @@ Test(flags, whitespace_in_a_flag_is_an_error)
 	struct crc_error err;
 	memset(&f, 0, sizeof f);
 	crc_arena_init(&f.arena, 1 << 20);
-	cr_assert_eq(crc_profile_load(&f.p, CRC_SOURCE_DIR, "server", sets, 1, &err), 0);
-	cr_assert_eq(crc_plan_load_gates(&f.gates, &f.arena, CRC_SOURCE_DIR, &err), 0);
+	cr_assert_eq(crc_gates_load(&f.gates, CRC_SOURCE_DIR, &err), 0);
+	cr_assert_eq(crc_profile_load(&f.p, CRC_SOURCE_DIR, f.gates, "server", sets, 1, &err), 0);
 	cr_assert_eq(crc_toolchain_load(&f.tc[0], CRC_SOURCE_DIR, "x86_64-linux-gnu", &err), 0);
-	cr_assert_eq(crc_flags_resolve(&f.flags[0], &f.arena, f.p, &f.p->targets[0], f.tc[0], &f.gates, &err),
+	cr_assert_eq(crc_flags_resolve(&f.flags[0], &f.arena, f.p, &f.p->targets[0], f.tc[0], f.gates, &err),
 		     CRC_EINVALID);
 	cr_assert_str_eq(err.msg,
 			 "extra.cflags: '-DX=a b' holds whitespace, which CMake's flag strings would "
@@ -247,7 +249,7 @@ static struct crc_plan *plan_all(const struct fixture *f)
 		triples[i] = f->p->targets[i].triple;
 	struct crc_plan_options o = {"/r", NULL, "d1", 2};
 	cr_assert_eq(crc_plan_make(&plan, f->p, (const struct crc_toolchain *const *)f->tc, triples,
-				   f->p->ntargets, &f->gates, &o, &err),
+				   f->p->ntargets, f->gates, &o, &err),
 		     0, "%s", err.msg);
 	return plan;
 }
@@ -367,7 +369,7 @@ Test(flags, the_most_cmake_definitions_resolve_in_n_log_n, .timeout = 10)
 	struct crc_profile_target *t = &f.p->targets[0];
 	f.p->extra.cmake = (struct crc_kvlist){MANY_DEFS, keys, values};
 	t->extra.cmake = (struct crc_kvlist){TARGET_DEFS, keys + MANY_DEFS, values + MANY_DEFS};
-	cr_assert_eq(crc_flags_resolve(&out, &big, f.p, t, f.tc[0], &f.gates, &err), 0, "%s", err.msg);
+	cr_assert_eq(crc_flags_resolve(&out, &big, f.p, t, f.tc[0], f.gates, &err), 0, "%s", err.msg);
 	size_t first = 0;
 	while (first < out.cmake.n && strcmp(out.cmake.keys[first], "NOA_EXTRA_000000") != 0)
 		first++;

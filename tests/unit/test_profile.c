@@ -10,15 +10,26 @@
 
 #include "crc/buf.h"
 #include "crc/diag.h"
+#include "crc/gates.h"
 #include "crc/json.h"
 #include "crc/profile.h"
 #include "crc/yaml.h"
+
+/* The runtime's gates, read once per test. */
+static const struct crc_gates *source_gates(void)
+{
+	static struct crc_gates *g;
+	struct crc_error err;
+	if (!g)
+		cr_assert_eq(crc_gates_load(&g, CRC_SOURCE_DIR, &err), 0, "%s", err.msg);
+	return g;
+}
 
 static struct crc_profile *load(const char *name, const char *const *sets, size_t nsets)
 {
 	struct crc_profile *p;
 	struct crc_error err;
-	int rc = crc_profile_load(&p, CRC_SOURCE_DIR, name, sets, nsets, &err);
+	int rc = crc_profile_load(&p, CRC_SOURCE_DIR, source_gates(), name, sets, nsets, &err);
 	cr_assert_eq(rc, 0, "%s:%d:%d: %s", err.path, err.line, err.col, err.msg);
 	return p;
 }
@@ -79,15 +90,19 @@ Test(profile, bad_overrides_name_the_argument)
 	struct crc_profile *p;
 	struct crc_error err;
 	const char *bad[] = {"policy.prefer_gpu=yes"};
-	cr_assert_eq(crc_profile_load(&p, CRC_SOURCE_DIR, "server", bad, 1, &err), CRC_EINVALID);
+	cr_assert_eq(crc_profile_load(&p, CRC_SOURCE_DIR, source_gates(), "server", bad, 1, &err),
+		     CRC_EINVALID);
 	cr_assert_null(p);
 	cr_assert_str_eq(err.path, "--set policy.prefer_gpu=yes");
 	cr_assert_str_eq(err.msg, "prefer_gpu must be true or false");
 	const char *into_scalar[] = {"archive.x=1"};
-	cr_assert_eq(crc_profile_load(&p, CRC_SOURCE_DIR, "server", into_scalar, 1, &err), CRC_EINVALID);
+	cr_assert_eq(crc_profile_load(&p, CRC_SOURCE_DIR, source_gates(), "server", into_scalar, 1, &err),
+		     CRC_EINVALID);
 	cr_assert_str_eq(err.msg, "'x' is inside a scalar, not a mapping");
-	cr_assert_eq(crc_profile_load(&p, CRC_SOURCE_DIR, "../profiles/edge", NULL, 0, &err), CRC_EINVALID);
-	cr_assert_eq(crc_profile_load(&p, CRC_SOURCE_DIR, "nope", NULL, 0, &err), CRC_ENOTFOUND);
+	cr_assert_eq(crc_profile_load(&p, CRC_SOURCE_DIR, source_gates(), "../profiles/edge", NULL, 0, &err),
+		     CRC_EINVALID);
+	cr_assert_eq(crc_profile_load(&p, CRC_SOURCE_DIR, source_gates(), "nope", NULL, 0, &err),
+		     CRC_ENOTFOUND);
 }
 
 Test(profile, list_and_json)
@@ -118,8 +133,8 @@ Test(profile, parse_reads_the_document_from_memory_and_the_rest_under_root)
 	const char *sets[] = {"archive=tar.gz"};
 	struct crc_profile *p;
 	struct crc_error err;
-	int rc = crc_profile_parse(&p, CRC_SOURCE_DIR, "mem", "in-memory.yaml", text, sizeof text - 1, sets,
-				   1, &err);
+	int rc = crc_profile_parse(&p, CRC_SOURCE_DIR, source_gates(), "mem", "in-memory.yaml", text,
+				   sizeof text - 1, sets, 1, &err);
 	cr_assert_eq(rc, 0, "%s", err.msg);
 	cr_assert_str_eq(p->name, "mem");
 	cr_assert_eq(p->nchain, 2);
@@ -135,19 +150,20 @@ Test(profile, parse_names_the_given_path_in_errors)
 	static const char text[] = "name: mem\ndescription: d\ntargets: [x86_64-linux-gnu]\narchive: zip\n";
 	struct crc_profile *p;
 	struct crc_error err;
-	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "mem", "buf.yaml", text, sizeof text - 1, NULL, 0,
-				       &err),
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, source_gates(), "mem", "buf.yaml", text,
+				       sizeof text - 1, NULL, 0, &err),
 		     CRC_EINVALID);
 	cr_assert_null(p);
 	cr_assert_str_eq(err.path, "buf.yaml");
 	cr_assert_eq(err.line, 4);
 	cr_assert_eq(err.col, 10);
 	cr_assert_str_eq(err.msg, "archive must be one of tar.zst, tar.gz");
-	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "mem", "buf.yaml", "a: [", 4, NULL, 0, &err),
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, source_gates(), "mem", "buf.yaml", "a: [", 4, NULL,
+				       0, &err),
 		     CRC_EINVALID);
 	cr_assert_str_eq(err.path, "buf.yaml");
-	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "../x", "buf.yaml", text, sizeof text - 1, NULL, 0,
-				       &err),
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, source_gates(), "../x", "buf.yaml", text,
+				       sizeof text - 1, NULL, 0, &err),
 		     CRC_EINVALID);
 	cr_assert_str_eq(err.msg,
 			 "invalid profile name '../x' (lower-case letters, digits, '-', '_' and '.')");
@@ -158,7 +174,8 @@ static int check_text(struct crc_diags **d, const char *text, struct crc_error *
 {
 	*d = calloc(1, sizeof **d);
 	cr_assert_not_null(*d);
-	return crc_profile_check_text(CRC_SOURCE_DIR, "p", "p.yaml", text, strlen(text), *d, err);
+	return crc_profile_check_text(CRC_SOURCE_DIR, source_gates(), "p", "p.yaml", text, strlen(text), *d,
+				      err);
 }
 
 static void expect_diag(const struct crc_diags *d, size_t i, int line, int col, const char *msg)
@@ -175,8 +192,8 @@ Test(profile, check_passes_a_valid_profile_and_appends_nothing)
 {
 	struct crc_diags *d = calloc(1, sizeof *d);
 	struct crc_error err;
-	cr_assert_eq(crc_profile_check(CRC_SOURCE_DIR, "edge", d, &err), 0);
-	cr_assert_eq(crc_profile_check(CRC_SOURCE_DIR, "server", d, NULL), 0);
+	cr_assert_eq(crc_profile_check(CRC_SOURCE_DIR, source_gates(), "edge", d, &err), 0);
+	cr_assert_eq(crc_profile_check(CRC_SOURCE_DIR, source_gates(), "server", d, NULL), 0);
 	cr_assert_eq(d->n, 0);
 	cr_assert_eq(d->dropped, 0);
 	free(d);
@@ -251,9 +268,9 @@ Test(profile, check_reports_every_problem_in_every_section_sorted_by_position)
 	/* Stop mode gives the first problem it meets, which is among them. */
 	struct crc_profile *p;
 	struct crc_error first;
-	cr_assert_eq(
-		crc_profile_parse(&p, CRC_SOURCE_DIR, "p", "p.yaml", text, strlen(text), NULL, 0, &first),
-		CRC_EINVALID);
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, source_gates(), "p", "p.yaml", text, strlen(text),
+				       NULL, 0, &first),
+		     CRC_EINVALID);
 	cr_assert_str_eq(first.msg, d->items[5].msg);
 	free(d);
 }
@@ -305,11 +322,11 @@ Test(profile, check_reports_a_missing_profile_or_a_bad_name)
 {
 	struct crc_diags *d = calloc(1, sizeof *d);
 	struct crc_error err;
-	cr_assert_eq(crc_profile_check(CRC_SOURCE_DIR, "nope", d, &err), CRC_ENOTFOUND);
+	cr_assert_eq(crc_profile_check(CRC_SOURCE_DIR, source_gates(), "nope", d, &err), CRC_ENOTFOUND);
 	cr_assert_eq(d->n, 1);
 	cr_assert_not_null(strstr(d->items[0].msg, "no profile 'nope' ("));
 	cr_assert_str_eq(err.msg, d->items[0].msg);
-	cr_assert_eq(crc_profile_check(CRC_SOURCE_DIR, "Bad/Name", d, NULL), CRC_EINVALID);
+	cr_assert_eq(crc_profile_check(CRC_SOURCE_DIR, source_gates(), "Bad/Name", d, NULL), CRC_EINVALID);
 	cr_assert_eq(d->n, 2, "problems are appended");
 	cr_assert_str_eq(d->items[1].msg,
 			 "invalid profile name 'Bad/Name' (lower-case letters, digits, '-', '_' and '.')");
@@ -349,8 +366,8 @@ Test(profile, wasm_opt_is_off_by_default_o3_in_edge_and_kept_by_extends)
 	static const char child[] =
 		"name: small\ndescription: d\nextends: edge\noptimization:\n  strip: false\n";
 	struct crc_error err;
-	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "small", "small.yaml", child, sizeof child - 1,
-				       NULL, 0, &err),
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, source_gates(), "small", "small.yaml", child,
+				       sizeof child - 1, NULL, 0, &err),
 		     0, "%s", err.msg);
 	cr_assert_str_eq(p->optimization.wasm_opt, "O3", "merged key by key from edge");
 	struct crc_json *j = crc_profile_json(p);
@@ -369,20 +386,21 @@ Test(profile, wasm_opt_rejects_other_levels_with_position_and_suggests_the_key)
 				       "  wasm_op: O3\n";
 	struct crc_profile *p;
 	struct crc_error err;
-	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "p", "p.yaml", bad_level, sizeof bad_level - 1,
-				       NULL, 0, &err),
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, source_gates(), "p", "p.yaml", bad_level,
+				       sizeof bad_level - 1, NULL, 0, &err),
 		     CRC_EINVALID);
 	cr_assert_eq(err.line, 5);
 	cr_assert_eq(err.col, 13);
 	cr_assert_str_eq(err.msg, "wasm_opt must be one of off, O1, O2, O3, O4, Os, Oz");
-	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "p", "p.yaml", misspelt, sizeof misspelt - 1, NULL,
-				       0, &err),
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, source_gates(), "p", "p.yaml", misspelt,
+				       sizeof misspelt - 1, NULL, 0, &err),
 		     CRC_EINVALID);
 	cr_assert_eq(err.line, 5);
 	cr_assert_eq(err.col, 3);
 	cr_assert_str_eq(err.msg, "unknown key 'wasm_op' in optimization (did you mean 'wasm_opt'?)");
 	const char *sets[] = {"optimization.wasm_opt=3"};
-	cr_assert_eq(crc_profile_load(&p, CRC_SOURCE_DIR, "edge", sets, 1, &err), CRC_EINVALID);
+	cr_assert_eq(crc_profile_load(&p, CRC_SOURCE_DIR, source_gates(), "edge", sets, 1, &err),
+		     CRC_EINVALID);
 	cr_assert_str_eq(err.path, "--set optimization.wasm_opt=3");
 	cr_assert_str_eq(err.msg, "wasm_opt must be one of off, O1, O2, O3, O4, Os, Oz");
 	struct crc_diags *d;
@@ -470,8 +488,8 @@ Test(profile, the_longest_chain_of_the_largest_maps_merges_in_n_log_n, .timeout 
 	}
 	crc_buf_init(&b);
 	chain_link(&b, "p", "b1");
-	cr_assert_eq(crc_profile_parse(&p, root, "p", "p.yaml", b.data, b.len, NULL, 0, &err), 0,
-		     "%s:%d:%d: %s", err.path, err.line, err.col, err.msg);
+	cr_assert_eq(crc_profile_parse(&p, root, source_gates(), "p", "p.yaml", b.data, b.len, NULL, 0, &err),
+		     0, "%s:%d:%d: %s", err.path, err.line, err.col, err.msg);
 	cr_assert_eq(p->nchain, CRC_PROFILE_MAX_CHAIN);
 	cr_assert_eq(p->extra.cmake.n, (size_t)(CHAIN_KEYS / 2) * (CRC_PROFILE_MAX_CHAIN + 1));
 	/* The chain's root first, each shared key with the last child's value; each file's own keys in
@@ -504,12 +522,14 @@ Test(profile, the_longest_list_is_checked_for_repeats_in_n_log_n, .timeout = 10)
 	size_t before_last = b.len;
 	crc_buf_puts(&b, "- xxxxxxxxxxxxxxxxxx9899\n");
 	cr_assert(b.len <= CRC_YAML_MAX_BYTES);
-	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "p", "p.yaml", b.data, b.len, NULL, 0, &err),
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, source_gates(), "p", "p.yaml", b.data, b.len, NULL,
+				       0, &err),
 		     CRC_EINVALID);
 	cr_assert_str_eq(err.msg, "at most 16 targets");
 	b.len = before_last;
 	crc_buf_puts(&b, "- xxxxxxxxxxxxxxxxxx0000\n");
-	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, "p", "p.yaml", b.data, b.len, NULL, 0, &err),
+	cr_assert_eq(crc_profile_parse(&p, CRC_SOURCE_DIR, source_gates(), "p", "p.yaml", b.data, b.len, NULL,
+				       0, &err),
 		     CRC_EINVALID);
 	snprintf(want, sizeof want, "%d:3: 'xxxxxxxxxxxxxxxxxx0000' is listed twice in targets", n + 3);
 	char got[2048];

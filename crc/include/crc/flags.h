@@ -9,20 +9,16 @@
 #include "crc/arena.h"
 #include "crc/buf.h"
 #include "crc/error.h"
-#include "crc/profile.h"
+#include "crc/gates.h"
+#include "crc/strlist.h"
 #include "crc/toolchain.h"
+
+struct crc_profile;
+struct crc_profile_target;
 
 /* The placeholders in resolved flags. */
 #define CRC_FLAGS_SRC "$SRC"
 #define CRC_FLAGS_BUILD "$BUILD"
-
-/* The runtime's declared feature gates (runtime/features.yaml), in declaration order. */
-struct crc_gates {
-	size_t n;
-	const char **names;
-	/* The CMake option of each: NOA_FEATURE_ + the name upper-cased, '-' as '_'. */
-	const char **options;
-};
 
 /* One target's resolved build settings. Strings live in the arena given to crc_flags_resolve. */
 struct crc_flags {

@@ -12,7 +12,7 @@
 #include "crc/arena.h"
 #include "crc/buf.h"
 #include "crc/error.h"
-#include "crc/profile.h"
+#include "crc/strlist.h"
 
 #define CRC_MANIFEST_SCHEMA "crc.manifest/v1"
 

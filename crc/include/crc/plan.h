@@ -103,8 +103,4 @@ int crc_plan_inputs_hash(char hex[CRC_SHA256_HEX], const struct crc_plan *plan, 
 			 const char *tree_sha256, const char *const *versions,
 			 const struct crc_strlist *extra, struct crc_error *err);
 
-/* Reads the runtime's gates from <root>/runtime/features.yaml into arena-owned lists. */
-int crc_plan_load_gates(struct crc_gates *out, struct crc_arena *arena, const char *root,
-			struct crc_error *err);
-
 #endif

@@ -1,7 +1,8 @@
 /* Target profiles (profiles/<name>.yaml; schema in docs/profiles.md): read through the YAML reader,
  * `extends` chains resolved and merged (maps key by key, lists and scalars replaced), --set overrides
- * applied, then validated into a resolved profile. Gate names come from runtime/features.yaml and target
- * triples from templates/toolchains/<triple>.yaml, both under the project root. Loading stops at the first
+ * applied, then validated into a resolved profile. Gate names come from the caller (crc/gates.h: the
+ * runtime's features.yaml, read once) and target triples from templates/toolchains/<triple>.yaml under
+ * the project root. Loading stops at the first
  * problem; check mode (crc_profile_check) goes on and records every problem in a struct crc_diags. Each
  * file is capped by the YAML reader (crc/yaml.h), the chain and --set below; matching across a list or
  * map (an item listed twice, the keys two maps merge on) sorts: n log n. */
@@ -12,6 +13,7 @@
 
 #include "crc/arena.h"
 #include "crc/error.h"
+#include "crc/strlist.h"
 
 /* An `extends` chain is at most this long; profiles list at most this many targets. */
 #define CRC_PROFILE_MAX_CHAIN 8
@@ -20,19 +22,9 @@
 #define CRC_PROFILE_MAX_SETS 32
 
 struct crc_diags;
+struct crc_gates;
 struct crc_json;
 struct crc_yaml_doc;
-
-struct crc_strlist {
-	size_t n;
-	const char **items;
-};
-
-/* CMake definitions, KEY → value, in the order given. */
-struct crc_kvlist {
-	size_t n;
-	const char **keys, **values;
-};
 
 /* Extra flags and CMake definitions, for all targets or for one. */
 struct crc_profile_extra {
@@ -85,23 +77,24 @@ struct crc_profile {
 	 */
 	const char *compiler_cache;
 	struct crc_profile_extra extra;
-	/* The documents the strings above point into (profiles, features.yaml, --set values). */
+	/* The documents the strings above point into (profiles, --set values). */
 	size_t ndocs;
 	struct crc_yaml_doc *docs[CRC_PROFILE_MAX_CHAIN + 1 + CRC_PROFILE_MAX_SETS];
 };
 
 /* Loads profile `name` from <root>/profiles/, resolving extends and applying the nsets overrides
- * "key.path=value" (value in YAML syntax) in order. On success *out is owned by the caller
- * (crc_profile_free). Errors name file:line:column, or the --set argument. */
-int crc_profile_load(struct crc_profile **out, const char *root, const char *name, const char *const *sets,
-		     size_t nsets, struct crc_error *err);
+ * "key.path=value" (value in YAML syntax) in order; its features are checked against gates (the runtime's,
+ * crc_gates_load; borrowed). On success *out is owned by the caller (crc_profile_free). Errors name
+ * file:line:column, or the --set argument. */
+int crc_profile_load(struct crc_profile **out, const char *root, const struct crc_gates *gates,
+		     const char *name, const char *const *sets, size_t nsets, struct crc_error *err);
 
 /* Like crc_profile_load, but the profile's own document is the len bytes at text (path names it in
- * messages) instead of <root>/profiles/<name>.yaml; what it extends, runtime/features.yaml and the
- * toolchain files are still read under root. */
-int crc_profile_parse(struct crc_profile **out, const char *root, const char *name, const char *path,
-		      const char *text, size_t len, const char *const *sets, size_t nsets,
-		      struct crc_error *err);
+ * messages) instead of <root>/profiles/<name>.yaml; what it extends and the toolchain files are still read
+ * under root. */
+int crc_profile_parse(struct crc_profile **out, const char *root, const struct crc_gates *gates,
+		      const char *name, const char *path, const char *text, size_t len,
+		      const char *const *sets, size_t nsets, struct crc_error *err);
 
 /* Checks profile `name` under root, recording every problem in diags (not NULL) instead of stopping at the
  * first: each unknown key, wrong type and bad value of every section, with file:line:column (a bad value is
@@ -109,14 +102,16 @@ int crc_profile_parse(struct crc_profile **out, const char *root, const char *na
  * chain stops the check of that profile, so it is one problem per file. The problems are appended to
  * diags sorted by file and position, with the same messages crc_profile_load gives. Returns 0 when the
  * profile is valid (nothing appended); CRC_EINVALID when problems were recorded; or the code of the
- * failure that stopped the check (CRC_ENOTFOUND for a missing profile or features.yaml, CRC_EIO,
+ * failure that stopped the check (CRC_ENOTFOUND for a missing profile, CRC_EIO,
  * CRC_ENOMEM), which is also appended to diags. err (may be NULL) then holds the first problem listed,
  * or the failure that stopped the check. */
-int crc_profile_check(const char *root, const char *name, struct crc_diags *diags, struct crc_error *err);
+int crc_profile_check(const char *root, const struct crc_gates *gates, const char *name,
+		      struct crc_diags *diags, struct crc_error *err);
 
 /* crc_profile_check on a document in memory, as crc_profile_parse reads it. */
-int crc_profile_check_text(const char *root, const char *name, const char *path, const char *text, size_t len,
-			   struct crc_diags *diags, struct crc_error *err);
+int crc_profile_check_text(const char *root, const struct crc_gates *gates, const char *name,
+			   const char *path, const char *text, size_t len, struct crc_diags *diags,
+			   struct crc_error *err);
 
 /* Frees a profile. Accepts NULL. */
 void crc_profile_free(struct crc_profile *p);
@@ -124,9 +119,6 @@ void crc_profile_free(struct crc_profile *p);
 /* The profile names under <root>/profiles (files <name>.yaml), sorted; *names is one malloc'd block
  * (free() it). Returns 0, or CRC_ENOTFOUND / CRC_EIO with err set. */
 int crc_profile_list(char ***names, size_t *n, const char *root, struct crc_error *err);
-
-/* A list of strings as a JSON array, owned by the caller; NULL when out of memory. */
-struct crc_json *crc_strlist_json(const struct crc_strlist *l);
 
 /* The resolved profile as a JSON object (schema crc.profile/v1), owned by the caller. NULL when out of
  * memory. */

@@ -13,7 +13,7 @@
 #include "crc/buf.h"
 #include "crc/diag.h"
 #include "crc/error.h"
-#include "crc/profile.h"
+#include "crc/strlist.h"
 
 struct crc_yaml_doc;
 
